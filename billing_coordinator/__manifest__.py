@@ -1,0 +1,37 @@
+{
+    "name": "Billing Coordinator",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "summary": "Billing discrepancy cases, coordinator work queues and receivables follow-up",
+    "author": "billing_coordinator developers",
+    "website": "https://github.com/billing-coordinator/billing_coordinator",
+    "maintainers": ["billing-coordinator"],
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["account", "mail"],
+    "data": [
+        "security/billing_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/billing_case_type_data.xml",
+        "wizards/billing_case_cancel_views.xml",
+        "views/billing_case_type_views.xml",
+        "views/billing_case_views.xml",
+        "views/account_move_views.xml",
+        "views/account_payment_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/billing_menus.xml",
+        "reports/billing_case_report.xml",
+    ],
+    "demo": [
+        "demo/billing_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "billing_coordinator/static/src/tours/*.js",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

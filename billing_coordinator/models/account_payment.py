@@ -1,0 +1,24 @@
+from odoo import api, fields, models
+
+
+class AccountPayment(models.Model):
+    _inherit = "account.payment"
+
+    billing_case_ids = fields.Many2many(
+        "billing.case",
+        "billing_case_account_payment_rel",
+        "payment_id",
+        "case_id",
+        string="Billing Cases",
+        copy=False,
+    )
+    billing_case_count = fields.Integer(compute="_compute_billing_case_count")
+
+    @api.depends("billing_case_ids")
+    def _compute_billing_case_count(self):
+        for payment in self:
+            payment.billing_case_count = len(payment.billing_case_ids)
+
+    def action_view_billing_cases(self):
+        self.ensure_one()
+        return self.billing_case_ids._action_open_cases()

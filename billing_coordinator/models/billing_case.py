@@ -1,0 +1,468 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+from .billing_case_type import PRIORITIES
+
+OPEN_STATES = ("new", "in_progress", "waiting_customer")
+CLOSED_STATES = ("resolved", "cancelled")
+
+ROOT_CAUSES = [
+    ("pricing_error", "Wrong Price or Discount"),
+    ("quantity_error", "Wrong Quantity Billed"),
+    ("customer_paid_wrong", "Customer Paid a Wrong Amount"),
+    ("customer_dispute", "Customer Dispute (goods or service)"),
+    ("bank_error", "Bank or Payment Channel Error"),
+    ("master_data", "Wrong Customer Master Data"),
+    ("duplicate_entry", "Duplicate Entry"),
+    ("late_payment", "Customer Paid Late"),
+    ("other", "Other"),
+]
+
+RESOLUTION_TYPES = [
+    ("credit_note", "Credit Note"),
+    ("supplementary_invoice", "Supplementary Invoice"),
+    ("refund", "Refund"),
+    ("write_off", "Write-off"),
+    ("payment_plan", "Payment Plan"),
+    ("customer_data_fixed", "Customer Data Fixed"),
+    ("no_action", "No Action Needed"),
+    ("cleared", "Cleared"),
+]
+
+
+class BillingCase(models.Model):
+    _name = "billing.case"
+    _description = "Billing Discrepancy Case"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    # The coordinator's queue: most urgent first, then the nearest deadline.
+    _order = "priority desc, deadline, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/", index="trigram"
+    )
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="[('parent_id', '=', False)]",
+    )
+    case_type_id = fields.Many2one(
+        "billing.case.type",
+        string="Type",
+        required=True,
+        tracking=True,
+        check_company=True,
+        ondelete="restrict",
+    )
+    case_code = fields.Selection(related="case_type_id.code", store=True, index=True)
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "billing_case_account_move_rel",
+        "case_id",
+        "move_id",
+        string="Invoices",
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund')),"
+        " ('commercial_partner_id', '=', partner_id), ('company_id', '=', company_id)]",
+    )
+    payment_ids = fields.Many2many(
+        "account.payment",
+        "billing_case_account_payment_rel",
+        "case_id",
+        "payment_id",
+        string="Payments",
+        domain="[('partner_id', 'child_of', partner_id), ('company_id', '=', company_id)]",
+    )
+    move_count = fields.Integer(compute="_compute_document_counts")
+    payment_count = fields.Integer(compute="_compute_document_counts")
+    expected_amount = fields.Monetary(
+        currency_field="currency_id",
+        tracking=True,
+        help="What the customer should have been billed or should have paid.",
+    )
+    actual_amount = fields.Monetary(
+        currency_field="currency_id",
+        tracking=True,
+        help="What was billed or paid in fact.",
+    )
+    amount_difference = fields.Monetary(
+        string="Difference",
+        compute="_compute_amount_difference",
+        store=True,
+        currency_field="currency_id",
+        tracking=True,
+        help="Actual minus expected: positive when the customer was billed or paid too "
+        "much, negative when too little.",
+    )
+    state = fields.Selection(
+        [
+            ("new", "New"),
+            ("in_progress", "In Progress"),
+            ("waiting_customer", "Waiting for Customer"),
+            ("resolved", "Resolved"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="new",
+        required=True,
+        index=True,
+        copy=False,
+        tracking=True,
+        group_expand=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Coordinator",
+        compute="_compute_user_id",
+        store=True,
+        readonly=False,
+        index=True,
+        tracking=True,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
+    priority = fields.Selection(
+        PRIORITIES,
+        compute="_compute_priority",
+        store=True,
+        readonly=False,
+        index=True,
+        tracking=True,
+    )
+    deadline = fields.Date(
+        compute="_compute_deadline",
+        store=True,
+        readonly=False,
+        index=True,
+        tracking=True,
+        help="Set from the SLA of the case type when the type is chosen.",
+    )
+    is_late = fields.Boolean(
+        string="Deadline Passed", compute="_compute_is_late", search="_search_is_late"
+    )
+    description = fields.Html()
+    root_cause = fields.Selection(ROOT_CAUSES, tracking=True)
+    resolution_type = fields.Selection(RESOLUTION_TYPES, readonly=True, copy=False, tracking=True)
+    resolution_note = fields.Text(copy=False, tracking=True)
+    resolved_date = fields.Date(readonly=True, copy=False)
+    resolution_move_ids = fields.Many2many(
+        "account.move",
+        "billing_case_resolution_move_rel",
+        "case_id",
+        "move_id",
+        string="Resolution Documents",
+        readonly=True,
+        copy=False,
+    )
+    resolution_move_count = fields.Integer(compute="_compute_document_counts")
+
+    _expected_amount_positive = models.Constraint(
+        "CHECK(expected_amount >= 0)",
+        "The expected amount of a case cannot be negative.",
+    )
+    _actual_amount_positive = models.Constraint(
+        "CHECK(actual_amount >= 0)",
+        "The actual amount of a case cannot be negative.",
+    )
+
+    # ------------------------------------------------------------------ computes
+
+    @api.depends("move_ids", "payment_ids", "resolution_move_ids")
+    def _compute_document_counts(self):
+        for case in self:
+            case.move_count = len(case.move_ids)
+            case.payment_count = len(case.payment_ids)
+            case.resolution_move_count = len(case.resolution_move_ids)
+
+    @api.depends("expected_amount", "actual_amount")
+    def _compute_amount_difference(self):
+        for case in self:
+            case.amount_difference = case.actual_amount - case.expected_amount
+
+    @api.depends("partner_id")
+    def _compute_user_id(self):
+        for case in self:
+            if not case.user_id:
+                case.user_id = case.partner_id.billing_coordinator_id
+
+    @api.depends("case_type_id")
+    def _compute_priority(self):
+        for case in self:
+            case.priority = case.case_type_id.default_priority or case.priority or "0"
+
+    @api.depends("case_type_id")
+    def _compute_deadline(self):
+        today = fields.Date.context_today(self)
+        for case in self:
+            if case.case_type_id:
+                start = fields.Date.to_date(case.create_date) if case.create_date else today
+                case.deadline = start + timedelta(days=case.case_type_id.sla_days)
+
+    @api.depends("deadline", "state")
+    @api.depends_context("tz")
+    def _compute_is_late(self):
+        today = fields.Date.context_today(self)
+        for case in self:
+            case.is_late = bool(case.deadline and case.deadline < today and case.state in OPEN_STATES)
+
+    def _search_is_late(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        late = Domain("deadline", "<", fields.Date.context_today(self)) & Domain(
+            "state", "in", OPEN_STATES
+        )
+        return late if True in value else ~late
+
+    # ------------------------------------------------------------ constraints
+
+    @api.constrains("partner_id", "company_id", "currency_id", "move_ids")
+    def _check_moves(self):
+        for case in self:
+            for move in case.move_ids:
+                if move.move_type not in ("out_invoice", "out_refund"):
+                    raise ValidationError(
+                        self.env._(
+                            "%(move)s is not a customer invoice or credit note; a billing case "
+                            "can only concern customer documents.",
+                            move=move.display_name,
+                        )
+                    )
+                if move.commercial_partner_id != case.partner_id:
+                    raise ValidationError(
+                        self.env._(
+                            "Invoice %(move)s belongs to %(move_partner)s, not to the case "
+                            "customer %(partner)s.",
+                            move=move.display_name,
+                            move_partner=move.commercial_partner_id.display_name,
+                            partner=case.partner_id.display_name,
+                        )
+                    )
+                if move.company_id != case.company_id:
+                    raise ValidationError(
+                        self.env._(
+                            "Invoice %(move)s belongs to company %(move_company)s, not to the "
+                            "case company %(company)s.",
+                            move=move.display_name,
+                            move_company=move.company_id.display_name,
+                            company=case.company_id.display_name,
+                        )
+                    )
+                if move.currency_id != case.currency_id:
+                    raise ValidationError(
+                        self.env._(
+                            "Invoice %(move)s is in %(move_currency)s but the case amounts are "
+                            "in %(currency)s; use one case per currency.",
+                            move=move.display_name,
+                            move_currency=move.currency_id.name,
+                            currency=case.currency_id.name,
+                        )
+                    )
+
+    @api.constrains("partner_id", "company_id", "payment_ids")
+    def _check_payments(self):
+        for case in self:
+            for payment in case.payment_ids:
+                if payment.partner_id.commercial_partner_id != case.partner_id:
+                    raise ValidationError(
+                        self.env._(
+                            "Payment %(payment)s comes from %(payment_partner)s, not from the "
+                            "case customer %(partner)s.",
+                            payment=payment.display_name,
+                            payment_partner=payment.partner_id.commercial_partner_id.display_name
+                            or self.env._("no customer"),
+                            partner=case.partner_id.display_name,
+                        )
+                    )
+                if payment.company_id != case.company_id:
+                    raise ValidationError(
+                        self.env._(
+                            "Payment %(payment)s belongs to company %(payment_company)s, not to "
+                            "the case company %(company)s.",
+                            payment=payment.display_name,
+                            payment_company=payment.company_id.display_name,
+                            company=case.company_id.display_name,
+                        )
+                    )
+
+    # ------------------------------------------------------------------- CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._normalize_partner(vals)
+        cases = super().create(vals_list)
+        for case in cases.filtered(lambda c: c.name == "/"):
+            case.name = self._next_case_reference(case.company_id)
+        return cases
+
+    def write(self, vals):
+        self._normalize_partner(vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_resolution_documents(self):
+        documented = self.filtered("resolution_move_ids")
+        if documented:
+            raise UserError(
+                self.env._(
+                    "Case %(cases)s has resolution documents and cannot be deleted; "
+                    "archive it instead.",
+                    cases=", ".join(documented.mapped("name")),
+                )
+            )
+
+    @api.model
+    def _normalize_partner(self, vals):
+        """Cases belong to the customer's commercial entity, not to a contact."""
+        if vals.get("partner_id"):
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            vals["partner_id"] = partner.commercial_partner_id.id
+
+    @api.model
+    def _next_case_reference(self, company):
+        return self._get_case_sequence(company).next_by_id()
+
+    @api.model
+    def _get_case_sequence(self, company):
+        """The company's own case sequence, created from the template on first use."""
+        # sudo: coordinators cannot create ir.sequence records; numbering is system data.
+        Sequence = self.env["ir.sequence"].sudo()
+        sequence = Sequence.search(
+            [("code", "=", "billing.case"), ("company_id", "=", company.id)], limit=1
+        )
+        if not sequence:
+            template = self.env.ref("billing_coordinator.seq_billing_case")
+            sequence = template.sudo().copy(
+                {"company_id": company.id, "code": "billing.case", "number_next": 1}
+            )
+        return sequence
+
+    # ---------------------------------------------------------------- actions
+
+    def _check_state(self, allowed_states, message):
+        wrong = self.filtered(lambda case: case.state not in allowed_states)
+        if wrong:
+            raise UserError(message % {"cases": ", ".join(wrong.mapped("name"))})
+
+    def action_start(self):
+        self._check_state(
+            ("new", "waiting_customer"),
+            self.env._("Only new cases or cases waiting for the customer can be started: %(cases)s."),
+        )
+        self.write({"state": "in_progress"})
+        for case in self.filtered(lambda c: not c.user_id):
+            case.user_id = self.env.user
+        return True
+
+    def action_wait_customer(self):
+        self._check_state(
+            ("new", "in_progress"),
+            self.env._("Only new or in-progress cases can wait for the customer: %(cases)s."),
+        )
+        self.write({"state": "waiting_customer"})
+        return True
+
+    def action_cancel(self):
+        self._check_state(
+            OPEN_STATES,
+            self.env._("Only open cases can be cancelled: %(cases)s."),
+        )
+        missing_reason = self.filtered(lambda case: not (case.resolution_note or "").strip())
+        if missing_reason:
+            raise UserError(
+                self.env._(
+                    "Say why you cancel %(cases)s: write the reason in the resolution note.",
+                    cases=", ".join(missing_reason.mapped("name")),
+                )
+            )
+        self.write({"state": "cancelled", "resolved_date": fields.Date.context_today(self)})
+        return True
+
+    def action_open_cancel_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Cancel Case"),
+            "res_model": "billing.case.cancel",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_case_ids": self.ids},
+        }
+
+    def action_reopen(self):
+        self._check_state(
+            CLOSED_STATES,
+            self.env._("Only resolved or cancelled cases can be reopened: %(cases)s."),
+        )
+        self.write({"state": "in_progress", "resolved_date": False, "resolution_type": False})
+        return True
+
+    def _mark_resolved(self, resolution_type, note=None, moves=None):
+        """Close open cases with a resolution; resolution wizards and detection call this."""
+        self._check_state(
+            OPEN_STATES,
+            self.env._("Only open cases can be resolved: %(cases)s."),
+        )
+        vals = {
+            "state": "resolved",
+            "resolution_type": resolution_type,
+            "resolved_date": fields.Date.context_today(self),
+        }
+        if note:
+            vals["resolution_note"] = note
+        if moves:
+            vals["resolution_move_ids"] = [fields.Command.link(move.id) for move in moves]
+        self.write(vals)
+        return True
+
+    def _action_open_documents(self, model, records, title):
+        action = {
+            "type": "ir.actions.act_window",
+            "name": title,
+            "res_model": model,
+            "context": {"create": False},
+        }
+        if len(records) == 1:
+            action.update(view_mode="form", res_id=records.id)
+        else:
+            action.update(view_mode="list,form", domain=[("id", "in", records.ids)])
+        return action
+
+    def action_view_moves(self):
+        self.ensure_one()
+        return self._action_open_documents("account.move", self.move_ids, self.env._("Invoices"))
+
+    def action_view_payments(self):
+        self.ensure_one()
+        return self._action_open_documents(
+            "account.payment", self.payment_ids, self.env._("Payments")
+        )
+
+    def action_view_resolution_moves(self):
+        self.ensure_one()
+        return self._action_open_documents(
+            "account.move", self.resolution_move_ids, self.env._("Resolution Documents")
+        )
+
+    def _action_open_cases(self):
+        """The case window action restricted to these cases (smart buttons)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "billing_coordinator.billing_case_action"
+        )
+        action["domain"] = [("id", "in", self.ids)]
+        action["context"] = {"create": False}
+        if len(self) == 1:
+            action.update(view_mode="form", views=[(False, "form")], res_id=self.id)
+        return action

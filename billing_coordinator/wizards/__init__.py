@@ -1,0 +1,1 @@
+from . import billing_case_cancel
