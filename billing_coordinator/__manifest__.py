@@ -29,7 +29,7 @@
     ],
     "assets": {
         "web.assets_tests": [
-            "billing_coordinator/static/src/tours/*.js",
+            "billing_coordinator/static/tests/tours/*.js",
         ],
     },
     "application": True,

@@ -42,7 +42,12 @@ class BillingCase(models.Model):
     _check_company_auto = True
 
     name = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, default="/", index="trigram"
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        index="trigram",
+        default=lambda self: self.env._("New"),
     )
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
@@ -303,10 +308,10 @@ class BillingCase(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._normalize_partner(vals)
-        cases = super().create(vals_list)
-        for case in cases.filtered(lambda c: c.name == "/"):
-            case.name = self._next_case_reference(case.company_id)
-        return cases
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = self._next_case_reference(company)
+        return super().create(vals_list)
 
     def write(self, vals):
         self._normalize_partner(vals)

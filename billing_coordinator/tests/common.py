@@ -9,6 +9,11 @@ class BillingCaseCommon(AccountTestInvoicingCommon):
     """Users, customers and factories for billing_coordinator tests (no demo data)."""
 
     @classmethod
+    def get_default_groups(cls):
+        # The test user works as a billing manager, like an accountant running the module.
+        return super().get_default_groups() | cls.env.ref("billing_coordinator.group_billing_manager")
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
@@ -42,6 +47,7 @@ class BillingCaseCommon(AccountTestInvoicingCommon):
             {
                 "name": login.replace("_", " ").title(),
                 "login": login,
+                "password": f"{login}-pass",
                 "email": f"{login}@example.com",
                 "company_id": companies[0].id,
                 "company_ids": [Command.set(companies.ids)],

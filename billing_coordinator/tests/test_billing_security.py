@@ -1,0 +1,71 @@
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import BillingCaseCommon
+
+
+@tagged("post_install", "-at_install")
+class TestBillingSecurity(BillingCaseCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.case = cls._create_case(expected_amount=10.0)
+
+    def test_coordinator_creates_and_edits(self):
+        case = self.env["billing.case"].with_user(self.coordinator).create(
+            {"partner_id": self.customer.id, "case_type_id": self.type_overcharge.id}
+        )
+        case.write({"expected_amount": 42.0})
+        case.action_start()
+        self.assertEqual(case.state, "in_progress")
+
+    def test_invoicing_user_reads_but_cannot_edit(self):
+        invoice = self._create_invoice()
+        self.case.move_ids = invoice
+        as_clerk = self.case.with_user(self.invoice_user)
+        self.assertEqual(as_clerk.expected_amount, 10.0)
+        self.assertEqual(invoice.with_user(self.invoice_user).billing_case_count, 1)
+        with self.assertRaises(AccessError):
+            self.env["billing.case"].with_user(self.invoice_user).create(
+                {"partner_id": self.customer.id, "case_type_id": self.type_overcharge.id}
+            )
+        with self.assertRaises(AccessError):
+            as_clerk.write({"expected_amount": 99.0})
+        with self.assertRaises(AccessError):
+            as_clerk.action_start()
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.invoice_user).action_report_discrepancy()
+        self.assertEqual(self.case.expected_amount, 10.0)
+        self.assertEqual(self.case.state, "new")
+
+    def test_internal_user_without_accounting_sees_nothing(self):
+        plain_user = self._create_billing_user("plain_user", [self.env.ref("base.group_user")])
+        with self.assertRaises(AccessError):
+            self.case.with_user(plain_user).read(["name"])
+
+    def test_only_managers_configure_case_types(self):
+        with self.assertRaises(AccessError):
+            self.env["billing.case.type"].with_user(self.coordinator).create({"name": "X", "code": "other"})
+        with self.assertRaises(AccessError):
+            self.type_overcharge.with_user(self.coordinator).write({"sla_days": 1})
+        new_type = self.env["billing.case.type"].with_user(self.manager).create({"name": "X", "code": "other"})
+        self.assertTrue(new_type.exists())
+
+    def test_multi_company_isolation(self):
+        other = self.setup_other_company(name="Isolated Co")["company"]
+        foreign_case = self.env["billing.case"].with_company(other).create(
+            {"partner_id": self.other_customer.id, "case_type_id": self.type_overcharge.id, "company_id": other.id}
+        )
+        Case = self.env["billing.case"].with_user(self.coordinator)
+        self.assertIn(self.case, Case.search([]))
+        self.assertNotIn(foreign_case, Case.search([]))
+        with self.assertRaises(AccessError):
+            foreign_case.with_user(self.coordinator).read(["name"])
+        foreign_type = self.env["billing.case.type"].create({"name": "Only other", "code": "other", "company_id": other.id})
+        self.assertNotIn(foreign_type, self.env["billing.case.type"].with_user(self.coordinator).search([]))
+
+        # A coordinator of both companies sees both when both are active.
+        self.coordinator.company_ids = [Command.link(other.id)]
+        both = Case.with_context(allowed_company_ids=[self.company.id, other.id])
+        self.assertIn(foreign_case, both.search([]))
