@@ -245,26 +245,7 @@ class BillingCase(models.Model):
                             move=move.display_name,
                         )
                     )
-                if move.commercial_partner_id != case.partner_id:
-                    raise ValidationError(
-                        self.env._(
-                            "Invoice %(move)s belongs to %(move_partner)s, not to the case "
-                            "customer %(partner)s.",
-                            move=move.display_name,
-                            move_partner=move.commercial_partner_id.display_name,
-                            partner=case.partner_id.display_name,
-                        )
-                    )
-                if move.company_id != case.company_id:
-                    raise ValidationError(
-                        self.env._(
-                            "Invoice %(move)s belongs to company %(move_company)s, not to the "
-                            "case company %(company)s.",
-                            move=move.display_name,
-                            move_company=move.company_id.display_name,
-                            company=case.company_id.display_name,
-                        )
-                    )
+                case._check_document_owner(move, move.commercial_partner_id, move.company_id)
                 if move.currency_id != case.currency_id:
                     raise ValidationError(
                         self.env._(
@@ -280,27 +261,31 @@ class BillingCase(models.Model):
     def _check_payments(self):
         for case in self:
             for payment in case.payment_ids:
-                if payment.partner_id.commercial_partner_id != case.partner_id:
-                    raise ValidationError(
-                        self.env._(
-                            "Payment %(payment)s comes from %(payment_partner)s, not from the "
-                            "case customer %(partner)s.",
-                            payment=payment.display_name,
-                            payment_partner=payment.partner_id.commercial_partner_id.display_name
-                            or self.env._("no customer"),
-                            partner=case.partner_id.display_name,
-                        )
-                    )
-                if payment.company_id != case.company_id:
-                    raise ValidationError(
-                        self.env._(
-                            "Payment %(payment)s belongs to company %(payment_company)s, not to "
-                            "the case company %(company)s.",
-                            payment=payment.display_name,
-                            payment_company=payment.company_id.display_name,
-                            company=case.company_id.display_name,
-                        )
-                    )
+                case._check_document_owner(
+                    payment, payment.partner_id.commercial_partner_id, payment.company_id
+                )
+
+    def _check_document_owner(self, document, partner, company):
+        """A case only links documents of its own customer and company."""
+        if partner != self.partner_id:
+            raise ValidationError(
+                self.env._(
+                    "%(document)s belongs to %(owner)s, not to the case customer %(partner)s.",
+                    document=document.display_name,
+                    owner=partner.display_name or self.env._("no customer"),
+                    partner=self.partner_id.display_name,
+                )
+            )
+        if company != self.company_id:
+            raise ValidationError(
+                self.env._(
+                    "%(document)s belongs to company %(owner)s, not to the case company "
+                    "%(company)s.",
+                    document=document.display_name,
+                    owner=company.display_name,
+                    company=self.company_id.display_name,
+                )
+            )
 
     # ------------------------------------------------------------------- CRUD
 

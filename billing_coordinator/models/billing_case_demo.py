@@ -159,4 +159,6 @@ class BillingCase(models.Model):
             summary="Call Harbor about the freight rate",
             user_id=coordinator.id,
         )
+        self._load_detection_demo_data(customers)
+        self._run_detection()
         return cases

@@ -42,9 +42,11 @@ class BillingCase(models.Model):
     def _get_plan_invoices(self):
         """The posted customer invoices of the case that are still due."""
         return self.move_ids.filtered(
-            lambda move: move.move_type == "out_invoice"
-            and move.state == "posted"
-            and not move.currency_id.is_zero(move.amount_residual)
+            lambda move: (
+                move.move_type == "out_invoice"
+                and move.state == "posted"
+                and not move.currency_id.is_zero(move.amount_residual)
+            )
         )
 
     @api.private

@@ -216,7 +216,7 @@ class TestBillingCase(BillingCaseCommon):
 
     def test_payment_of_another_customer_refused(self):
         payment = self.init_payment(100.0, post=True, partner=self.other_customer)
-        with self.assertRaisesRegex(ValidationError, "comes from Other Customer"):
+        with self.assertRaisesRegex(ValidationError, "belongs to Other Customer, not to the case customer"):
             self._create_case(payment_ids=[Command.set(payment.ids)])
 
     def test_documents_of_another_company_refused(self):

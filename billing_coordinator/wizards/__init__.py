@@ -1,1 +1,2 @@
 from . import billing_case_cancel
+from . import billing_case_resolve

@@ -39,7 +39,9 @@ class BillingCaseResolve(models.TransientModel):
     company_id = fields.Many2one(related="case_id.company_id")
     partner_id = fields.Many2one(related="case_id.partner_id")
     currency_id = fields.Many2one(related="case_id.currency_id")
-    company_currency_id = fields.Many2one(related="case_id.company_id.currency_id")
+    company_currency_id = fields.Many2one(
+        related="case_id.company_id.currency_id", string="Company Currency"
+    )
     case_code = fields.Selection(related="case_id.case_code")
     resolution_type = fields.Selection(
         WIZARD_RESOLUTION_TYPES,
@@ -161,10 +163,11 @@ class BillingCaseResolve(models.TransientModel):
         for wizard in self:
             wizard.disputed_amount = wizard._get_disputed_amount()
 
-    @api.depends("case_id")
+    @api.depends("case_id", "resolution_type")
     def _compute_customer_credit(self):
         for wizard in self:
-            wizard.customer_credit = wizard._get_customer_credit()
+            refund = wizard.resolution_type == "refund"
+            wizard.customer_credit = wizard._get_customer_credit() if refund else 0.0
 
     @api.depends("resolution_type", "case_id")
     def _compute_available_journal_ids(self):
@@ -176,6 +179,7 @@ class BillingCaseResolve(models.TransientModel):
         for wizard in self:
             journals = wizard._get_available_journals()
             if wizard.journal_id in journals:
+                wizard.journal_id = wizard.journal_id
                 continue
             invoice_journal = wizard.invoice_id.journal_id
             wizard.journal_id = invoice_journal if invoice_journal in journals else journals[:1]
@@ -214,9 +218,9 @@ class BillingCaseResolve(models.TransientModel):
             amount = case.currency_id._convert(
                 amount, company.currency_id, company, fields.Date.context_today(self)
             )
-            within_limit = company.currency_id.compare_amounts(
-                amount, company.billing_writeoff_limit
-            ) <= 0
+            within_limit = (
+                company.currency_id.compare_amounts(amount, company.billing_writeoff_limit) <= 0
+            )
             return "write_off" if within_limit else "credit_note"
         return CASE_CODE_RESOLUTION.get(case.case_code, False)
 
@@ -365,8 +369,10 @@ class BillingCaseResolve(models.TransientModel):
         invoice = self.invoice_id
         if self.resolution_type in ("credit_note", "write_off") and not invoice:
             raise UserError(
-                self.env._("Choose the invoice of the case this %(resolution)s applies to.",
-                           resolution=self._get_resolution_name())
+                self.env._(
+                    "Choose the invoice of the case this %(resolution)s applies to.",
+                    resolution=self._get_resolution_name(),
+                )
             )
         if invoice and invoice not in self.available_invoice_ids:
             raise UserError(
@@ -378,8 +384,10 @@ class BillingCaseResolve(models.TransientModel):
             )
         if self.credit_line_ids and self.credit_line_ids.move_id != invoice:
             raise UserError(
-                self.env._("The lines to credit must belong to invoice %(invoice)s.",
-                           invoice=invoice.display_name)
+                self.env._(
+                    "The lines to credit must belong to invoice %(invoice)s.",
+                    invoice=invoice.display_name,
+                )
             )
 
     @api.private
@@ -415,6 +423,11 @@ class BillingCaseResolve(models.TransientModel):
                 )
             )
         disputed = self._get_disputed_amount()
+        if currency.is_zero(disputed) and self.resolution_type in (
+            "credit_note",
+            "supplementary_invoice",
+        ):
+            raise UserError(self._get_nothing_in_dispute_message())
         if currency.compare_amounts(amount, disputed) > 0:
             raise UserError(
                 self.env._(
@@ -427,13 +440,30 @@ class BillingCaseResolve(models.TransientModel):
             )
 
     @api.private
+    def _get_nothing_in_dispute_message(self):
+        if self.resolution_type == "supplementary_invoice":
+            return self.env._(
+                "Case %(case)s shows no undercharge: a supplementary invoice needs an expected "
+                "amount above the actual amount.",
+                case=self.case_id.name,
+            )
+        return self.env._(
+            "Nothing is in dispute on %(invoice)s: it is paid and case %(case)s has no "
+            "difference between its expected and actual amounts.",
+            invoice=self.invoice_id.display_name,
+            case=self.case_id.name,
+        )
+
+    @api.private
     def _check_journal(self):
         journal = self.journal_id
         company = self.case_id.company_id
         if not journal:
             raise UserError(
-                self.env._("Choose the journal of the %(resolution)s.",
-                           resolution=self._get_resolution_name())
+                self.env._(
+                    "Choose the journal of the %(resolution)s.",
+                    resolution=self._get_resolution_name(),
+                )
             )
         if journal.company_id not in company.parent_ids:
             raise UserError(
@@ -450,10 +480,10 @@ class BillingCaseResolve(models.TransientModel):
             type_names = dict(journal._fields["type"]._description_selection(self.env))
             raise UserError(
                 self.env._(
-                    "A %(resolution)s is recorded in a %(types)s journal; %(journal)s is a "
-                    "%(journal_type)s journal.",
+                    "The journal of a %(resolution)s must be of type %(types)s; %(journal)s "
+                    "is a %(journal_type)s journal.",
                     resolution=self._get_resolution_name(),
-                    types=[type_names[code] for code in journal_types],
+                    types=" / ".join(type_names[code] for code in journal_types),
                     journal=journal.display_name,
                     journal_type=type_names[journal.type],
                 )
@@ -501,8 +531,8 @@ class BillingCaseResolve(models.TransientModel):
         if not account:
             raise UserError(
                 self.env._(
-                    "Set the write-off account of %(company)s in Settings (Billing "
-                    "Coordination) or choose one here.",
+                    "Set the write-off account of %(company)s in Settings > Billing, or "
+                    "choose one here.",
                     company=company.display_name,
                 )
             )
@@ -569,9 +599,11 @@ class BillingCaseResolve(models.TransientModel):
 
     @api.private
     def _get_resolution_name(self):
-        return dict(self._fields["resolution_type"]._description_selection(self.env)).get(
-            self.resolution_type, ""
-        ).lower()
+        return (
+            dict(self._fields["resolution_type"]._description_selection(self.env))
+            .get(self.resolution_type, "")
+            .lower()
+        )
 
     # ---------------------------------------------------------------- actions
 
@@ -631,6 +663,7 @@ class BillingCaseResolve(models.TransientModel):
     @api.private
     def _keep_credited_lines(self, credit_note):
         """Drop from the draft reversal the lines that were not chosen."""
+
         def product_lines(move):
             return move.invoice_line_ids.filtered(
                 lambda line: line.display_type == "product"
@@ -640,13 +673,18 @@ class BillingCaseResolve(models.TransientModel):
         reversed_lines = product_lines(credit_note)
         if len(invoice_lines) != len(reversed_lines):
             raise UserError(
-                self.env._("The credit note lines do not match the invoice lines; credit an amount instead.")
+                self.env._(
+                    "The credit note lines do not match the invoice lines; credit an amount "
+                    "instead."
+                )
             )
         credit_note.write(
             {
                 "invoice_line_ids": [
                     Command.unlink(reversed_line.id)
-                    for invoice_line, reversed_line in zip(invoice_lines, reversed_lines)
+                    for invoice_line, reversed_line in zip(
+                        invoice_lines, reversed_lines, strict=True
+                    )
                     if invoice_line not in self.credit_line_ids
                 ]
             }
@@ -669,7 +707,11 @@ class BillingCaseResolve(models.TransientModel):
         if not move.currency_id.is_zero(difference):
             # Rounding: the remainder goes to the largest line.
             line = max(lines, key=lambda line: abs(line.price_total))
-            untaxed = difference * line.price_subtotal / line.price_total if line.price_total else difference
+            untaxed = (
+                difference * line.price_subtotal / line.price_total
+                if line.price_total
+                else difference
+            )
             units = line.quantity * (1 - line.discount / 100.0) or 1.0
             move.write(
                 {
@@ -850,8 +892,7 @@ class BillingCaseResolve(models.TransientModel):
         )
         write_off.action_post()
         (
-            write_off.line_ids.filtered(lambda line: line.account_id == account)
-            + receivable_lines
+            write_off.line_ids.filtered(lambda line: line.account_id == account) + receivable_lines
         ).reconcile()
         return write_off
 
