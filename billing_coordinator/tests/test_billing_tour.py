@@ -35,3 +35,20 @@ class TestBillingTour(BillingCaseCommon, HttpCase):
         self.assertEqual(case.expected_amount, 800.0)
         self.assertEqual(case.actual_amount, 700.0)
         self.assertEqual(case.amount_difference, -100.0)
+
+    def test_resolve_with_credit_note_in_browser(self):
+        invoice = self._create_invoice(partner=self.tour_customer, amount=1000.0)
+        case = self._create_case(
+            partner_id=self.tour_customer.id,
+            move_ids=[(6, 0, invoice.ids)],
+            expected_amount=850.0,
+            actual_amount=1000.0,
+        )
+        self.start_tour(f"/odoo/billing-cases/{case.id}", "billing_resolve_credit_note_tour", login="coordinator")
+        self.assertEqual(case.state, "resolved")
+        self.assertEqual(case.resolution_type, "credit_note")
+        credit_note = case.resolution_move_ids
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(credit_note.state, "posted")
+        self.assertEqual(credit_note.amount_total, 150.0)
+        self.assertEqual(invoice.amount_residual, 850.0, "the credit note is reconciled with the invoice")

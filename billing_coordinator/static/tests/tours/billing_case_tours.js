@@ -99,3 +99,35 @@ registry.category("web_tour.tours").add("billing_report_discrepancy_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("billing_resolve_credit_note_tour", {
+    steps: () => [
+        {
+            content: "Open the resolution wizard",
+            trigger: 'button[name="action_open_resolve_wizard"]',
+            run: "click",
+        },
+        {
+            content: "The wizard proposes what is in dispute",
+            trigger: '.modal div[name="disputed_amount"]:contains("150.00")',
+        },
+        {
+            content: "Credit what is in dispute",
+            trigger: '.modal div[name="amount"] input',
+            run: "edit 150 && click .modal-title",
+        },
+        {
+            content: "Apply",
+            trigger: '.modal button[name="action_apply"]',
+            run: "click",
+        },
+        {
+            content: "The case is resolved",
+            trigger: '.o_statusbar_status button.o_arrow_button_current:contains("Resolved")',
+        },
+        {
+            content: "The credit note is linked to the case",
+            trigger: 'button[name="action_view_resolution_moves"]:contains("1")',
+        },
+    ],
+});
