@@ -3,3 +3,4 @@ from . import test_billing_security
 from . import test_billing_tour
 from . import test_detection
 from . import test_resolution
+from . import test_i18n

@@ -599,10 +599,9 @@ class BillingCaseResolve(models.TransientModel):
 
     @api.private
     def _get_resolution_name(self):
-        return (
-            dict(self._fields["resolution_type"]._description_selection(self.env))
-            .get(self.resolution_type, "")
-            .lower()
+        # The translated label as is: lowercasing would break nouns in German.
+        return dict(self._fields["resolution_type"]._description_selection(self.env)).get(
+            self.resolution_type, ""
         )
 
     # ---------------------------------------------------------------- actions
