@@ -281,3 +281,24 @@ class TestBillingCase(BillingCaseCommon):
         self.assertIn("actual_amount", by_field)
         self.assertEqual(by_field["actual_amount"].new_value_float, 130.0)
         self.assertIn("amount_difference", by_field)
+
+    # ----------------------------------------------------------------- report
+
+    def test_case_summary_report_content(self):
+        invoice = self._create_invoice(amount=640.0)
+        case = self._create_case(
+            move_ids=[Command.set(invoice.ids)],
+            expected_amount=600.0,
+            actual_amount=640.0,
+            description="<p>Customer disputes the storage fee.</p>",
+        )
+        report = self.env.ref("billing_coordinator.billing_case_report_action")
+        self.assertEqual(report.binding_model_id.model, "billing.case", "the report is in the Print menu")
+        html, _report_type = self.env["ir.actions.report"]._render_qweb_html(report.report_name, case.ids)
+        html = html.decode()
+        self.assertIn(case.name, html)
+        self.assertIn(invoice.name, html)
+        self.assertIn("Acme Billing Customer", html)
+        self.assertIn("Customer disputes the storage fee.", html)
+        for amount in ("600.00", "640.00", "40.00"):
+            self.assertIn(amount, html)
