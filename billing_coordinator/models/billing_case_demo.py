@@ -41,31 +41,7 @@ class BillingCase(models.Model):
         )
         harbor, northwind, blueridge, copperfield = customers
 
-        def invoice(partner, days_ago, lines, term_days=30):
-            move = self.env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": today - timedelta(days=days_ago),
-                    "invoice_date_due": today - timedelta(days=days_ago - term_days),
-                    "invoice_line_ids": [
-                        fields.Command.create(
-                            {"name": label, "quantity": qty, "price_unit": price, "tax_ids": False}
-                        )
-                        for label, qty, price in lines
-                    ],
-                }
-            )
-            move.action_post()
-            return move
-
-        def pay(move, amount, days_ago):
-            wizard = (
-                self.env["account.payment.register"]
-                .with_context(active_model="account.move", active_ids=move.ids)
-                .create({"amount": amount, "payment_date": today - timedelta(days=days_ago)})
-            )
-            return wizard._create_payments()
+        invoice, pay = self._demo_invoice, self._demo_pay
 
         inv_overcharged = invoice(harbor, 20, [("Freight handling, March", 10, 120.0), ("Storage fee", 1, 450.0)])
         inv_short = invoice(harbor, 45, [("Container transport", 4, 875.0)])
@@ -162,3 +138,43 @@ class BillingCase(models.Model):
         self._load_detection_demo_data(customers)
         self._run_detection()
         return cases
+
+    @api.private
+    def _demo_invoice(self, partner, days_ago, lines, term_days=30):
+        """A posted demo invoice; ``lines`` are (label, quantity, price[, product])."""
+        today = fields.Date.context_today(self)
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": today - timedelta(days=days_ago),
+                "invoice_date_due": today - timedelta(days=days_ago - term_days),
+                "invoice_line_ids": [
+                    fields.Command.create(
+                        {
+                            "name": line[0],
+                            "quantity": line[1],
+                            "price_unit": line[2],
+                            "product_id": line[3].id if len(line) > 3 else False,
+                            "tax_ids": False,
+                        }
+                    )
+                    for line in lines
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    @api.private
+    def _demo_pay(self, move, amount, days_ago):
+        """Pay a demo invoice through Odoo's payment wizard, leaving any rest open."""
+        today = fields.Date.context_today(self)
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"amount": amount, "payment_date": today - timedelta(days=days_ago)})
+        )
+        if amount < move.amount_residual:
+            wizard.payment_difference_handling = "open"
+        return wizard._create_payments()

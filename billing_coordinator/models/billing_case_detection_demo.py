@@ -48,39 +48,7 @@ class BillingCase(models.Model):
             {"name": "Express delivery", "type": "service", "list_price": 25.0}
         )
 
-        def invoice(partner, days_ago, lines, term_days=30):
-            move = self.env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": today - timedelta(days=days_ago),
-                    "invoice_date_due": today - timedelta(days=days_ago - term_days),
-                    "invoice_line_ids": [
-                        fields.Command.create(
-                            {
-                                "name": label,
-                                "product_id": product.id if product else False,
-                                "quantity": qty,
-                                "price_unit": price,
-                                "tax_ids": False,
-                            }
-                        )
-                        for label, product, qty, price in lines
-                    ],
-                }
-            )
-            move.action_post()
-            return move
-
-        def pay(move, amount, days_ago):
-            wizard = (
-                self.env["account.payment.register"]
-                .with_context(active_model="account.move", active_ids=move.ids)
-                .create({"amount": amount, "payment_date": today - timedelta(days=days_ago)})
-            )
-            if amount < move.amount_residual:
-                wizard.payment_difference_handling = "open"
-            return wizard._create_payments()
+        invoice, pay = self._demo_invoice, self._demo_pay
 
         def receive(partner, amount, days_ago, memo=False):
             payment = self.env["account.payment"].create(
@@ -97,22 +65,22 @@ class BillingCase(models.Model):
             return payment
 
         # overpayment: 1,250.00 received on a 1,000.00 invoice
-        pay(invoice(silverline, 25, [("Cold storage, March", False, 1, 1000.0)]), 1250.0, 20)
+        pay(invoice(silverline, 25, [("Cold storage, March", 1, 1000.0)]), 1250.0, 20)
         # short_payment: 120.00 (5 %) deducted
-        pay(invoice(harbor, 35, [("Warehouse handling, April", False, 1, 2400.0)]), 2280.0, 5)
+        pay(invoice(harbor, 35, [("Warehouse handling, April", 1, 2400.0)]), 2280.0, 5)
         # overcharge and undercharge: pallet storage above its list price, delivery below
         invoice(
             harbor,
             10,
-            [("Pallet storage", storage, 12, 52.0), ("Express delivery", express, 4, 20.0)],
+            [("Pallet storage", 12, 52.0, storage), ("Express delivery", 4, 20.0, express)],
         )
         # duplicate_payment: the same invoice paid twice
-        gloves = invoice(blueridge, 20, [("Sterile gloves, lot 51", False, 40, 21.5)])
+        gloves = invoice(blueridge, 20, [("Sterile gloves, lot 51", 40, 21.5)])
         first = pay(gloves, gloves.amount_total, 3)
         receive(blueridge, gloves.amount_total, 2, memo=first.memo)
         # unapplied_payment: money received without any invoice reference
         receive(northwind, 600.0, 12)
         # overdue: due 40 days ago, nothing paid
-        invoice(blueridge, 70, [("Lab equipment maintenance", False, 1, 950.0)])
+        invoice(blueridge, 70, [("Lab equipment maintenance", 1, 950.0)])
         # customer_data: a wrong VAT number
-        invoice(granite, 5, [("Trail maps, 200 copies", False, 200, 1.75)])
+        invoice(granite, 5, [("Trail maps, 200 copies", 200, 1.75)])
