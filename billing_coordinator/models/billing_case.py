@@ -174,15 +174,6 @@ class BillingCase(models.Model):
     )
     resolution_move_count = fields.Integer(compute="_compute_document_counts")
 
-    _expected_amount_positive = models.Constraint(
-        "CHECK(expected_amount >= 0)",
-        "The expected amount of a case cannot be negative.",
-    )
-    _actual_amount_positive = models.Constraint(
-        "CHECK(actual_amount >= 0)",
-        "The actual amount of a case cannot be negative.",
-    )
-
     # ------------------------------------------------------------------ computes
 
     @api.depends("move_ids", "payment_ids", "resolution_move_ids")
@@ -232,6 +223,20 @@ class BillingCase(models.Model):
         return late if True in value else ~late
 
     # ------------------------------------------------------------ constraints
+
+    @api.constrains("expected_amount", "actual_amount")
+    def _check_amounts(self):
+        # A Python constraint rather than an SQL CHECK: ORM callers get a ValidationError
+        # they can catch, not an aborted transaction.
+        for case in self:
+            if case.expected_amount < 0 or case.actual_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Case %(case)s: the expected and actual amounts cannot be negative; "
+                        "the difference shows the direction.",
+                        case=case.name,
+                    )
+                )
 
     @api.constrains("partner_id", "company_id", "currency_id", "move_ids")
     def _check_moves(self):
