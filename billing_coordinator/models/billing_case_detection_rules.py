@@ -518,6 +518,16 @@ class BillingCase(models.Model):
                        AND aml.parent_state = 'posted'
                        AND aml.display_type = 'product'
                        AND aml.quantity > 0
+                       -- Recent invoices only (a later price change must not flag old
+                       -- ones), plus those of open cases of this rule, which must not
+                       -- look cleared when they age out of the window.
+                       AND (move.invoice_date >= %(since)s OR move.id IN (
+                            SELECT rel.move_id
+                              FROM billing_case_account_move_rel rel
+                              JOIN billing_case bc ON bc.id = rel.case_id
+                             WHERE bc.company_id = %(company)s
+                               AND bc.detection_rule = %(rule)s
+                               AND bc.state IN %(open_states)s))
                 ), deviating AS (
                     SELECT *, reference_unit * quantity AS expected_company
                       FROM priced
@@ -541,12 +551,22 @@ class BillingCase(models.Model):
                 reference=self._detection_reference_price_sql(company),
                 company=company.id,
                 direction=direction,
+                since=fields.Date.context_today(self)
+                - timedelta(days=company.billing_price_check_days),
+                rule=rule,
+                open_states=OPEN_STATES,
                 deviation=company.billing_price_deviation_percent,
                 tolerance=self._detection_tolerance_sql(company, SQL("reference_unit * quantity")),
             )
         )
         Currency = self.env["res.currency"]
-        Line = self.env["account.move.line"]
+        # One batched read for the product names of every deviating line.
+        product_names = {
+            line.id: line.product_id.display_name
+            for line in self.env["account.move.line"].browse(
+                [line["line"] for row in rows for line in row["lines"]]
+            )
+        }
         company_currency = company.currency_id
         findings = []
         for row in rows:
@@ -554,7 +574,7 @@ class BillingCase(models.Model):
             items = [
                 self.env._(
                     "%(product)s: %(price)s per unit instead of %(reference)s",
-                    product=Line.browse(line["line"]).product_id.display_name,
+                    product=product_names[line["line"]],
                     price=self._detection_amount(line["unit"], company_currency),
                     reference=self._detection_amount(line["reference"], company_currency),
                 )

@@ -43,6 +43,12 @@ class ResCompany(models.Model):
         help="An invoiced unit price deviating more than this from the reference price is "
         "an over- or undercharge.",
     )
+    billing_price_check_days = fields.Integer(
+        string="Price Check Window (days)",
+        default=90,
+        help="Only invoices of the last this many days are compared with the reference "
+        "price, so that a later price change does not flag old invoices.",
+    )
     billing_require_payment_terms = fields.Boolean(
         string="Require Payment Terms",
         help="Report customers without payment terms as wrong customer data.",

@@ -20,6 +20,7 @@ class ResConfigSettings(models.TransientModel):
     billing_price_deviation_percent = fields.Float(
         related="company_id.billing_price_deviation_percent", readonly=False
     )
+    billing_price_check_days = fields.Integer(related="company_id.billing_price_check_days", readonly=False)
     billing_require_payment_terms = fields.Boolean(
         related="company_id.billing_require_payment_terms", readonly=False
     )

@@ -498,6 +498,18 @@ class TestDetection(BillingCaseCommon):
         self._create_product_invoice([(200.0, 1, 0.0)], currency=self.eur)
         self.assertFalse(self._detect("undercharge")["created"])
 
+    def test_price_deviation_only_on_recent_invoices(self):
+        self.company.billing_price_check_days = 60
+        self._create_product_invoice([(130.0, 1, 0.0)], days_ago=120)  # before the window
+        recent = self._create_product_invoice([(130.0, 1, 0.0)], days_ago=30)
+        case = self._detect("overcharge")["created"]
+        self.assertEqual(case.move_ids, recent, "an old invoice is not checked against today's price")
+        # The invoice ages out of the window: its open case stays open, not "cleared".
+        self.company.billing_price_check_days = 10
+        summary = self._detect("overcharge")
+        self.assertFalse(summary["created"] | summary["cleared"])
+        self.assertEqual(case.state, "new")
+
     # ---------------------------------------------------------- customer data
 
     def test_customer_data_found(self):
