@@ -15,6 +15,12 @@ class BillingCase(models.Model):
             [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
         ):
             self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+        if not company.billing_writeoff_account_id:
+            Account = self.env["account.account"]
+            company.billing_writeoff_account_id = Account.search(
+                [*Account._check_company_domain(company), ("account_type", "=", "expense")],
+                limit=1,
+            )
         today = fields.Date.context_today(self)
         ref = self.env.ref
         coordinator = ref("base.user_admin")
@@ -135,6 +141,23 @@ class BillingCase(models.Model):
             summary="Call Harbor about the freight rate",
             user_id=coordinator.id,
         )
+        # A dispute accepted and settled with a credit note through the resolution wizard.
+        inv_training = invoice(northwind, 8, [("On-site training day", 1, 900.0)])
+        accepted = Case.create(
+            {
+                "partner_id": northwind.id,
+                "case_type_id": types["overcharge"].id,
+                "move_ids": [fields.Command.set(inv_training.ids)],
+                "expected_amount": 750.0,
+                "actual_amount": 900.0,
+                "root_cause": "pricing_error",
+                "description": "<p>The training was quoted at 750.00.</p>",
+            }
+        )
+        accepted.action_start()
+        self.env["billing.case.resolve"].create(
+            {"case_id": accepted.id, "resolution_type": "credit_note", "amount": 150.0}
+        ).action_apply()
         self._load_detection_demo_data(customers)
         self._run_detection()
         return cases
