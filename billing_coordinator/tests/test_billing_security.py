@@ -69,3 +69,40 @@ class TestBillingSecurity(BillingCaseCommon):
         self.coordinator.company_ids = [Command.link(other.id)]
         both = Case.with_context(allowed_company_ids=[self.company.id, other.id])
         self.assertIn(foreign_case, both.search([]))
+
+    def test_resolution_needs_coordinator_rights(self):
+        with self.assertRaises(AccessError):
+            self.env["billing.case.resolve"].with_user(self.invoice_user).create(
+                {"case_id": self.case.id, "resolution_type": "no_action", "note": "nothing"}
+            )
+        wizard = self.env["billing.case.resolve"].with_user(self.coordinator).create(
+            {"case_id": self.case.id, "resolution_type": "no_action", "note": "Checked, invoice right."}
+        )
+        wizard.action_apply()
+        self.assertEqual(self.case.state, "resolved")
+        self.assertEqual(self.case.resolution_type, "no_action")
+
+    def test_promises_readable_not_writable_by_invoicing_users(self):
+        promise = self.env["billing.case.promise"].create(
+            {"case_id": self.case.id, "date": self.today, "amount": 5.0}
+        )
+        self.assertEqual(promise.with_user(self.invoice_user).amount, 5.0)
+        with self.assertRaises(AccessError):
+            promise.with_user(self.invoice_user).write({"amount": 1.0})
+        with self.assertRaises(AccessError):
+            self.env["billing.case.promise"].with_user(self.invoice_user).create(
+                {"case_id": self.case.id, "date": self.today, "amount": 1.0}
+            )
+
+    def test_promises_isolated_by_company(self):
+        other = self.setup_other_company(name="Promise Co")["company"]
+        foreign_case = self.env["billing.case"].with_company(other).create(
+            {"partner_id": self.other_customer.id, "case_type_id": self.type_overcharge.id, "company_id": other.id}
+        )
+        foreign_promise = self.env["billing.case.promise"].create(
+            {"case_id": foreign_case.id, "date": self.today, "amount": 5.0}
+        )
+        Promise = self.env["billing.case.promise"].with_user(self.coordinator)
+        self.assertNotIn(foreign_promise, Promise.search([]))
+        with self.assertRaises(AccessError):
+            foreign_promise.with_user(self.coordinator).read(["amount"])
