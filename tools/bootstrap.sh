@@ -25,6 +25,10 @@ SYSTEM_PACKAGES=(
   fonts-roboto-unhinted fonts-inconsolata fonts-ocr-b
   chromium wkhtmltopdf poppler-utils libmagic1 libpq5
 )
+# A stock Debian python3 needs python3-venv for "python3 -m venv"; psql/dropdb come from
+# postgresql-client.
+python3 -c 'import ensurepip' 2>/dev/null || SYSTEM_PACKAGES+=(python3-venv)
+command -v psql >/dev/null || SYSTEM_PACKAGES+=(postgresql-client)
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
