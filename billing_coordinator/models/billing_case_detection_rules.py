@@ -191,29 +191,40 @@ class BillingCase(models.Model):
             currency = Currency.browse(row["currency_id"])
             total, residual = row["amount_total"], row["amount_residual"]
             findings.append(
-                self._new_detection_finding(
+                self._new_open_invoice_finding(
                     "short_payment",
-                    self._detection_key("account.move", row["id"]),
-                    row["partner_id"],
+                    row,
                     currency,
-                    expected=total,
-                    actual=total - residual,
-                    moves=[row["id"]],
-                    payments=row["payment_ids"],
-                    description=self._detection_html(
-                        self.env._(
-                            "Invoice %(invoice)s of %(total)s was paid %(paid)s; %(open)s "
-                            "(%(share)s%%) is still open: a probable deduction.",
-                            invoice=row["name"],
-                            total=self._detection_amount(total, currency),
-                            paid=self._detection_amount(total - residual, currency),
-                            open=self._detection_amount(residual, currency),
-                            share=f"{residual * 100 / total:.1f}",
-                        )
+                    self.env._(
+                        "Invoice %(invoice)s of %(total)s was paid %(paid)s; %(open)s "
+                        "(%(share)s%%) is still open: a probable deduction.",
+                        invoice=row["name"],
+                        total=self._detection_amount(total, currency),
+                        paid=self._detection_amount(total - residual, currency),
+                        open=self._detection_amount(residual, currency),
+                        share=f"{residual * 100 / total:.1f}",
                     ),
                 )
             )
         return findings
+
+    @api.model
+    def _new_open_invoice_finding(self, rule, row, currency, description):
+        """A finding on one invoice with an open residual: expected is its total,
+        actual what was paid of it. ``row`` comes from an invoice query with id, partner_id,
+        amount_total, amount_residual and payment_ids."""
+        total = row["amount_total"]
+        return self._new_detection_finding(
+            rule,
+            self._detection_key("account.move", row["id"]),
+            row["partner_id"],
+            currency,
+            expected=total,
+            actual=total - row["amount_residual"],
+            moves=[row["id"]],
+            payments=row["payment_ids"],
+            description=self._detection_html(description),
+        )
 
     @api.model
     def _detect_duplicate_payment(self, company):
@@ -427,27 +438,19 @@ class BillingCase(models.Model):
         findings = []
         for row in rows:
             currency = Currency.browse(row["currency_id"])
-            total, residual = row["amount_total"], row["amount_residual"]
             findings.append(
-                self._new_detection_finding(
+                self._new_open_invoice_finding(
                     "overdue",
-                    self._detection_key("account.move", row["id"]),
-                    row["partner_id"],
+                    row,
                     currency,
-                    expected=total,
-                    actual=total - residual,
-                    moves=[row["id"]],
-                    payments=row["payment_ids"],
-                    description=self._detection_html(
-                        self.env._(
-                            "Invoice %(invoice)s was due on %(due)s (%(days)s days ago); "
-                            "%(open)s of %(total)s is still open.",
-                            invoice=row["name"],
-                            due=fields.Date.to_string(row["invoice_date_due"]),
-                            days=(today - row["invoice_date_due"]).days,
-                            open=self._detection_amount(residual, currency),
-                            total=self._detection_amount(total, currency),
-                        )
+                    self.env._(
+                        "Invoice %(invoice)s was due on %(due)s (%(days)s days ago); "
+                        "%(open)s of %(total)s is still open.",
+                        invoice=row["name"],
+                        due=fields.Date.to_string(row["invoice_date_due"]),
+                        days=(today - row["invoice_date_due"]).days,
+                        open=self._detection_amount(row["amount_residual"], currency),
+                        total=self._detection_amount(row["amount_total"], currency),
                     ),
                 )
             )
