@@ -127,21 +127,22 @@ def generate(env, count, rng):
         else:
             continue
         plan.append((invoice, round(invoice.amount_total * share, 2)))
+    def payment_for(invoice, amount):
+        """A customer payment for ``invoice``, a few weeks after it (never in the future)."""
+        return {
+            "payment_type": "inbound",
+            "partner_type": "customer",
+            "partner_id": invoice.partner_id.id,
+            "amount": amount,
+            "date": min(invoice.invoice_date + timedelta(days=rng.randint(5, 40)), today),
+            "memo": invoice.name,
+        }
+
     paid = 0
     for start in range(0, len(plan), BATCH):
         chunk = plan[start : start + BATCH]
         payments = env["account.payment"].create(
-            [
-                {
-                    "payment_type": "inbound",
-                    "partner_type": "customer",
-                    "partner_id": invoice.partner_id.id,
-                    "amount": amount,
-                    "date": min(invoice.invoice_date + timedelta(days=rng.randint(5, 40)), today),
-                    "memo": invoice.name,
-                }
-                for invoice, amount in chunk
-            ]
+            [payment_for(invoice, amount) for invoice, amount in chunk]
         )
         payments.action_post()
         for (invoice, _amount), payment in zip(chunk, payments, strict=True):
@@ -166,16 +167,7 @@ def generate(env, count, rng):
         for _index in range(150)
     ]
     for invoice, amount in rng.sample(plan, min(50, len(plan))):
-        extra.append(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": invoice.partner_id.id,
-                "amount": amount,
-                "date": min(invoice.invoice_date + timedelta(days=rng.randint(5, 40)), today),
-                "memo": invoice.name,
-            }
-        )
+        extra.append(payment_for(invoice, amount))
     env["account.payment"].create(extra).action_post()
     env.cr.commit()
 

@@ -89,15 +89,7 @@ class BillingCase(models.Model):
             "choose another resolution.",
             promises=self._format_promises(promises),
         )
-        if self.state == "waiting_customer":
-            # Not action_start(): the cron user must not become the coordinator.
-            self.state = "in_progress"
-        self.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=summary,
-            note=note,
-            user_id=self._get_followup_user().id,
-        )
+        self._hand_back_to_coordinator(summary, note)
         self.message_post(body=note)
 
     @api.private
@@ -119,11 +111,18 @@ class BillingCase(models.Model):
             "The payment plan is over but %(amount)s is still due on the case invoices.",
             amount=formatLang(self.env, residual, currency_obj=self.currency_id),
         )
+        self._hand_back_to_coordinator(self.env._("Payment plan over, balance still due"), note)
+
+    @api.private
+    def _hand_back_to_coordinator(self, summary, note):
+        """A waiting case goes back in progress with a to-do for its coordinator."""
+        self.ensure_one()
         if self.state == "waiting_customer":
+            # Not action_start(): the cron user must not become the coordinator.
             self.state = "in_progress"
         self.activity_schedule(
             "mail.mail_activity_data_todo",
-            summary=self.env._("Payment plan over, balance still due"),
+            summary=summary,
             note=note,
             user_id=self._get_followup_user().id,
         )
