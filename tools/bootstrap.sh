@@ -56,7 +56,14 @@ else
   if [ ! -f "$marker" ] || [ "$(cat "$marker")" != "odoo-19$pin" ]; then
     APT="$CACHE/apt"
     mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$APT/debs"
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main" \
+    # The Debian mirror the system already uses (deb822 .sources first, then sources.list);
+    # no registry host is written into the repository.
+    mirror="$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null \
+      | tr ' ' '\n' | grep -v -- '-security' | head -1)"
+    [ -n "$mirror" ] || mirror="$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+      /etc/apt/sources.list 2>/dev/null | grep -v -- '-security' | head -1)"
+    [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} sid main" \
       > "$APT/sources.list"
     APT_OPTS=(-oDir::Etc::SourceList="$APT/sources.list" -oDir::Etc::SourceParts=/dev/null
       -oDir::State::Lists="$APT/lists" -oDir::Cache="$APT/cache" -oAPT::Sandbox::User=root

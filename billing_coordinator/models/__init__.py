@@ -2,6 +2,12 @@ from . import billing_case_type
 from . import billing_case
 from . import billing_case_promise
 from . import billing_case_resolution
+from . import billing_team
+from . import billing_team_member
+from . import billing_case_assignment
+from . import billing_case_priority
+from . import billing_case_sla
+from . import billing_case_followup
 from . import billing_case_demo
 from . import billing_case_detection
 from . import billing_case_detection_rules

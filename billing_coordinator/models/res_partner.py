@@ -13,6 +13,14 @@ class ResPartner(models.Model):
         domain="[('share', '=', False)]",
         help="Coordinator who gets this customer's new billing cases.",
     )
+    billing_team_id = fields.Many2one(
+        "billing.team",
+        string="Billing Team",
+        tracking=True,
+        index="btree_not_null",
+        help="Team whose queue gets this customer's new billing cases. Empty: the team "
+        "routing by tag and country decides.",
+    )
     billing_case_ids = fields.One2many("billing.case", "partner_id", string="Billing Cases")
     billing_open_case_ids = fields.One2many(
         "billing.case",
@@ -47,4 +55,4 @@ class ResPartner(models.Model):
 
     @api.model
     def _commercial_fields(self):
-        return super()._commercial_fields() + ["billing_coordinator_id"]
+        return super()._commercial_fields() + ["billing_coordinator_id", "billing_team_id"]

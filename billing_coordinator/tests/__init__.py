@@ -1,5 +1,6 @@
 from . import test_billing_case
 from . import test_billing_security
+from . import test_billing_team
 from . import test_billing_tour
 from . import test_detection
 from . import test_resolution

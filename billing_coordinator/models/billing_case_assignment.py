@@ -1,0 +1,259 @@
+"""Who works a case: team routing, automatic assignment, take / release / reassign and
+take-next. The team's method hands out new cases in one pass per batch (see
+``_assign_to_team_members``)."""
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from .billing_case import OPEN_STATES
+
+
+class BillingCase(models.Model):
+    _inherit = "billing.case"
+
+    team_id = fields.Many2one(
+        "billing.team",
+        string="Team",
+        compute="_compute_team_id",
+        store=True,
+        readonly=False,
+        index=True,
+        tracking=True,
+        check_company=True,
+        help="The team whose queue holds the case: the customer's team, else the team "
+        "routing by customer tag or country.",
+    )
+
+    @api.depends("partner_id", "company_id")
+    def _compute_team_id(self):
+        Team = self.env["billing.team"]
+        for company, cases in self.filtered("partner_id").grouped("company_id").items():
+            routes = Team._route_partners(cases.partner_id, company)
+            for case in cases:
+                case.team_id = routes.get(case.partner_id.commercial_partner_id.id, False)
+
+    # ------------------------------------------------------------------- CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        cases = super().create(vals_list)
+        if self.env.context.get("billing_no_auto_assign"):
+            return cases
+        # The customer's coordinator comes first, unless they are away: then the team's
+        # method decides, as for customers without a coordinator.
+        chosen = {i for i, vals in enumerate(vals_list) if vals.get("user_id")}
+        defaulted = self.browse(c.id for i, c in enumerate(cases) if i not in chosen and c.user_id)
+        away = self._get_away_users(defaulted.user_id)
+        if away:
+            defaulted.filtered(lambda c: c.user_id in away).user_id = False
+        cases.filtered(lambda c: not c.user_id)._assign_to_team_members()
+        return cases
+
+    # ------------------------------------------------------------- assignment
+
+    @api.model
+    def _get_open_case_loads(self, users):
+        """Open cases per coordinator: {user id: count}, one query for all ``users``."""
+        if not users:
+            return {}
+        groups = self.sudo()._read_group(
+            # sudo: a member's load counts all their cases, also those the caller cannot see.
+            [("user_id", "in", users.ids), ("state", "in", OPEN_STATES)],
+            ["user_id"],
+            ["__count"],
+        )
+        return {user.id: count for user, count in groups}
+
+    @api.model
+    def _get_away_users(self, users):
+        """The ``users`` marked away today in one of their teams."""
+        if not users:
+            return users
+        # sudo: absence is team bookkeeping that the creating user may not read.
+        memberships = self.env["billing.team.member"].sudo().search(
+            Domain("user_id", "in", users.ids) & Domain("is_away", "in", [True])
+        )
+        return memberships.user_id.with_env(self.env)
+
+    @api.private
+    def _assign_to_team_members(self, exclude_users=None):
+        """Hand these unassigned open cases to members of their teams by each team's
+        method, in one pass: one load query for all members, one write per member, one
+        write of the round-robin position per team. Cases of a manual team, of no team,
+        or of a team whose members are all away or at capacity stay unassigned."""
+        cases = self.filtered(
+            lambda c: not c.user_id and c.team_id and c.state in OPEN_STATES
+        )
+        teams = cases.team_id.filtered(lambda t: t.assignment_method != "manual")
+        if not teams:
+            return self.browse()
+        exclude = exclude_users or self.env["res.users"]
+        # sudo: routing reads the memberships and the round-robin position of the team,
+        # which coordinators do not edit.
+        memberships = teams.sudo().membership_ids.filtered(
+            lambda m: not m.is_away and m.user_id.active and m.user_id not in exclude
+        )
+        loads = self._get_open_case_loads(memberships.user_id)
+        handed = {}  # user -> cases
+        for team in teams:
+            members = memberships.filtered(lambda m, team=team: m.team_id == team).sorted(
+                lambda m: (m.sequence, m.id)
+            )
+            todo = cases.filtered(lambda c, team=team: c.team_id == team).sorted(
+                lambda c: (-c.priority_score, c.id)
+            )
+            if not members or not todo:
+                continue
+            pick = self._pick_round_robin if team.assignment_method == "round_robin" else self._pick_least_loaded
+            last = team.sudo().last_assigned_user_id
+            for case in todo:
+                member = pick(members, loads, last)
+                if not member:
+                    break  # everybody is at capacity: the rest waits in the team queue
+                user = member.user_id
+                loads[user.id] = loads.get(user.id, 0) + 1
+                handed.setdefault(user, self.browse())
+                handed[user] |= case
+                last = user
+            if team.assignment_method == "round_robin" and last != team.sudo().last_assigned_user_id:
+                team.sudo().last_assigned_user_id = last
+        assigned = self.browse()
+        for user, user_cases in handed.items():
+            user_cases.write({"user_id": user.id})
+            assigned |= user_cases
+        return assigned
+
+    @staticmethod
+    def _has_capacity(member, loads):
+        return not member.capacity or loads.get(member.user_id.id, 0) < member.capacity
+
+    @api.model
+    def _pick_round_robin(self, members, loads, last_user):
+        """The member after ``last_user`` in team order who still has capacity."""
+        users = members.user_id
+        start = users.ids.index(last_user.id) + 1 if last_user in users else 0
+        ordered = list(members)[start:] + list(members)[:start]
+        return next((m for m in ordered if self._has_capacity(m, loads)), None)
+
+    @api.model
+    def _pick_least_loaded(self, members, loads, last_user):
+        """The member with the fewest open cases who still has capacity (ties: team order)."""
+        candidates = [m for m in members if self._has_capacity(m, loads)]
+        return min(candidates, key=lambda m: loads.get(m.user_id.id, 0), default=None)
+
+    # ---------------------------------------------------------------- actions
+
+    def _check_open(self):
+        closed = self.filtered(lambda c: c.state not in OPEN_STATES)
+        if closed:
+            raise UserError(
+                self.env._(
+                    "Only open cases can be taken, released or reassigned: %(cases)s.",
+                    cases=", ".join(closed.mapped("name")),
+                )
+            )
+
+    def action_take(self):
+        """Assign these cases to the current user."""
+        self._check_open()
+        self.write({"user_id": self.env.uid})
+        return True
+
+    def action_release(self):
+        """Give these cases back to their team queue (unassigned)."""
+        self._check_open()
+        self.write({"user_id": False})
+        return True
+
+    def _check_can_reassign(self):
+        """Managers reassign any case; team leaders the cases of their teams."""
+        if self.env.user.has_group("billing_coordinator.group_billing_manager"):
+            return
+        foreign = self.filtered(lambda c: c.team_id.leader_id != self.env.user)
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "Only billing managers and the team leader can reassign %(cases)s.",
+                    cases=", ".join(foreign.mapped("name")),
+                )
+            )
+
+    def _reassign(self, user=None, team=None):
+        """Give these open cases to ``user`` and/or move them to ``team`` (leaders and
+        managers). Each change is tracked in the chatter of the case."""
+        self._check_open()
+        self._check_can_reassign()
+        vals = {}
+        if team is not None:
+            vals["team_id"] = team.id
+        if user is not None:
+            vals["user_id"] = user.id
+        if team and user and user not in team.member_ids | team.leader_id:
+            raise UserError(
+                self.env._(
+                    "%(user)s is not a member of team %(team)s.", user=user.name, team=team.name
+                )
+            )
+        if vals:
+            self.write(vals)
+        return True
+
+    def action_open_reassign_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reassign Cases"),
+            "res_model": "billing.case.reassign",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "billing.case", "active_ids": self.ids},
+        }
+
+    @api.model
+    def _get_take_next_domain(self):
+        """Cases the current user may take next: open, unassigned, in one of their teams
+        or in no team, not waiting for a follow-up date."""
+        user = self.env.user
+        teams = self.env["billing.team"].search(
+            Domain("member_ids", "in", user.ids) | Domain("leader_id", "=", user.id)
+        )
+        today = fields.Date.context_today(self)
+        return (
+            Domain("state", "in", OPEN_STATES)
+            & Domain("user_id", "=", False)
+            & Domain("company_id", "in", self.env.companies.ids)
+            & (Domain("team_id", "in", teams.ids) | Domain("team_id", "=", False))
+            & (Domain("follow_up_date", "=", False) | Domain("follow_up_date", "<=", today))
+        )
+
+    @api.model
+    def action_take_next(self):
+        """Give the current user the highest-scored unassigned case of their teams.
+
+        The row is claimed with ``FOR NO KEY UPDATE SKIP LOCKED`` (as ir.cron claims a
+        job): two coordinators pressing it at the same time get different cases."""
+        query = self._search(
+            self._get_take_next_domain(), order="priority_score DESC, deadline, id", limit=1
+        )
+        self.flush_model(["user_id", "priority_score", "deadline"])
+        rows = self.env.execute_query(
+            SQL("%s FOR NO KEY UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table))
+        )
+        if not rows:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": self.env._("Nothing to take"),
+                    "message": self.env._(
+                        "Your teams have no unassigned open case right now. Well done!"
+                    ),
+                    "type": "info",
+                },
+            }
+        case = self.browse(rows[0][0])
+        case.write({"user_id": self.env.uid})
+        if case.state == "new":
+            case.action_start()
+        return case._action_open_cases()
