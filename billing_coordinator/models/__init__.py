@@ -18,3 +18,4 @@ from . import res_company
 from . import res_company_detection
 from . import res_config_settings
 from . import res_partner
+from . import billing_team_demo

@@ -387,6 +387,7 @@ class BillingCase(models.Model):
         return True
 
     def action_open_cancel_wizard(self):
+        self.check_access("write")  # no wizard over cases the user cannot change
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Cancel Case"),

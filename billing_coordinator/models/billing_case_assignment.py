@@ -46,9 +46,12 @@ class BillingCase(models.Model):
         chosen = {i for i, vals in enumerate(vals_list) if vals.get("user_id")}
         defaulted = self.browse(c.id for i, c in enumerate(cases) if i not in chosen and c.user_id)
         away = self._get_away_users(defaulted.user_id)
+        # The first assignee is part of the creation: no tracking message per case (a
+        # detection run creates hundreds at once).
+        quiet = cases.with_context(mail_notrack=True)
         if away:
-            defaulted.filtered(lambda c: c.user_id in away).user_id = False
-        cases.filtered(lambda c: not c.user_id)._assign_to_team_members()
+            quiet.filtered(lambda c: c.user_id in away).user_id = False
+        quiet.filtered(lambda c: not c.user_id)._assign_to_team_members()
         return cases
 
     # ------------------------------------------------------------- assignment
@@ -201,6 +204,7 @@ class BillingCase(models.Model):
         return True
 
     def action_open_reassign_wizard(self):
+        self.check_access("write")  # no wizard over cases the user cannot change
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Reassign Cases"),
@@ -234,7 +238,7 @@ class BillingCase(models.Model):
         The row is claimed with ``FOR NO KEY UPDATE SKIP LOCKED`` (as ir.cron claims a
         job): two coordinators pressing it at the same time get different cases."""
         query = self._search(
-            self._get_take_next_domain(), order="priority_score DESC, deadline, id", limit=1
+            self._get_take_next_domain(), order="priority_score DESC NULLS LAST, deadline, id", limit=1
         )
         self.flush_model(["user_id", "priority_score", "deadline"])
         rows = self.env.execute_query(

@@ -24,6 +24,7 @@ class BillingCase(models.Model):
         today = fields.Date.context_today(self)
         ref = self.env.ref
         coordinator = ref("base.user_admin")
+        _teams, key_account = self.env["billing.team"]._load_demo_teams()
         Partner = self.env["res.partner"]
         customers = Partner.create(
             [
@@ -35,7 +36,6 @@ class BillingCase(models.Model):
                     "city": city,
                     "zip": zip_code,
                     "country_id": ref("base.us").id,
-                    "billing_coordinator_id": coordinator.id,
                 }
                 for name, email, street, city, zip_code in [
                     ("Harbor Logistics Inc.", "ap@harbor-logistics.example.com", "12 Pier Road", "Boston", "02110"),
@@ -46,6 +46,10 @@ class BillingCase(models.Model):
             ]
         )
         harbor, northwind, blueridge, copperfield = customers
+        # Harbor and Northwind are key accounts (routed to that team by their tag); the
+        # administrator looks after Harbor personally. The others go to Regional (US).
+        (harbor | northwind).category_id = key_account
+        harbor.billing_coordinator_id = coordinator
 
         invoice, pay = self._demo_invoice, self._demo_pay
 

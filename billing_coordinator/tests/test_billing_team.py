@@ -14,7 +14,7 @@ class BillingTeamCommon(BillingCaseCommon):
         super().setUpClass()
         user_group = cls.env.ref("billing_coordinator.group_billing_user")
         cls.anna, cls.ben, cls.cleo, cls.dora = (
-            cls._create_billing_user(login, [user_group]) for login in ("anna", "ben", "cleo", "dora")
+            cls._create_billing_user(login, [user_group]) for login in ("t_anna", "t_ben", "t_cleo", "t_dora")
         )
         cls.leader = cls._create_billing_user("team_leader", [user_group])
         cls.team_a = cls.env["billing.team"].create(
@@ -99,6 +99,20 @@ class TestTeamAssignment(BillingTeamCommon):
             self.today - timedelta(days=1)
         )
         self.assertEqual([c.user_id for c in self._new_cases(2)], [self.anna, self.ben])
+
+    def test_assignment_is_one_pass(self):
+        """Handing out 30 or 300 cases costs the same few queries: no query per case or
+        per member (detection creates hundreds of cases in one run)."""
+        for count in (30, 300):
+            cases = self._new_cases(count).with_context(mail_notrack=True)
+            cases.user_id = False
+            self.env.invalidate_all()
+            with self.assertQueryCount(15):
+                cases._assign_to_team_members()
+            self.assertEqual(
+                sorted(len(cases.filtered(lambda c, u=u: c.user_id == u)) for u in self.team_a.member_ids),
+                [count // 3] * 3,
+            )
 
     def test_manual_team_leaves_cases_unassigned(self):
         self.team_a.assignment_method = "manual"
@@ -269,6 +283,27 @@ class TestTeamSecurity(BillingTeamCommon):
             self.env["billing.case"].with_user(self.manager).search([("id", "in", (case_a | case_b | pool).ids)]),
             case_a | case_b | pool,
         )
+
+    def test_every_action_refused_on_other_team_case(self):
+        """Any action method called over RPC on another team's case is refused."""
+        case_b = self._new_cases(1, partner=self.other_customer)
+        model_level = {"action_take_next", "action_run_detection"}
+        actions = sorted(
+            name for name in dir(type(case_b))
+            if name.startswith("action_") and name not in model_level
+            and callable(getattr(type(case_b), name))
+        )
+        self.assertIn("action_take", actions)
+        for name in actions:
+            with self.subTest(action=name), self.assertRaises(AccessError):
+                getattr(case_b.with_user(self.anna), name)()
+        self.assertEqual(case_b.state, "new")
+        self.assertFalse(case_b.user_id & self.anna)
+        # The case summary report is refused too.
+        with self.assertRaises(AccessError):
+            self.env["ir.actions.report"].with_user(self.anna)._render_qweb_html(
+                "billing_coordinator.billing_case_report_action", case_b.ids
+            )
 
     def test_leader_edits_own_team_members_only(self):
         anna_membership = self.team_a.membership_ids.filtered(lambda m: m.user_id == self.anna)

@@ -1,0 +1,132 @@
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from odoo import Command, api
+from odoo.orm.environments import Transaction
+from odoo.modules.registry import Registry
+from odoo.tests.common import BaseCase, get_db_name, tagged
+from odoo.tools import mute_logger
+
+WORKERS = 2
+TAKES_PER_WORKER = 3
+
+
+@tagged("-standard", "billing_concurrency", "-at_install", "post_install")
+class TestTakeNextConcurrency(BaseCase):
+    """Two coordinators press Take Next at the same moment, each in their own committed
+    transaction (as two browser requests would): nobody gets a case twice."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        cls.addClassCleanup(cls._cleanup_data)
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            group = env.ref("billing_coordinator.group_billing_user")
+            run = uuid.uuid4().hex[:8]  # committed data: unique names, whatever is left behind
+            # A company of its own: no other case (demo data, earlier runs) is in reach.
+            company = env["res.company"].create({"name": f"Racing Company {run}"})
+            users = env["res.users"].create(
+                [
+                    {
+                        "name": f"Racing Coordinator {i}",
+                        "login": f"racing_coordinator_{run}_{i}",
+                        "company_id": company.id,
+                        "company_ids": [Command.set(company.ids)],
+                        "group_ids": [Command.set(group.ids)],
+                    }
+                    for i in range(WORKERS)
+                ]
+            )
+            team = env["billing.team"].create(
+                {
+                    "name": "Racing Team",
+                    "company_id": company.id,
+                    "assignment_method": "manual",
+                    "member_ids": [Command.set(users.ids)],
+                }
+            )
+            partner = env["res.partner"].create(
+                {"name": "Racing Customer", "is_company": True, "billing_team_id": team.id,
+                 "company_id": company.id}
+            )
+            cases = env["billing.case"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "case_type_id": env.ref("billing_coordinator.case_type_overcharge").id,
+                    }
+                    for _i in range(WORKERS * TAKES_PER_WORKER)
+                ]
+            )
+            for score, case in enumerate(cases):
+                case.priority_score = 100 - score
+            cls.user_ids, cls.team_id, cls.partner_id = users.ids, team.id, partner.id
+            cls.company_id = company.id
+            cls.case_ids = cases.ids
+
+    @classmethod
+    def _cleanup_data(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {"active_test": False})
+            env["billing.case"].browse(cls.case_ids).unlink()
+            env["billing.team"].browse(cls.team_id).unlink()
+            env["res.partner"].browse(cls.partner_id).unlink()
+            env["res.users"].browse(cls.user_ids).action_archive()
+            env["res.company"].browse(cls.company_id).action_archive()
+
+    @mute_logger("odoo.sql_db")
+    def test_take_next_never_hands_a_case_twice(self):
+        """In each round both coordinators claim a case and only then commit: the second
+        claim has to skip the row the first one holds (SKIP LOCKED). Without the lock both
+        would pick the same case and the second would block on the first one's update
+        until the barrier or the lock timeout breaks."""
+        started = threading.Barrier(WORKERS)
+        claimed = threading.Barrier(WORKERS)
+        committed = threading.Barrier(WORKERS)
+
+        def press_take_next(uid):
+            with self.registry.cursor() as cr:
+                # The threaded test server holds Registry._lock while tests run;
+                # giving the cursor its transaction avoids looking the registry up.
+                cr.transaction = Transaction(self.registry)
+                cr.execute("SET LOCAL lock_timeout = '20s'")
+                env = api.Environment(cr, uid, {"allowed_company_ids": [self.company_id]})
+                env["billing.case"].search_count([])  # the transaction's snapshot starts here
+                started.wait(timeout=30)
+                result = env["billing.case"].action_take_next()
+                env.flush_all()
+                claimed.wait(timeout=30)  # both hold their claim, nobody has committed
+            # Both committed before the next round starts: a round that began while the
+            # other one's commit was pending would meet a serialization failure (the RPC
+            # layer retries those; this test is about the claim itself).
+            committed.wait(timeout=30)
+            return result.get("res_id")
+
+        def take(uid):
+            return [press_take_next(uid) for _i in range(TAKES_PER_WORKER)]
+
+        with ThreadPoolExecutor(max_workers=WORKERS) as executor:
+            futures = [executor.submit(take, uid) for uid in self.user_ids]
+            errors = [future.exception(timeout=120) for future in futures]
+        # The first failure is often the other worker's broken barrier: show them all.
+        self.assertFalse([repr(error) for error in errors if error], "a worker failed")
+        results = [future.result() for future in futures]
+
+        handed = [case_id for taken in results for case_id in taken]
+        self.assertNotIn(None, handed, "every press got a case")
+        self.assertEqual(len(handed), len(set(handed)), "no case was handed out twice")
+        self.assertEqual(set(handed), set(self.case_ids))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            cases = env["billing.case"].browse(self.case_ids)
+            for uid, taken in zip(self.user_ids, results):
+                self.assertEqual(set(cases.filtered(lambda c, uid=uid: c.user_id.id == uid).ids), set(taken))
+            # Each round handed out the two best cases left: highest score first.
+            by_score = cases.sorted("priority_score", reverse=True).ids
+            for round_no in range(TAKES_PER_WORKER):
+                pair = {results[0][round_no], results[1][round_no]}
+                self.assertEqual(pair, set(by_score[2 * round_no:2 * round_no + 2]))
