@@ -227,9 +227,11 @@ class BillingCase(models.Model):
             & (Domain("follow_up_date", "=", False) | Domain("follow_up_date", "<=", today))
         )
 
-    @api.model
     def action_take_next(self):
         """Give the current user the highest-scored unassigned case of their teams.
+
+        Not ``@api.model``: the list header button calls it through ``call_button``,
+        which passes the (empty) selection as ids; the records of ``self`` are ignored.
 
         The row is claimed with ``FOR NO KEY UPDATE SKIP LOCKED`` (as ir.cron claims a
         job): two coordinators pressing it at the same time get different cases."""

@@ -5,3 +5,7 @@ from . import test_billing_tour
 from . import test_detection
 from . import test_resolution
 from . import test_i18n
+from . import test_billing_mail
+from . import test_billing_call
+from . import test_billing_digest
+from . import test_billing_queue_tour
