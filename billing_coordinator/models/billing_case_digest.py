@@ -200,7 +200,8 @@ class BillingCase(models.Model):
         labels = self._get_digest_section_labels()
         base_url = self.get_base_url()
         title = self.env._(
-            "Billing queue of %(date)s", date=format_date(self.env, fields.Date.context_today(self))
+            "Billing queue of %(date)s",
+            date=format_date(self.env, fields.Date.context_today(self), date_format="long"),
         )
         body = self.env["ir.qweb"]._render(
             "billing_coordinator.billing_digest_mail_body",

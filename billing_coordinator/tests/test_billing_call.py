@@ -224,7 +224,10 @@ class TestCallSecurity(BillingCallCommon):
         self.assertEqual(Call.with_user(self.manager).search([("id", "in", both)]), call_a | call_b)
         with self.assertRaises(AccessError):
             call_b.with_user(self.anna).read(["note"])
-        # Another team's case: no call can be logged on it.
+        # Another team's case: no call can be logged on it, no e-mail sent from it.
+        for action in ("action_open_log_call_wizard", "action_send_email", "action_view_calls"):
+            with self.assertRaises(AccessError):
+                getattr(case_b.with_user(self.anna), action)()
         with self.assertRaises(AccessError):
             self._log(case_b, self.anna, self.reached)
         with self.assertRaises(AccessError):

@@ -127,10 +127,14 @@ class TestDailyDigest(BillingTeamCommon):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.anna.lang = "fr_FR"
         by_user = self._send()
-        french_date = format_date(self.env(context={"lang": "fr_FR"}), self.today)
-        self.assertNotEqual(french_date, format_date(self.env(context={"lang": "en_US"}), self.today))
+        french_date = format_date(self.env(context={"lang": "fr_FR"}), self.today, date_format="long")
+        english_date = format_date(self.env(context={"lang": "en_US"}), self.today, date_format="long")
+        self.assertNotEqual(french_date, english_date)
         self.assertIn(french_date, by_user[self.anna].subject)
-        self.assertIn(format_date(self.env(context={"lang": "en_US"}), self.today), by_user[self.leader].subject)
+        self.assertIn(english_date, by_user[self.leader].subject)
+        # Dates in the body follow the user's language too.
+        deadline = format_date(self.env(context={"lang": "fr_FR"}), self.case_breached.deadline)
+        self.assertIn(deadline, by_user[self.anna].body_html)
 
     def test_nothing_to_report_sends_nothing(self):
         self.Case.search([("team_id", "in", (self.team_a | self.team_b).ids)]).write(

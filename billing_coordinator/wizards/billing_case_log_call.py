@@ -22,6 +22,7 @@ class BillingCaseLogCall(models.TransientModel):
     requires_follow_up = fields.Boolean(related="outcome_id.requires_follow_up")
     note = fields.Text(help="What was said or agreed; kept in the chatter and the call log.")
     follow_up_date = fields.Date(
+        string="Follow-up Date",
         compute="_compute_follow_up_date",
         store=True,
         readonly=False,
