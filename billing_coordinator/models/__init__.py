@@ -8,6 +8,10 @@ from . import billing_case_assignment
 from . import billing_case_priority
 from . import billing_case_sla
 from . import billing_case_followup
+from . import billing_case_mail
+from . import billing_case_digest
+from . import billing_call_outcome
+from . import billing_case_call
 from . import billing_case_demo
 from . import billing_case_detection
 from . import billing_case_detection_rules

@@ -222,18 +222,18 @@ class BillingCase(models.Model):
         teams = self.env["billing.team"].search(
             Domain("member_ids", "in", user.ids) | Domain("leader_id", "=", user.id)
         )
-        today = fields.Date.context_today(self)
         return (
-            Domain("state", "in", OPEN_STATES)
+            self._get_in_queue_domain()
             & Domain("user_id", "=", False)
             & Domain("company_id", "in", self.env.companies.ids)
             & (Domain("team_id", "in", teams.ids) | Domain("team_id", "=", False))
-            & (Domain("follow_up_date", "=", False) | Domain("follow_up_date", "<=", today))
         )
 
-    @api.model
     def action_take_next(self):
         """Give the current user the highest-scored unassigned case of their teams.
+
+        Not ``@api.model``: the list header button calls it through ``call_button``,
+        which passes the (empty) selection as ids; the records of ``self`` are ignored.
 
         The row is claimed with ``FOR NO KEY UPDATE SKIP LOCKED`` (as ir.cron claims a
         job): two coordinators pressing it at the same time get different cases."""

@@ -6,3 +6,7 @@ from . import test_detection
 from . import test_resolution
 from . import test_i18n
 from . import test_take_next_concurrency
+from . import test_billing_mail
+from . import test_billing_call
+from . import test_billing_digest
+from . import test_billing_queue_tour
