@@ -5,3 +5,5 @@ from . import test_billing_tour
 from . import test_detection
 from . import test_resolution
 from . import test_i18n
+from . import test_sla
+from . import test_priority_score

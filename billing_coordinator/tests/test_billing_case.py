@@ -61,7 +61,13 @@ class TestBillingCase(BillingCaseCommon):
         case = self._create_case(case_type_id=case_type.id)
         self.assertEqual(case.user_id, self.coordinator)
         self.assertEqual(case.priority, "3")
-        self.assertEqual(case.deadline, self.today + timedelta(days=4))
+        # The SLA counts working days of the company calendar (Monday to Friday here).
+        expected = self.today
+        for _day in range(4):
+            expected += timedelta(days=1)
+            while expected.weekday() >= 5:
+                expected += timedelta(days=1)
+        self.assertEqual(case.deadline, expected)
         self.assertEqual(case.currency_id, self.company.currency_id)
         self.assertFalse(case.is_late)
         case.deadline = self.today - timedelta(days=1)
