@@ -33,6 +33,11 @@ RUNNING_STATES = ("new", "in_progress")
 class BillingCase(models.Model):
     _inherit = "billing.case"
 
+    deadline = fields.Date(
+        help="The N-th working day (company working schedule, public holidays excluded) "
+        "after the day the case was created, N being the SLA days of the case type; moved "
+        "by the working days the case waited for the customer.",
+    )
     sla_breached = fields.Boolean(
         string="SLA Breached", readonly=True, copy=False, index=True,
         help="The deadline passed while the case was open; set by the daily escalation, "
