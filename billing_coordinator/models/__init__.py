@@ -7,6 +7,7 @@ from . import billing_team_member
 from . import billing_case_assignment
 from . import billing_case_priority
 from . import billing_case_sla
+from . import billing_team_sla
 from . import billing_case_followup
 from . import billing_case_mail
 from . import billing_case_digest
@@ -20,6 +21,9 @@ from . import account_move
 from . import account_payment
 from . import res_company
 from . import res_company_detection
+from . import res_company_priority
 from . import res_config_settings
+from . import res_config_settings_priority
 from . import res_partner
 from . import billing_team_demo
+from . import res_partner_tier

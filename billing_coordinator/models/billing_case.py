@@ -1,8 +1,10 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from .billing_case_type import PRIORITIES
 
@@ -296,11 +298,16 @@ class BillingCase(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        unnamed = defaultdict(list)  # company -> vals still called "New"
         for vals in vals_list:
             self._normalize_partner(vals)
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["name"] = self._next_case_reference(company)
+                unnamed[company].append(vals)
+        for company, company_vals in unnamed.items():
+            names = self._next_case_references(company, len(company_vals))
+            for vals, name in zip(company_vals, names):
+                vals["name"] = name
         return super().create(vals_list)
 
     def write(self, vals):
@@ -328,7 +335,29 @@ class BillingCase(models.Model):
 
     @api.model
     def _next_case_reference(self, company):
-        return self._get_case_sequence(company).next_by_id()
+        return self._next_case_references(company, 1)[0]
+
+    @api.model
+    def _next_case_references(self, company, count):
+        """``count`` new references of ``company``'s sequence, drawn in one query (a
+        detection run numbers hundreds of cases at once)."""
+        sequence = self._get_case_sequence(company)
+        if count == 1 or sequence.implementation != "standard":
+            return [sequence.next_by_id() for _i in range(count)]
+        today = fields.Date.context_today(self)
+        formatter = sequence.with_context(ir_sequence_date=today)
+        pg_sequence = f"ir_sequence_{sequence.id:03d}"
+        if sequence.use_date_range:
+            date_range = self.env["ir.sequence.date_range"].sudo().search(
+                [("sequence_id", "=", sequence.id), ("date_from", "<=", today), ("date_to", ">=", today)],
+                limit=1,
+            ) or sequence._create_date_range_seq(today)
+            formatter = formatter.with_context(ir_sequence_date_range=date_range.date_from)
+            pg_sequence = f"ir_sequence_{sequence.id:03d}_{date_range.id:03d}"
+        rows = self.env.execute_query(
+            SQL("SELECT nextval(%s) FROM generate_series(1, %s)", pg_sequence, count)
+        )
+        return [formatter.get_next_char(number) for number in sorted(row[0] for row in rows)]
 
     @api.model
     def _get_case_sequence(self, company):

@@ -10,3 +10,5 @@ from . import test_billing_mail
 from . import test_billing_call
 from . import test_billing_digest
 from . import test_billing_queue_tour
+from . import test_sla
+from . import test_priority_score

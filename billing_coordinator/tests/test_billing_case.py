@@ -61,7 +61,13 @@ class TestBillingCase(BillingCaseCommon):
         case = self._create_case(case_type_id=case_type.id)
         self.assertEqual(case.user_id, self.coordinator)
         self.assertEqual(case.priority, "3")
-        self.assertEqual(case.deadline, self.today + timedelta(days=4))
+        # The SLA counts working days of the company calendar (Monday to Friday here).
+        expected = self.today
+        for _day in range(4):
+            expected += timedelta(days=1)
+            while expected.weekday() >= 5:
+                expected += timedelta(days=1)
+        self.assertEqual(case.deadline, expected)
         self.assertEqual(case.currency_id, self.company.currency_id)
         self.assertFalse(case.is_late)
         case.deadline = self.today - timedelta(days=1)
@@ -92,6 +98,21 @@ class TestBillingCase(BillingCaseCommon):
         self.assertEqual(other_case.name, f"{prefix}00001", "a new company starts its own numbering")
         third = self._create_case()
         self.assertEqual(int(third.name.split("/")[-1]), int(second.name.split("/")[-1]) + 1)
+
+        # A batch (as detection creates them) is numbered in one go, in order, per company.
+        batch = self.env["billing.case"].create(
+            [
+                {"partner_id": self.customer.id, "case_type_id": self.type_overcharge.id},
+                {"partner_id": self.other_customer.id, "case_type_id": self.type_overcharge.id,
+                 "company_id": other.id},
+                {"partner_id": self.customer.id, "case_type_id": self.type_overcharge.id},
+            ]
+        )
+        number = int(third.name.split("/")[-1])
+        self.assertEqual(
+            batch.mapped("name"),
+            [f"{prefix}{number + 1:05d}", f"{prefix}00002", f"{prefix}{number + 2:05d}"],
+        )
 
     # ------------------------------------------------------------ transitions
 
