@@ -34,6 +34,7 @@
         "views/account_move_views.xml",
         "views/account_payment_views.xml",
         "views/res_partner_views.xml",
+        "views/billing_context_views.xml",
         "views/res_config_settings_views.xml",
         "views/billing_case_priority_views.xml",
         "views/res_partner_tier_views.xml",
@@ -48,6 +49,9 @@
         "demo/billing_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "billing_coordinator/static/src/billing_context/*",
+        ],
         "web.assets_tests": [
             "billing_coordinator/static/tests/tours/*.js",
         ],

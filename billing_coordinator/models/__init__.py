@@ -27,3 +27,5 @@ from . import res_config_settings_priority
 from . import res_partner
 from . import billing_team_demo
 from . import res_partner_tier
+from . import res_partner_billing_context
+from . import res_partner_billing_ledger

@@ -162,6 +162,32 @@ class BillingCase(models.Model):
         self.env["billing.case.resolve"].create(
             {"case_id": accepted.id, "resolution_type": "credit_note", "amount": 150.0}
         ).action_apply()
+        # Whom to call and what to expect (the customer context panel): Harbor's
+        # accounts payable contact, money received on account and a promise to pay.
+        harbor.phone = "+1 617 555 0100"
+        Partner.create(
+            {
+                "name": "Dana Whitfield",
+                "parent_id": harbor.id,
+                "type": "invoice",
+                "phone": "+1 617 555 0142",
+                "email": "dana.whitfield@harbor-logistics.example.com",
+            }
+        )
+        on_account = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": harbor.id,
+                "amount": 500.0,
+                "date": today - timedelta(days=2),
+                "memo": "Payment on account",
+            }
+        )
+        on_account.action_post()
+        self.env["billing.case.promise"].create(
+            {"case_id": short.id, "date": today + timedelta(days=5), "amount": 300.0, "target_residual": 0.0}
+        )
         self._load_detection_demo_data(customers)
         self._run_detection()
         return cases

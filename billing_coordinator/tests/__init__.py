@@ -12,3 +12,4 @@ from . import test_billing_digest
 from . import test_billing_queue_tour
 from . import test_sla
 from . import test_priority_score
+from . import test_billing_context
