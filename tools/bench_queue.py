@@ -19,6 +19,7 @@ of ``--repeat`` runs with cold caches:
 """
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -125,7 +126,9 @@ def main():
     parser.add_argument("--generate", type=int, default=0, metavar="N", help="create N open cases first")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    config.parse_config(["-d", args.database], setup_logging=False)
+    config.parse_config(
+        ["--addons-path", os.environ.get("ADDONS_PATH", ""), "-d", args.database, "--log-level=warn"]
+    )
     registry = Registry(args.database)
     if args.generate:
         with registry.cursor() as cr:

@@ -139,6 +139,12 @@ class BillingCase(models.Model):
         info_case.action_cancel()
         checked_case.action_start()
         checked_case._mark_resolved("no_action", note="Price list checked: the invoice was right.")
+        # A queue as it looks on a working day: one case past its SLA (escalated by the
+        # daily cron), one due today, one due this week.
+        short.deadline = today - timedelta(days=2)
+        overcharge.deadline = today
+        dispute.deadline = today + timedelta(days=2)
+        short._escalate_sla_breach(short._get_sla_due_dates(today))
         overcharge.activity_schedule(
             "mail.mail_activity_data_call",
             date_deadline=today + timedelta(days=1),
