@@ -28,7 +28,7 @@ company's weights change.
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
 from odoo.tools.misc import format_amount
 
 from .billing_case import OPEN_STATES
@@ -157,6 +157,19 @@ class BillingCase(models.Model):
                     "parts": parts,
                 }
         return data
+
+    def _read_group_orderby(self, order, groupby_terms, query):
+        # Urgency groups come in their own order (breached, today, this week, later),
+        # not alphabetically nor by the sum of the list's sort field (the score).
+        orderby = super()._read_group_orderby(order, groupby_terms, query)
+        if "queue_urgency" not in groupby_terms:
+            return orderby
+        rank = SQL(
+            "array_position(%s, %s::text)",
+            [key for key, _label in URGENCIES],
+            groupby_terms["queue_urgency"],
+        )
+        return SQL("%s, %s", rank, orderby) if orderby else rank
 
     @api.model
     def _get_queue_urgency(self, due, today):

@@ -109,6 +109,19 @@ class TestPriorityScore(SlaCommon):
             self.assertEqual(
                 self._ranked(today | week | later | late), late | today | week | later
             )
+            # The queue list groups by urgency and sorts by score: groups keep their own
+            # order, not the alphabetical one nor that of their score sums.
+            cases = today | week | later | late
+            for order in (None, "priority_score, deadline, id", "priority_score desc"):
+                groups = self.Case.web_read_group(
+                    [("id", "in", cases.ids)], ["queue_urgency"], ["priority_score:sum"],
+                    order=order,
+                )["groups"]
+                self.assertEqual(
+                    [g["queue_urgency"] for g in groups],
+                    ["breached", "today", "week", "later"],
+                    order,
+                )
             late._mark_resolved("no_action")
         self.assertFalse(late.queue_urgency)
         self.assertEqual(late.priority_score, 0.0)
