@@ -45,6 +45,7 @@
         "views/billing_case_detection_views.xml",
         "reports/billing_case_report.xml",
         "security/billing_receivable_security.xml",
+        "views/billing_receivable_line_views.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",

@@ -91,6 +91,23 @@ class BillingReceivableLine(models.Model):
         return self.env[model].browse([ids] if isinstance(ids, int) else ids)
 
     @api.model
+    def _aging_partner_filter_sql(self, alias, partner_ids=None, team_id=None, user_id=None):
+        """SQL condition on the commercial partner table ``alias``: these customers
+        (their commercial partners), the customers of this billing team, of this
+        coordinator. The dashboard filters its other figures with it too."""
+        conditions = [SQL("TRUE")]
+        if partner_ids:
+            partners = self._aging_browse("res.partner", partner_ids)
+            conditions.append(
+                SQL("%s = ANY(%s)", SQL.identifier(alias, "id"), partners.sudo().commercial_partner_id.ids)
+            )
+        if team_id:
+            conditions.append(SQL("%s = %s", SQL.identifier(alias, "billing_team_id"), int(team_id)))
+        if user_id:
+            conditions.append(SQL("%s = %s", SQL.identifier(alias, "billing_coordinator_id"), int(user_id)))
+        return SQL(" AND ").join(conditions)
+
+    @api.model
     def _aging_dates(self, date_at):
         if not date_at:
             return fields.Date.context_today(self)
@@ -128,14 +145,7 @@ class BillingReceivableLine(models.Model):
         self.env["res.partner"].flush_model(["commercial_partner_id", "billing_team_id", "billing_coordinator_id"])
         self.env["billing.case"].flush_model(["state", "active", "move_ids"])
 
-        filters = [SQL("TRUE")]
-        if partner_ids:
-            partners = self._aging_browse("res.partner", partner_ids)
-            filters.append(SQL("commercial.id = ANY(%s)", partners.sudo().commercial_partner_id.ids))
-        if team_id:
-            filters.append(SQL("commercial.billing_team_id = %s", int(team_id)))
-        if user_id:
-            filters.append(SQL("commercial.billing_coordinator_id = %s", int(user_id)))
+        partner_filter = self._aging_partner_filter_sql("commercial", partner_ids, team_id, user_id)
 
         days = SQL("(item.date_at - item.date_maturity)")
         return SQL(
@@ -222,7 +232,7 @@ class BillingReceivableLine(models.Model):
             min_date=dates[0],
             max_date=dates[-1],
             company_ids=companies.ids,
-            filters=SQL(" AND ").join(filters),
+            filters=partner_filter,
             days=days,
             bucket=self._aging_bucket_sql(days, SQL("item.company_id"), companies),
             open_states=OPEN_STATES,
