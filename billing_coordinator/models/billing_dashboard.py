@@ -174,9 +174,32 @@ class BillingDashboard(models.AbstractModel):
             "buckets": [
                 {"key": b["key"], "label": b["label"]} for b in Receivable._get_aging_buckets(period.companies)
             ],
+            "teams": self._dashboard_team_options(period),
+            "coordinators": self._dashboard_user_options(period),
             "empty": not (period.get("aging_totals")[period.end]["total"] or period.get("open_cases")
                           or period.get("sales_by_day")),
         }
+
+    @api.model
+    def _dashboard_team_options(self, period):
+        """The teams a manager can filter on (a coordinator's filters are fixed)."""
+        if not self._dashboard_is_manager():
+            return []
+        teams = self.env["billing.team"].search([("company_id", "in", period.companies.ids)])
+        return [{"id": team.id, "name": team.display_name} for team in teams]
+
+    @api.model
+    def _dashboard_user_options(self, period):
+        if not self._dashboard_is_manager():
+            return []
+        users = self.env["res.users"].search(
+            [
+                ("all_group_ids", "in", self.env.ref("billing_coordinator.group_billing_user").ids),
+                ("company_ids", "in", period.companies.ids),
+                ("share", "=", False),
+            ]
+        )
+        return [{"id": user.id, "name": user.display_name} for user in users]
 
     @api.model
     def _dashboard_partner_filter(self, period, alias):

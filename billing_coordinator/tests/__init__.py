@@ -15,3 +15,4 @@ from . import test_priority_score
 from . import test_billing_context
 from . import test_receivable_aging
 from . import test_billing_dashboard
+from . import test_billing_dashboard_ui
