@@ -185,6 +185,7 @@ export class BillingDashboard extends Component {
                     data: trend.map((t) => t.overdue),
                     backgroundColor: "#dc3545",
                     yAxisID: "y",
+                    order: 1,
                 },
                 {
                     type: "line",
@@ -193,6 +194,7 @@ export class BillingDashboard extends Component {
                     borderColor: "#017e84",
                     backgroundColor: "#017e84",
                     yAxisID: "y1",
+                    order: 0, // the line over the bars
                 },
             ],
             options: {
@@ -232,23 +234,27 @@ export class BillingDashboard extends Component {
         return [...domain, ...extra];
     }
 
-    openList(name, resModel, domain, views = [[false, "list"], [false, "form"]]) {
+    openList(name, resModel, domain, views = [[false, "list"], [false, "form"]], context = {}) {
         return this.action.doAction({
             type: "ir.actions.act_window",
             name,
             res_model: resModel,
             views,
             domain,
+            context,
             target: "current",
         });
     }
 
     openReceivables(name, extra = []) {
-        return this.openList(name, "billing.receivable.line", this.scopeDomain(extra), [
-            [false, "list"],
-            [false, "pivot"],
-            [false, "graph"],
-        ]);
+        // Grouped by bucket, every bucket shows, in bucket order.
+        return this.openList(
+            name,
+            "billing.receivable.line",
+            this.scopeDomain(extra),
+            [[false, "list"], [false, "pivot"], [false, "graph"]],
+            { read_group_expand: true }
+        );
     }
 
     openCases(name, extra = []) {
