@@ -29,3 +29,9 @@ from . import billing_team_demo
 from . import res_partner_tier
 from . import res_partner_billing_context
 from . import res_partner_billing_ledger
+from . import res_company_aging
+from . import billing_receivable_line
+from . import billing_receivable_aging
+from . import res_config_settings_aging
+from . import billing_dashboard
+from . import billing_dashboard_kpis
