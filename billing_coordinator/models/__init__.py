@@ -29,3 +29,10 @@ from . import billing_team_demo
 from . import res_partner_tier
 from . import res_partner_billing_context
 from . import res_partner_billing_ledger
+from . import billing_resolution
+from . import billing_resolution_credit_note
+from . import billing_resolution_supplementary_invoice
+from . import billing_resolution_refund
+from . import billing_resolution_write_off
+from . import billing_resolution_payment_plan
+from . import billing_resolution_note
