@@ -1,6 +1,6 @@
 {
     "name": "Billing Coordinator",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "summary": "Billing discrepancy cases, coordinator work queues and receivables follow-up",
     "author": "billing_coordinator developers",
@@ -44,6 +44,7 @@
         "views/billing_case_call_views.xml",
         "views/billing_case_detection_views.xml",
         "reports/billing_case_report.xml",
+        "views/billing_detection_rule_views.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",

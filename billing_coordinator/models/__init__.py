@@ -36,3 +36,12 @@ from . import billing_resolution_refund
 from . import billing_resolution_write_off
 from . import billing_resolution_payment_plan
 from . import billing_resolution_note
+from . import billing_detection_rule
+from . import billing_detection_run
+from . import billing_detection_rule_overpayment
+from . import billing_detection_rule_short_payment
+from . import billing_detection_rule_duplicate_payment
+from . import billing_detection_rule_unapplied_payment
+from . import billing_detection_rule_price_deviation
+from . import billing_detection_rule_customer_data
+from . import billing_detection_rule_overdue
