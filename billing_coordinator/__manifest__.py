@@ -45,6 +45,9 @@
         "views/billing_case_detection_views.xml",
         "reports/billing_case_report.xml",
         "views/billing_detection_rule_views.xml",
+        "data/ir_cron_auto_write_off_data.xml",
+        "wizards/billing_case_resolve_bulk_views.xml",
+        "views/res_config_settings_auto_write_off_views.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",

@@ -45,3 +45,6 @@ from . import billing_detection_rule_unapplied_payment
 from . import billing_detection_rule_price_deviation
 from . import billing_detection_rule_customer_data
 from . import billing_detection_rule_overdue
+from . import billing_case_auto_write_off
+from . import res_company_auto_write_off
+from . import res_config_settings_auto_write_off

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import clean_context, format_date, formatLang
 
 from .billing_case import OPEN_STATES
@@ -109,6 +109,21 @@ class BillingCase(models.Model):
         with self.env.cr.savepoint():
             documents = unit._apply(resolution)
         return documents.with_env(self.env)
+
+    def _resolve_bulk(self, resolution_type, **values):
+        """Resolve each of these cases by ``resolution_type`` with the same ``values``
+        (the rest defaults per case), each in its own savepoint: a refused case does
+        not stop the others. Returns ``{"done": cases, "refused": [(case, reason)]}``."""
+        result = {"done": self.browse(), "refused": []}
+        for case in self:
+            try:
+                with self.env.cr.savepoint():
+                    case._resolve(resolution_type, **values)
+            except (UserError, AccessError) as error:
+                result["refused"].append((case, str(error)))
+            else:
+                result["done"] |= case
+        return result
 
     @api.private
     def _get_default_resolution_type(self):

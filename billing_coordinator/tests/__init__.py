@@ -15,3 +15,4 @@ from . import test_priority_score
 from . import test_billing_context
 from . import test_resolution_engine
 from . import test_detection_rules
+from . import test_resolution_bulk
