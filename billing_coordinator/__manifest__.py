@@ -1,6 +1,6 @@
 {
     "name": "Billing Coordinator",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "summary": "Billing discrepancy cases, coordinator work queues and receivables follow-up",
     "author": "billing_coordinator developers",
@@ -47,6 +47,10 @@
         "security/billing_receivable_security.xml",
         "views/billing_receivable_line_views.xml",
         "views/billing_dashboard_views.xml",
+        "views/billing_detection_rule_views.xml",
+        "data/ir_cron_auto_write_off_data.xml",
+        "wizards/billing_case_resolve_bulk_views.xml",
+        "views/res_config_settings_auto_write_off_views.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",

@@ -1,12 +1,15 @@
 """Automatic detection of billing discrepancies: the engine.
 
-The rules themselves live in ``billing_case_detection_rules.py``; this file holds the
-fields that record what a rule found, the registry of rules, the part that turns
-findings into cases (create, update, clear, reopen) and the entry points (cron,
+Each rule lives in its own file, ``billing_detection_rule_<code>.py`` (helpers they
+share in ``billing_case_detection_rules.py``), its configuration per company in
+``billing.detection.rule`` records. This file holds the fields that record what a rule
+found, the registry of rules, the part that turns findings into cases (create, update,
+clear, reopen), the run log (``billing.detection.run``) and the entry points (cron,
 "Detect Now").
 """
 
 import logging
+import time as timer
 from datetime import datetime, time
 
 import psycopg2.errors
@@ -59,11 +62,35 @@ class BillingCase(models.Model):
 
     # One open case per rule and source, even when two detection runs race: the second
     # insert fails in the database and the run skips it (see _create_detected_cases).
+    detection_manual_amounts = fields.Boolean(
+        string="Amounts Set by Hand",
+        readonly=True,
+        copy=False,
+        help="A coordinator changed the expected or actual amount of this detected case: "
+        "the detection keeps them and only notes in the chatter what it sees now.",
+    )
+
     _detection_open_unique = models.UniqueIndex(
         "(company_id, detection_rule, detection_key) WHERE detection_rule IS NOT NULL"
         " AND state IN ('new', 'in_progress', 'waiting_customer')",
         "An open case already exists for this detection rule and source.",
     )
+
+    # ------------------------------------------------------------------- CRUD
+
+    def write(self, vals):
+        # Manual amounts win: an amount changed outside the detection marks the case.
+        detected = self.browse()
+        if ("expected_amount" in vals or "actual_amount" in vals) and not self.env.context.get(
+            "billing_detection_sync"
+        ):
+            detected = self.filtered(
+                lambda case: case.detection_rule and not case.detection_manual_amounts
+            )
+        result = super().write(vals)
+        if detected:
+            super(BillingCase, detected).write({"detection_manual_amounts": True})
+        return result
 
     # ---------------------------------------------------------------- actions
 
@@ -84,9 +111,11 @@ class BillingCase(models.Model):
         )
         if summary["failed"]:
             message += " " + self.env._(
-                "Some rules failed and were skipped (%(rules)s); see the server log.",
+                "Some rules failed and were skipped (%(rules)s); see the run log.",
                 rules=", ".join(f"{company.name}: {rule}" for company, rule in summary["failed"]),
             )
+        if summary["runs"]:
+            message += "\n" + summary["runs"]._get_summary_text()
         params = {
             "title": self.env._("Discrepancy detection done"),
             "message": message,
@@ -106,7 +135,11 @@ class BillingCase(models.Model):
         A rule method takes a company and returns a list of findings made by
         :meth:`_new_detection_finding`. Another module adds a rule by overriding this
         method (and adding its code to ``detection_rule`` with ``selection_add``), or
-        replaces one by overriding its method.
+        replaces one by overriding its method. A rule reads its thresholds from its
+        ``billing.detection.rule`` record (``_get_detection_rule_config(company, code)``);
+        that record is created for every registered code on the first run, and a rule
+        switched off there does not run. Put each rule in its own file
+        (``billing_detection_rule_<code>.py``).
         """
         return {
             "overpayment": "_detect_overpayment",
@@ -156,7 +189,7 @@ class BillingCase(models.Model):
         summary = self._empty_detection_summary()
         for company in companies:
             result = self._detect_company(company, rules=rules)
-            for key in ("created", "reopened", "cleared", "updated"):
+            for key in ("created", "reopened", "cleared", "updated", "runs"):
                 summary[key] |= result[key]
             summary["failed"] += result["failed"]
         return summary
@@ -170,12 +203,14 @@ class BillingCase(models.Model):
             "cleared": empty,
             "updated": empty,
             "failed": [],
+            "runs": self.env["billing.detection.run"],
         }
 
     @api.model
     def _detect_company(self, company, rules=None):
-        """Run the rules on one company, each in a savepoint: a failing rule is logged,
-        rolled back and skipped, the others go on."""
+        """Run the active rules on one company, each in a savepoint: a failing rule is
+        logged, rolled back and skipped, the others go on. The run and what each rule
+        did is kept in a ``billing.detection.run`` record."""
         Case = self.with_company(company).with_context(
             active_test=False,
             mail_create_nolog=True,
@@ -183,13 +218,28 @@ class BillingCase(models.Model):
             mail_auto_subscribe_no_notify=True,
         )
         registry = Case._get_detection_rules()
+        configs = {
+            config.code: config
+            for config in self.env["billing.detection.rule"]._ensure_rules(company)
+        }
         summary = self._empty_detection_summary()
-        for rule in rules or list(registry):
+        start, started = fields.Datetime.now(), timer.monotonic()
+        lines = []
+        for sequence, rule in enumerate(rules or list(registry)):
+            config = configs.get(rule)
+            if config is not None and not config.active:
+                continue
+            rule_started = timer.monotonic()
+            line = {
+                "sequence": sequence,
+                "rule_code": rule,
+                "rule_name": config.name if config is not None else rule,
+            }
             try:
                 with self.env.cr.savepoint():
                     findings = getattr(Case, registry[rule])(company)
                     result = Case._sync_detection_findings(company, rule, findings)
-            except Exception:
+            except Exception as error:
                 _logger.exception(
                     "Billing detection rule %s failed for company %s (id %s); skipped.",
                     rule,
@@ -197,13 +247,53 @@ class BillingCase(models.Model):
                     company.id,
                 )
                 summary["failed"].append((company, rule))
-                continue
-            for key in ("created", "reopened", "cleared", "updated"):
-                summary[key] |= result[key].with_env(self.env)
+                line.update(failed=True, error=f"{type(error).__name__}: {error}")
+            else:
+                for key in ("created", "reopened", "cleared", "updated"):
+                    summary[key] |= result[key].with_env(self.env)
+                    line[key] = len(result[key])
+                line["found"] = result["found"]
+            line["duration"] = timer.monotonic() - rule_started
+            lines.append(line)
+        summary["runs"] = self._log_detection_run(company, start, started, lines, configs)
         # sudo: the run date is bookkeeping of the detection, which managers without
         # rights on companies may start.
         company.sudo().billing_detection_date = fields.Datetime.now()
         return summary
+
+    @api.model
+    def _log_detection_run(self, company, start, started, lines, configs):
+        """Record the run and each rule's last figures; return the run."""
+        # sudo: the log is written by the detection for whoever started it; users
+        # only read it.
+        run = (
+            self.env["billing.detection.run"]
+            .sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "start": start,
+                    "duration": timer.monotonic() - started,
+                    "user_id": self.env.uid,
+                    "line_ids": [Command.create(line) for line in lines],
+                }
+            )
+        )
+        for line in lines:
+            config = configs.get(line["rule_code"])
+            if config is None:
+                continue
+            config.sudo().write(
+                {
+                    "last_run_date": start,
+                    "last_error": line.get("error") or False,
+                    **{
+                        f"last_{key}": line.get(key, 0)
+                        for key in ("found", "created", "updated", "cleared", "reopened")
+                    },
+                }
+            )
+        return run.sudo(False)
 
     @api.model
     def _new_detection_finding(
@@ -255,6 +345,7 @@ class BillingCase(models.Model):
         by_key = {}
         for finding in findings:
             by_key.setdefault(finding["key"], finding)
+        result["found"] = len(by_key)
         base = Domain("company_id", "=", company.id) & Domain("detection_rule", "=", rule)
         open_cases = self.search(base & Domain("state", "in", OPEN_STATES))
         gone = open_cases.filtered(lambda case: case.detection_key not in by_key)
@@ -294,7 +385,7 @@ class BillingCase(models.Model):
             to_create.append(finding)
         if result["reopened"]:
             self._reopen_detected_cases(result["reopened"], by_key)
-        self._set_detection_case_types(company, to_create)
+        self._set_detection_case_types(company, to_create, rule)
         to_create = self._filter_covered_findings(company, to_create)
         result["created"] = self._create_detected_cases(company, to_create)
         return result
@@ -333,48 +424,56 @@ class BillingCase(models.Model):
 
     @api.model
     def _clear_detected_cases(self, cases, rule):
+        """Resolve ``cases`` as cleared in one write (a second one for the cases that
+        keep a note of their coordinator) and log the chatter notes in one batch; the
+        note replaces the tracking messages of the write."""
         note = self.env._(
             "Cleared by the automatic detection on %(date)s: %(reason)s",
             date=fields.Date.to_string(fields.Date.context_today(self)),
             reason=self._get_detection_clear_reason(rule),
         )
-        for case in cases:
+        cases = cases.with_context(mail_notrack=True)
+        with_note = cases.filtered("resolution_note")
+        (cases - with_note)._mark_resolved("cleared", note=note)
+        for case in with_note:
             # Keep what the coordinator already wrote in the resolution note.
-            full_note = f"{case.resolution_note}\n{note}" if case.resolution_note else note
-            case._mark_resolved("cleared", note=full_note)
-            case.message_post(body=note)
+            case._mark_resolved("cleared", note=f"{case.resolution_note}\n{note}")
+        cases._message_log_batch(bodies=dict.fromkeys(cases.ids, Markup("<p>%s</p>") % note))
 
     @api.model
     def _reopen_detected_cases(self, cases, findings_by_key):
         cases.action_reopen()
-        for case in cases:
-            finding = findings_by_key[case.detection_key]
-            case.message_post(
-                body=Markup("<p>%s</p>%s")
-                % (
-                    self.env._("Reopened by the automatic detection: the situation is back."),
-                    finding["description"],
-                )
-            )
-
-    def _update_detected_case(self, finding):
-        self.ensure_one()
-        self.write(
-            {
-                "expected_amount": finding["expected_amount"],
-                "actual_amount": finding["actual_amount"],
-                "detection_fingerprint": finding["fingerprint"],
-                "move_ids": [Command.link(move_id) for move_id in finding["move_ids"]],
-                "payment_ids": [Command.link(payment_id) for payment_id in finding["payment_ids"]],
+        intro = self.env._("Reopened by the automatic detection: the situation is back.")
+        cases._message_log_batch(
+            bodies={
+                case.id: Markup("<p>%s</p>%s")
+                % (intro, findings_by_key[case.detection_key]["description"])
+                for case in cases
             }
         )
-        self.message_post(
-            body=Markup("<p>%s</p>%s")
-            % (
-                self.env._("The automatic detection found the situation changed:"),
-                finding["description"],
+
+    def _update_detected_case(self, finding):
+        """Follow a changed situation; amounts a coordinator set by hand are kept and
+        what the detection sees now is only noted."""
+        self.ensure_one()
+        vals = {
+            "detection_fingerprint": finding["fingerprint"],
+            "move_ids": [Command.link(move_id) for move_id in finding["move_ids"]],
+            "payment_ids": [Command.link(payment_id) for payment_id in finding["payment_ids"]],
+        }
+        if self.detection_manual_amounts:
+            intro = self.env._(
+                "The automatic detection now sees an expected amount of %(expected)s and an "
+                "actual amount of %(actual)s; the amounts set by hand are kept.",
+                expected=self._detection_amount(finding["expected_amount"], self.currency_id),
+                actual=self._detection_amount(finding["actual_amount"], self.currency_id),
             )
-        )
+        else:
+            vals["expected_amount"] = finding["expected_amount"]
+            vals["actual_amount"] = finding["actual_amount"]
+            intro = self.env._("The automatic detection found the situation changed:")
+        self.with_context(billing_detection_sync=True).write(vals)
+        self.message_post(body=Markup("<p>%s</p>%s") % (intro, finding["description"]))
 
     @api.model
     def _get_detection_case_type(self, company, code):
@@ -393,8 +492,13 @@ class BillingCase(models.Model):
         )
 
     @api.model
-    def _set_detection_case_types(self, company, findings):
+    def _set_detection_case_types(self, company, findings, rule=None):
+        """The case type of each finding: the one set on the rule's record for findings
+        of the rule's own code, else the built-in type of the finding's code."""
+        config = self._get_detection_rule_config(company, rule) if rule else None
         types = {}
+        if config and config.case_type_id:
+            types[rule] = config.case_type_id
         for finding in findings:
             code = finding["case_code"]
             if code not in types:

@@ -1,7 +1,19 @@
 from odoo import api, fields, models
-from odoo.tools import format_date, formatLang
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import clean_context, format_date, formatLang
 
 from .billing_case import OPEN_STATES
+
+# Resolution proposed for each kind of case; short payments are decided on the amount.
+CASE_CODE_RESOLUTION = {
+    "overcharge": "credit_note",
+    "undercharge": "supplementary_invoice",
+    "overpayment": "refund",
+    "duplicate_payment": "refund",
+    "unapplied_payment": "refund",
+    "overdue": "payment_plan",
+    "customer_data": "customer_data_fixed",
+}
 
 
 class BillingCase(models.Model):
@@ -35,6 +47,102 @@ class BillingCase(models.Model):
             "target": "new",
             "context": {"default_case_id": self.id},
         }
+
+    # ------------------------------------------------------ resolution engine
+
+    @api.model
+    def _get_resolution_types(self):
+        """Resolution types a case can be resolved by: code -> model of the unit.
+
+        A unit is an AbstractModel inheriting ``billing.resolution`` (see
+        ``billing_resolution.py``). Another module adds a type by overriding this method,
+        adding its code to ``resolution_type`` with ``selection_add`` and defining the
+        unit; it replaces one by inheriting the unit's model. "cleared" is not here:
+        detection sets it, nobody chooses it.
+        """
+        return {
+            "credit_note": "billing.resolution.credit_note",
+            "supplementary_invoice": "billing.resolution.supplementary_invoice",
+            "refund": "billing.resolution.refund",
+            "write_off": "billing.resolution.write_off",
+            "payment_plan": "billing.resolution.payment_plan",
+            "customer_data_fixed": "billing.resolution.note",
+            "no_action": "billing.resolution.note",
+        }
+
+    @api.model
+    def _get_resolution_unit(self, resolution_type):
+        model = self._get_resolution_types().get(resolution_type)
+        if not model:
+            raise UserError(
+                self.env._(
+                    "%(type)s is not a resolution a case can be resolved by.",
+                    type=resolution_type,
+                )
+            )
+        return self.env[model]
+
+    def _resolve(self, resolution_type, **values):
+        """Resolve this open case by ``resolution_type``; return the documents created.
+
+        ``values`` are those of the resolve wizard, records as ids: ``amount``,
+        ``invoice_id``, ``journal_id``, ``write_off_account_id``, ``date``,
+        ``credit_line_ids``, ``note`` and ``installments=[(date, amount), ...]``; a
+        value left out takes the default the wizard proposes. Every check runs before
+        anything is written (UserError); the documents are then written in a savepoint,
+        so a late failure leaves nothing half done. Returns the account.move records
+        posted, or the billing.case.promise records of a payment plan.
+        """
+        self.ensure_one()
+        # Keep default_* keys of a caller's context away from the documents created.
+        case = self.with_context(clean_context(self.env.context))
+        case.check_access("write")
+        if case.state not in OPEN_STATES:
+            raise UserError(
+                self.env._("Case %(case)s is not open and cannot be resolved.", case=case.name)
+            )
+        if not resolution_type:
+            raise UserError(self.env._("Choose how the case is resolved."))
+        unit = case._get_resolution_unit(resolution_type)
+        resolution = unit._prepare_resolution(case, resolution_type, values)
+        unit._check(resolution)
+        with self.env.cr.savepoint():
+            documents = unit._apply(resolution)
+        return documents.with_env(self.env)
+
+    def _resolve_bulk(self, resolution_type, **values):
+        """Resolve each of these cases by ``resolution_type`` with the same ``values``
+        (the rest defaults per case), each in its own savepoint: a refused case does
+        not stop the others. Returns ``{"done": cases, "refused": [(case, reason)]}``."""
+        result = {"done": self.browse(), "refused": []}
+        for case in self:
+            try:
+                with self.env.cr.savepoint():
+                    case._resolve(resolution_type, **values)
+            except (UserError, AccessError) as error:
+                result["refused"].append((case, str(error)))
+            else:
+                result["done"] |= case
+        return result
+
+    @api.private
+    def _get_default_resolution_type(self):
+        """The resolution proposed for this case: by its kind, and for a short payment
+        a write-off within the write-off limit, else a credit note."""
+        self.ensure_one()
+        if self.case_code == "short_payment":
+            company = self.company_id
+            amount = abs(self.amount_difference) or sum(
+                self._get_plan_invoices().mapped("amount_residual")
+            )
+            amount = self.currency_id._convert(
+                amount, company.currency_id, company, fields.Date.context_today(self)
+            )
+            within_limit = (
+                company.currency_id.compare_amounts(amount, company.billing_writeoff_limit) <= 0
+            )
+            return "write_off" if within_limit else "credit_note"
+        return CASE_CODE_RESOLUTION.get(self.case_code, False)
 
     # ---------------------------------------------------------- payment plans
 

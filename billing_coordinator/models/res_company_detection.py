@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -11,3 +11,15 @@ class ResCompany(models.Model):
         help="When the billing discrepancy detection last ran on this company; the daily "
         "scheduled action skips companies already done that day.",
     )
+    billing_detection_log_days = fields.Integer(
+        string="Keep Detection Runs (days)",
+        default=30,
+        help="Detection runs older than this many days are removed from the run log.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        # Every company gets its detection rules, with the default thresholds.
+        self.env["billing.detection.rule"]._ensure_rules(companies)
+        return companies

@@ -16,3 +16,6 @@ from . import test_billing_context
 from . import test_receivable_aging
 from . import test_billing_dashboard
 from . import test_billing_dashboard_ui
+from . import test_resolution_engine
+from . import test_detection_rules
+from . import test_resolution_bulk

@@ -59,6 +59,9 @@ class TestDetection(BillingCaseCommon):
             [("detection_rule", "=", rule), ("company_id", "=", (company or self.company).id)]
         )
 
+    def _rule(self, code, company=None):
+        return self.env["billing.detection.rule"]._get_rule(company or self.company, code)
+
     def _days_ago(self, days):
         return self.today - timedelta(days=days)
 
@@ -499,13 +502,13 @@ class TestDetection(BillingCaseCommon):
         self.assertFalse(self._detect("undercharge")["created"])
 
     def test_price_deviation_only_on_recent_invoices(self):
-        self.company.billing_price_check_days = 60
+        self._rule("overcharge").price_check_days = 60
         self._create_product_invoice([(130.0, 1, 0.0)], days_ago=120)  # before the window
         recent = self._create_product_invoice([(130.0, 1, 0.0)], days_ago=30)
         case = self._detect("overcharge")["created"]
         self.assertEqual(case.move_ids, recent, "an old invoice is not checked against today's price")
         # The invoice ages out of the window: its open case stays open, not "cleared".
-        self.company.billing_price_check_days = 10
+        self._rule("overcharge").price_check_days = 10
         summary = self._detect("overcharge")
         self.assertFalse(summary["created"] | summary["cleared"])
         self.assertEqual(case.state, "new")
@@ -513,7 +516,7 @@ class TestDetection(BillingCaseCommon):
     # ---------------------------------------------------------- customer data
 
     def test_customer_data_found(self):
-        self.company.billing_require_payment_terms = True
+        self._rule("customer_data").require_payment_terms = True
         partner = (
             self.env["res.partner"]
             .with_context(no_vat_validation=True)
@@ -539,7 +542,7 @@ class TestDetection(BillingCaseCommon):
             self.assertIn(text, case.description)
 
     def test_customer_data_not_found(self):
-        self.company.billing_require_payment_terms = True
+        self._rule("customer_data").require_payment_terms = True
         self._create_invoice(partner=self.good_customer, amount=100.0)
         # Invoicing e-mail on an invoice contact is enough.
         self.good_customer.email = False

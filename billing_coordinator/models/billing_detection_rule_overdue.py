@@ -1,0 +1,79 @@
+"""Detection rule "overdue": an invoice past due that no other open case covers."""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .billing_case import OPEN_STATES
+
+
+class BillingCase(models.Model):
+    _inherit = "billing.case"
+
+    @api.model
+    def _detect_overdue(self, company):
+        """A posted customer invoice past its due date by more than the overdue days,
+        with an open residual above the tolerance, that no open case covers yet."""
+        rule = self._get_detection_rule_config(company, "overdue")
+        limit = fields.Date.context_today(self) - timedelta(days=rule.overdue_days)
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT am.id, am.name, am.commercial_partner_id AS partner_id, am.currency_id,
+                       am.amount_total, am.amount_residual, am.invoice_date_due,
+                       %(payments)s AS payment_ids
+                  FROM account_move am
+                 WHERE am.company_id = %(company)s
+                   AND am.move_type = 'out_invoice'
+                   AND am.state = 'posted'
+                   AND am.payment_state IN ('not_paid', 'partial')
+                   AND am.amount_residual > 0
+                   AND am.invoice_date_due < %(limit)s
+                   AND ABS(am.amount_residual_signed) > %(tolerance)s
+                   AND (
+                       -- its own overdue case keeps it found, whatever else covers it since
+                       EXISTS (
+                           SELECT 1 FROM billing_case bc
+                            WHERE bc.company_id = am.company_id
+                              AND bc.detection_rule = 'overdue'
+                              AND bc.detection_key = 'account.move,' || am.id
+                              AND bc.state IN %(open_states)s)
+                       OR NOT EXISTS (
+                           SELECT 1
+                             FROM billing_case_account_move_rel rel
+                             JOIN billing_case bc ON bc.id = rel.case_id
+                            WHERE rel.move_id = am.id
+                              AND bc.state IN %(open_states)s)
+                   )
+                 ORDER BY am.id
+                """,
+                payments=self._detection_invoice_payments_sql("am"),
+                company=company.id,
+                limit=limit,
+                tolerance=self._detection_tolerance_sql(rule, SQL("am.amount_total_signed")),
+                open_states=OPEN_STATES,
+            )
+        )
+        Currency = self.env["res.currency"]
+        today = fields.Date.context_today(self)
+        findings = []
+        for row in rows:
+            currency = Currency.browse(row["currency_id"])
+            findings.append(
+                self._new_open_invoice_finding(
+                    "overdue",
+                    row,
+                    currency,
+                    self.env._(
+                        "Invoice %(invoice)s was due on %(due)s (%(days)s days ago); "
+                        "%(open)s of %(total)s is still open.",
+                        invoice=row["name"],
+                        due=fields.Date.to_string(row["invoice_date_due"]),
+                        days=(today - row["invoice_date_due"]).days,
+                        open=self._detection_amount(row["amount_residual"], currency),
+                        total=self._detection_amount(row["amount_total"], currency),
+                    ),
+                )
+            )
+        return findings

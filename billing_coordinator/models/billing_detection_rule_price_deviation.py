@@ -1,0 +1,166 @@
+"""Detection rules "overcharge" and "undercharge": invoiced prices off the reference
+price; one query shared by both, each with its own thresholds."""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .billing_case import OPEN_STATES
+
+
+class BillingCase(models.Model):
+    _inherit = "billing.case"
+
+    @api.model
+    def _detect_overcharge(self, company):
+        """Invoice lines priced above the reference price by more than the deviation."""
+        return self._detect_price_deviation(company, "overcharge")
+
+    @api.model
+    def _detect_undercharge(self, company):
+        """Invoice lines priced below the reference price by more than the deviation."""
+        return self._detect_price_deviation(company, "undercharge")
+
+    @api.model
+    def _get_detection_shared_price_rate(self, company):
+        """Rate from the currency of prices of products shared between companies (the
+        main company's) to ``company``'s currency."""
+        main_currency = self.env["res.company"]._get_main_company().currency_id
+        return self.env["res.currency"]._get_conversion_rate(
+            main_currency, company.currency_id, company, fields.Date.context_today(self)
+        )
+
+    @api.model
+    def _detection_reference_price_sql(self, company):
+        """SQL: the reference unit price, in company currency and in the unit of the
+        invoice line ``aml``, of its product ``pp``/``pt``. The sale bridge may override
+        this to use the customer's pricelist."""
+        return SQL(
+            """(
+                pt.list_price
+                    * COALESCE(line_uom.factor / NULLIF(product_uom.factor, 0), 1)::numeric
+                + COALESCE((
+                    SELECT SUM(ptav.price_extra)
+                      FROM product_variant_combination pvc
+                      JOIN product_template_attribute_value ptav
+                        ON ptav.id = pvc.product_template_attribute_value_id
+                     WHERE pvc.product_product_id = pp.id), 0)
+            ) * (CASE WHEN pt.company_id IS NULL THEN %s ELSE 1 END)::numeric""",
+            self._get_detection_shared_price_rate(company),
+        )
+
+    @api.model
+    def _detect_price_deviation(self, company, rule):
+        """Lines of posted customer invoices whose unit price after discount, in company
+        currency, deviates from the reference price by more than the rule's deviation
+        percentage and tolerance; one finding per invoice, amounts in invoice currency."""
+        config = self._get_detection_rule_config(company, rule)
+        direction = SQL(">") if rule == "overcharge" else SQL("<")
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH priced AS (
+                    SELECT aml.id, aml.move_id, move.name AS move_name,
+                           move.commercial_partner_id AS partner_id, move.currency_id,
+                           COALESCE(NULLIF(move.invoice_currency_rate, 0), 1) AS rate,
+                           aml.quantity, -aml.balance AS actual_company,
+                           aml.price_subtotal AS actual_currency,
+                           %(reference)s AS reference_unit
+                      FROM account_move_line aml
+                      JOIN account_move move ON move.id = aml.move_id
+                      JOIN product_product pp ON pp.id = aml.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                      LEFT JOIN uom_uom line_uom ON line_uom.id = aml.product_uom_id
+                      LEFT JOIN uom_uom product_uom ON product_uom.id = pt.uom_id
+                     WHERE aml.company_id = %(company)s
+                       AND move.move_type = 'out_invoice'
+                       AND aml.parent_state = 'posted'
+                       AND aml.display_type = 'product'
+                       AND aml.quantity > 0
+                       -- Recent invoices only (a later price change must not flag old
+                       -- ones), plus those of open cases of this rule, which must not
+                       -- look cleared when they age out of the window.
+                       AND (move.invoice_date >= %(since)s OR move.id IN (
+                            SELECT rel.move_id
+                              FROM billing_case_account_move_rel rel
+                              JOIN billing_case bc ON bc.id = rel.case_id
+                             WHERE bc.company_id = %(company)s
+                               AND bc.detection_rule = %(rule)s
+                               AND bc.state IN %(open_states)s))
+                ), deviating AS (
+                    SELECT *, reference_unit * quantity AS expected_company
+                      FROM priced
+                     WHERE reference_unit > 0
+                       AND actual_company %(direction)s reference_unit * quantity
+                       AND ABS(actual_company / quantity - reference_unit)
+                           > reference_unit * %(deviation)s / 100
+                       AND ABS(actual_company - reference_unit * quantity) > %(tolerance)s
+                )
+                SELECT move_id, move_name, partner_id, currency_id,
+                       SUM(expected_company * rate) AS expected,
+                       SUM(actual_currency) AS actual,
+                       JSON_AGG(JSON_BUILD_OBJECT(
+                           'line', id,
+                           'unit', actual_company / quantity,
+                           'reference', reference_unit) ORDER BY id) AS lines
+                  FROM deviating
+                 GROUP BY move_id, move_name, partner_id, currency_id
+                 ORDER BY move_id
+                """,
+                reference=self._detection_reference_price_sql(company),
+                company=company.id,
+                direction=direction,
+                since=fields.Date.context_today(self)
+                - timedelta(days=config.price_check_days),
+                rule=rule,
+                open_states=OPEN_STATES,
+                deviation=config.price_deviation_percent,
+                tolerance=self._detection_tolerance_sql(config, SQL("reference_unit * quantity")),
+            )
+        )
+        Currency = self.env["res.currency"]
+        # One batched read for the product names of every deviating line.
+        product_names = {
+            line.id: line.product_id.display_name
+            for line in self.env["account.move.line"].browse(
+                [line["line"] for row in rows for line in row["lines"]]
+            )
+        }
+        company_currency = company.currency_id
+        findings = []
+        for row in rows:
+            currency = Currency.browse(row["currency_id"])
+            items = [
+                self.env._(
+                    "%(product)s: %(price)s per unit instead of %(reference)s",
+                    product=product_names[line["line"]],
+                    price=self._detection_amount(line["unit"], company_currency),
+                    reference=self._detection_amount(line["reference"], company_currency),
+                )
+                for line in row["lines"]
+            ]
+            text = (
+                self.env._(
+                    "Invoice %(invoice)s bills more than the reference price:",
+                    invoice=row["move_name"],
+                )
+                if rule == "overcharge"
+                else self.env._(
+                    "Invoice %(invoice)s bills less than the reference price:",
+                    invoice=row["move_name"],
+                )
+            )
+            findings.append(
+                self._new_detection_finding(
+                    rule,
+                    self._detection_key("account.move", row["move_id"]),
+                    row["partner_id"],
+                    currency,
+                    expected=row["expected"],
+                    actual=row["actual"],
+                    moves=[row["move_id"]],
+                    description=self._detection_html(text, items),
+                )
+            )
+        return findings

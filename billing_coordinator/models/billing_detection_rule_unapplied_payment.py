@@ -1,0 +1,81 @@
+"""Detection rule "unapplied_payment": a payment matched with nothing."""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class BillingCase(models.Model):
+    _inherit = "billing.case"
+
+    @api.model
+    def _detect_unapplied_payment(self, company):
+        """A posted customer payment older than the unapplied window and not reconciled
+        with anything (partly applied payments are the overpayment rule's business)."""
+        rule = self._get_detection_rule_config(company, "unapplied_payment")
+        limit = fields.Date.context_today(self) - timedelta(days=rule.unapplied_payment_days)
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT pay.id, pay.name, pay.date, pay.amount, pay.currency_id,
+                       partner.commercial_partner_id AS partner_id
+                  FROM account_payment pay
+                  JOIN res_partner partner ON partner.id = pay.partner_id
+                  JOIN account_account destination ON destination.id = pay.destination_account_id
+                 WHERE pay.company_id = %(company)s
+                   AND pay.payment_type = 'inbound'
+                   AND pay.partner_type = 'customer'
+                   AND pay.state IN ('in_process', 'paid')
+                   AND pay.amount > 0
+                   AND pay.date < %(limit)s
+                   AND destination.account_type = 'asset_receivable'
+                   AND CASE
+                       -- no journal entry: applied when linked to an invoice
+                       WHEN pay.move_id IS NULL THEN NOT EXISTS (
+                           SELECT 1 FROM account_move__account_payment rel
+                            WHERE rel.payment_id = pay.id)
+                       -- else: its receivable line is reconciled with nothing, even in part
+                       ELSE NOT EXISTS (
+                           SELECT 1
+                             FROM account_move_line aml
+                            WHERE aml.move_id = pay.move_id
+                              AND aml.account_id = pay.destination_account_id
+                              AND (aml.amount_residual = 0
+                                   OR EXISTS (SELECT 1 FROM account_partial_reconcile apr
+                                               WHERE apr.credit_move_id = aml.id)
+                                   OR EXISTS (SELECT 1 FROM account_partial_reconcile apr
+                                               WHERE apr.debit_move_id = aml.id)))
+                       END
+                 ORDER BY pay.id
+                """,
+                company=company.id,
+                limit=limit,
+            )
+        )
+        Currency = self.env["res.currency"]
+        findings = []
+        for row in rows:
+            currency = Currency.browse(row["currency_id"])
+            findings.append(
+                self._new_detection_finding(
+                    "unapplied_payment",
+                    self._detection_key("account.payment", row["id"]),
+                    row["partner_id"],
+                    currency,
+                    expected=0.0,
+                    actual=row["amount"],
+                    payments=[row["id"]],
+                    description=self._detection_html(
+                        self.env._(
+                            "Payment %(payment)s of %(amount)s received on %(date)s is not matched "
+                            "with any invoice after more than %(days)s days.",
+                            payment=row["name"],
+                            amount=self._detection_amount(row["amount"], currency),
+                            date=fields.Date.to_string(row["date"]),
+                            days=rule.unapplied_payment_days,
+                        )
+                    ),
+                )
+            )
+        return findings
