@@ -8,7 +8,7 @@
     "maintainers": ["billing-coordinator"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["account", "mail", "resource"],
+    "depends": ["account", "mail", "resource", "report_xlsx"],
     "external_dependencies": {"python": ["python-stdnum"]},
     "data": [
         "security/billing_security.xml",
@@ -44,6 +44,7 @@
         "views/billing_case_call_views.xml",
         "views/billing_case_detection_views.xml",
         "reports/billing_case_report.xml",
+        "reports/billing_case_register_report.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",

@@ -1,0 +1,2 @@
+from . import billing_xlsx_mixin
+from . import billing_case_register_xlsx
