@@ -29,3 +29,4 @@ from . import billing_team_demo
 from . import res_partner_tier
 from . import res_partner_billing_context
 from . import res_partner_billing_ledger
+from . import billing_case_evidence

@@ -14,3 +14,4 @@ from . import test_sla
 from . import test_priority_score
 from . import test_billing_context
 from . import test_reports_xlsx
+from . import test_reports_case_pdf
