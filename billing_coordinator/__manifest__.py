@@ -44,6 +44,7 @@
         "views/billing_case_call_views.xml",
         "views/billing_case_detection_views.xml",
         "reports/billing_case_report.xml",
+        "security/billing_receivable_security.xml",
         "reports/billing_case_register_report.xml",
     ],
     "demo": [

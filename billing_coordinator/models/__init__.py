@@ -29,4 +29,7 @@ from . import billing_team_demo
 from . import res_partner_tier
 from . import res_partner_billing_context
 from . import res_partner_billing_ledger
+from . import res_company_aging
+from . import billing_receivable_line
+from . import billing_receivable_aging
 from . import billing_case_evidence

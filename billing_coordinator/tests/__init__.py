@@ -13,5 +13,6 @@ from . import test_billing_queue_tour
 from . import test_sla
 from . import test_priority_score
 from . import test_billing_context
+from . import test_receivable_aging
 from . import test_reports_xlsx
 from . import test_reports_case_pdf

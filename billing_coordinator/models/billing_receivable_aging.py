@@ -1,0 +1,427 @@
+"""The aging engine: open receivable items as of any date, in one set-based query.
+
+Every receivables figure of the module (analysis view, dashboard KPIs, statements and
+aging reports, month-end snapshots) comes from here, so that they agree to the cent.
+
+A journal item's residual *as of* a date D is its residual today plus the partial
+reconciliations matched after D (``max_date > D``) added back: on the debit side the
+partial had reduced a positive residual (add its amount), on the credit side it had
+raised a negative one (subtract it). Items dated after D do not exist yet at D. This is
+what Odoo's aged partner report and OCA's open items replay in Python; here it is one
+SQL query with the later partials joined and summed, for one or many dates at once.
+
+The candidates are the receivable items open today (partial index on ``reconciled``)
+plus the items touched by a partial after the earliest date, so a date a year back
+reads the year's reconciliations, not the whole ledger.
+"""
+
+from collections import defaultdict
+from datetime import date
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from .billing_case import OPEN_STATES
+
+
+class BillingReceivableLine(models.Model):
+    _inherit = "billing.receivable.line"
+
+    # ------------------------------------------------------------------ buckets
+
+    @api.model
+    def _get_aging_buckets(self, companies=None):
+        """The aging bucket definitions of ``companies`` (default: the selected
+        companies), in order: a list of ``{"key", "label", "days_from", "days_to"}``.
+
+        ``not_due`` comes first; then one bucket per range of days overdue, the last one
+        open-ended (``days_to`` None). Companies with different limits give the union of
+        their buckets, ordered by their first day. Use it to print column headers: the
+        keys are those of the dicts ``_get_aging()`` returns.
+        """
+        companies = companies if companies is not None else self.env.companies
+        buckets = {}
+        for company in companies.sudo():  # bucket limits are configuration, not data
+            for bucket in company._get_billing_aging_buckets():
+                buckets.setdefault(bucket["key"], bucket)
+        return sorted(
+            buckets.values(),
+            key=lambda b: (b["days_from"] is not None, b["days_from"] or 0, b["days_to"] is None),
+        )
+
+    @api.model
+    def _aging_bucket_sql(self, days, company_id, companies):
+        """SQL for the bucket key of an item ``days`` overdue in company ``company_id``,
+        each company with its own limits (companies sharing limits share one branch)."""
+        by_limits = defaultdict(list)
+        for company in companies.sudo():  # configuration, see _get_aging_buckets
+            by_limits[tuple(company._parse_billing_aging_limits())].append(company)
+        branches = []
+        for group in by_limits.values():
+            buckets = group[0]._get_billing_aging_buckets()
+            whens = SQL(" ").join(
+                SQL("WHEN %s <= %s THEN %s", days, bucket["days_to"], bucket["key"])
+                for bucket in buckets[:-1]
+            )
+            case = SQL("CASE %s ELSE %s END", whens, buckets[-1]["key"])
+            branches.append(SQL("WHEN %s = ANY(%s) THEN %s", company_id, [c.id for c in group], case))
+        if not branches:
+            return SQL("NULL::varchar")
+        return SQL("(CASE %s END)", SQL(" ").join(branches))
+
+    # ------------------------------------------------------------------ the query
+
+    @api.model
+    def _aging_companies(self, company_ids=None):
+        """The companies to age: ``company_ids`` (ids or records) or the selected ones;
+        outside superuser mode, only companies the user may access."""
+        if company_ids is None or company_ids is False:
+            return self.env.companies
+        companies = self._aging_browse("res.company", company_ids)
+        if not self.env.su and companies - self.env.user.company_ids:
+            raise AccessError(self.env._("You cannot see the receivables of these companies."))
+        return companies
+
+    @api.model
+    def _aging_browse(self, model, ids):
+        """Records of ``model`` from records, a list of ids or one id."""
+        if isinstance(ids, models.BaseModel):
+            return ids
+        return self.env[model].browse([ids] if isinstance(ids, int) else ids)
+
+    @api.model
+    def _aging_dates(self, date_at):
+        if not date_at:
+            return fields.Date.context_today(self)
+        return fields.Date.to_date(date_at)
+
+    @api.model
+    def _get_aging_items_query(
+        self, date_at=None, company_ids=None, partner_ids=None, team_id=None, user_id=None,
+        dates=None, order=True,
+    ):
+        """The SQL of the open receivable items as of ``date_at``: one row per journal
+        item (and per date when ``dates``, a list of dates, is given instead).
+
+        Columns: ``date_at``, ``id`` (the journal item), ``move_id``, ``move_name``,
+        ``move_type``, ``ref``, ``partner_id`` (commercial partner), ``company_id``,
+        ``company_currency_id``, ``currency_id`` (document currency), ``account_id``,
+        ``date`` (accounting date), ``invoice_date``, ``date_maturity`` (due date, the
+        accounting date when the item has none), ``days_overdue``, ``aging_bucket``
+        (a key of ``_get_aging_buckets()``), ``amount_residual`` (company currency),
+        ``amount_residual_currency`` (document currency), ``user_id`` (the customer's
+        coordinator), ``team_id`` (the customer's billing team), ``has_open_case``.
+        Ordered by partner, due date and item unless ``order`` is False.
+
+        Filters: ``company_ids`` (default the selected companies), ``partner_ids``
+        (their commercial partners), ``team_id`` and ``user_id`` (the customer's team and
+        coordinator). The query reads the tables directly: the caller decides who may see
+        its result. Use it as a subquery (``SELECT ... FROM (%s) AS item``) or stream it
+        with ``_iter_aging_items()``.
+        """
+        companies = self._aging_companies(company_ids)
+        dates = sorted({self._aging_dates(d) for d in dates}) if dates else [self._aging_dates(date_at)]
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        self.env["res.partner"].flush_model(["commercial_partner_id", "billing_team_id", "billing_coordinator_id"])
+        self.env["billing.case"].flush_model(["state", "active", "move_ids"])
+
+        filters = [SQL("TRUE")]
+        if partner_ids:
+            partners = self._aging_browse("res.partner", partner_ids)
+            filters.append(SQL("commercial.id = ANY(%s)", partners.sudo().commercial_partner_id.ids))
+        if team_id:
+            filters.append(SQL("commercial.billing_team_id = %s", int(team_id)))
+        if user_id:
+            filters.append(SQL("commercial.billing_coordinator_id = %s", int(user_id)))
+
+        days = SQL("(item.date_at - item.date_maturity)")
+        return SQL(
+            """
+            WITH as_of AS (
+                SELECT d::date AS date_at FROM unnest(%(dates)s::date[]) AS d
+            ),
+            later AS (
+                -- partials matched after the earliest date: added back to their items
+                SELECT p.debit_move_id AS line_id, p.max_date,
+                       p.amount, p.debit_amount_currency AS amount_currency
+                  FROM account_partial_reconcile p
+                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
+                UNION ALL
+                SELECT p.credit_move_id, p.max_date,
+                       -p.amount, -p.credit_amount_currency
+                  FROM account_partial_reconcile p
+                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
+            ),
+            candidate AS (
+                SELECT aml.id
+                  FROM account_move_line aml
+                 WHERE aml.reconciled IS NOT TRUE
+                   AND aml.company_id = ANY(%(company_ids)s)
+                   AND aml.date <= %(max_date)s
+                   AND aml.parent_state = 'posted'
+                UNION
+                SELECT line_id FROM later
+            ),
+            item AS (
+                SELECT as_of.date_at,
+                       aml.id,
+                       aml.move_id,
+                       aml.move_name,
+                       move.move_type,
+                       move.ref,
+                       commercial.id AS partner_id,
+                       aml.company_id,
+                       aml.company_currency_id,
+                       aml.currency_id,
+                       aml.account_id,
+                       aml.date,
+                       move.invoice_date,
+                       COALESCE(aml.date_maturity, aml.date) AS date_maturity,
+                       commercial.billing_coordinator_id AS user_id,
+                       commercial.billing_team_id AS team_id,
+                       aml.amount_residual
+                         + COALESCE(SUM(later.amount)
+                                    FILTER (WHERE later.max_date > as_of.date_at), 0)
+                         AS amount_residual,
+                       aml.amount_residual_currency
+                         + COALESCE(SUM(later.amount_currency)
+                                    FILTER (WHERE later.max_date > as_of.date_at), 0)
+                         AS amount_residual_currency
+                  FROM candidate
+                  JOIN account_move_line aml ON aml.id = candidate.id
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN as_of ON aml.date <= as_of.date_at
+             LEFT JOIN res_partner partner ON partner.id = aml.partner_id
+             LEFT JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
+             LEFT JOIN later ON later.line_id = aml.id
+                 WHERE account.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND aml.company_id = ANY(%(company_ids)s)
+                   AND %(filters)s
+              GROUP BY as_of.date_at, aml.id, move.id, commercial.id
+            )
+            SELECT item.*,
+                   %(days)s AS days_overdue,
+                   %(bucket)s AS aging_bucket,
+                   EXISTS (
+                       SELECT 1
+                         FROM billing_case_account_move_rel rel
+                         JOIN billing_case bc ON bc.id = rel.case_id
+                        WHERE rel.move_id = item.move_id
+                          AND bc.active AND bc.state IN %(open_states)s
+                   ) AS has_open_case
+              FROM item
+             WHERE item.amount_residual != 0 OR item.amount_residual_currency != 0
+            %(order)s
+            """,
+            dates=[d.isoformat() for d in dates],
+            min_date=dates[0],
+            max_date=dates[-1],
+            company_ids=companies.ids,
+            filters=SQL(" AND ").join(filters),
+            days=days,
+            bucket=self._aging_bucket_sql(days, SQL("item.company_id"), companies),
+            open_states=OPEN_STATES,
+            order=SQL("ORDER BY item.date_at, item.partner_id, item.date_maturity, item.id")
+            if order
+            else SQL(),
+        )
+
+    @api.model
+    def _iter_aging_items(self, batch_size=2000, **filters):
+        """Stream the open items of ``_get_aging_items_query(**filters)`` in batches.
+
+        Yields lists of at most ``batch_size`` row dicts (the query's columns), read
+        through a server-side cursor (``DECLARE ... CURSOR``) in the current
+        transaction, so memory stays constant however many items are open: an XLSX
+        export of every open item writes each batch and drops it.
+        """
+        query = self._get_aging_items_query(**filters)
+        cursor_name = SQL.identifier(f"billing_aging_{id(query)}")
+        cr = self.env.cr
+        cr.execute(SQL("DECLARE %s NO SCROLL CURSOR FOR %s", cursor_name, query))
+        try:
+            while True:
+                cr.execute(SQL("FETCH FORWARD %s FROM %s", batch_size, cursor_name))
+                rows = cr.dictfetchall()
+                if not rows:
+                    break
+                yield rows
+        finally:
+            cr.execute(SQL("CLOSE %s", cursor_name))
+
+    # ------------------------------------------------------------------ results
+
+    @api.model
+    def _aging_target_currency(self, companies):
+        """The currency the amounts of several companies are added up in: the current
+        company's when it is one of them, else the first one's."""
+        main = self.env.company if self.env.company in companies else companies[:1]
+        return main.currency_id
+
+    @api.model
+    def _aging_convert(self, amount, company_id, target, date_at, cache):
+        """``amount`` of company ``company_id``'s currency in ``target`` at ``date_at``."""
+        company = self.env["res.company"].browse(company_id)
+        if not amount or company.currency_id == target:
+            return amount
+        key = (company_id, date_at)
+        if key not in cache:
+            cache[key] = self.env["res.currency"]._get_conversion_rate(
+                company.currency_id, target, company, date_at
+            )
+        return target.round(amount * cache[key])
+
+    @api.model
+    def _get_aging(
+        self, date_at=None, company_ids=None, partner_ids=None, team_id=None, user_id=None,
+        with_items=False,
+    ):
+        """The aged receivables as of ``date_at`` (date or ISO string, default today).
+
+        Returns a list with one dict per partner and document currency, ordered by
+        partner name::
+
+            {"partner_id": int or False, "currency_id": int,
+             "company_currency_id": int,           # currency of the amounts below
+             "not_due": float, "<bucket key>": float, ...,   # see _get_aging_buckets()
+             "overdue": float,                     # total minus not_due
+             "total": float,                       # company currency
+             "total_currency": float,              # document currency
+             "items": [...]}                       # only with with_items=True
+
+        Amounts are in company currency; when the companies have different currencies
+        they are converted to the current company's at ``date_at``. Each item is
+        ``{"id" (move line), "move_id", "move_name", "move_type", "ref", "company_id",
+        "invoice_date", "date", "date_maturity", "days_overdue", "aging_bucket",
+        "amount_residual" (company currency), "amount_residual_currency" (document
+        currency), "has_open_case"}``, oldest due date first. Filters as in
+        ``_get_aging_items_query()``. For very many items, stream them with
+        ``_iter_aging_items()`` instead of ``with_items``.
+        """
+        companies = self._aging_companies(company_ids)
+        as_of = self._aging_dates(date_at)
+        filters = dict(
+            date_at=as_of, company_ids=companies, partner_ids=partner_ids, team_id=team_id,
+            user_id=user_id,
+        )
+        bucket_keys = [b["key"] for b in self._get_aging_buckets(companies)]
+        target = self._aging_target_currency(companies)
+        rates = {}
+        result = {}
+
+        def entry(partner_id, currency_id):
+            key = (partner_id or False, currency_id)
+            if key not in result:
+                result[key] = {
+                    "partner_id": partner_id or False,
+                    "currency_id": currency_id,
+                    "company_currency_id": target.id,
+                    **dict.fromkeys(bucket_keys, 0.0),
+                    "overdue": 0.0,
+                    "total": 0.0,
+                    "total_currency": 0.0,
+                }
+                if with_items:
+                    result[key]["items"] = []
+            return result[key]
+
+        if with_items:
+            rows = []
+            for batch in self._iter_aging_items(**filters):
+                rows.extend(batch)
+        else:
+            rows = self.env.execute_query_dict(
+                SQL(
+                    """
+                    SELECT item.partner_id, item.currency_id, item.company_id, item.aging_bucket,
+                           SUM(item.amount_residual) AS amount_residual,
+                           SUM(item.amount_residual_currency) AS amount_residual_currency
+                      FROM (%s) AS item
+                  GROUP BY 1, 2, 3, 4
+                    """,
+                    self._get_aging_items_query(order=False, **filters),
+                )
+            )
+        for row in rows:
+            values = entry(row["partner_id"], row["currency_id"])
+            amount = self._aging_convert(
+                float(row["amount_residual"]), row["company_id"], target, as_of, rates
+            )
+            values[row["aging_bucket"]] += amount
+            values["total"] += amount
+            values["total_currency"] += float(row["amount_residual_currency"])
+            if row["aging_bucket"] != "not_due":
+                values["overdue"] += amount
+            if with_items:
+                values["items"].append(
+                    {
+                        key: row[key]
+                        for key in (
+                            "id", "move_id", "move_name", "move_type", "ref", "company_id",
+                            "invoice_date", "date", "date_maturity", "days_overdue",
+                            "aging_bucket", "has_open_case",
+                        )
+                    }
+                    | {
+                        "amount_residual": float(row["amount_residual"]),
+                        "amount_residual_currency": float(row["amount_residual_currency"]),
+                    }
+                )
+        for values in result.values():
+            for key in (*bucket_keys, "overdue", "total"):
+                values[key] = target.round(values[key])
+        names = dict(
+            self.env["res.partner"].sudo().browse(  # names only, to order the lines
+                [pid for pid, _currency in result if pid]
+            ).mapped(lambda p: (p.id, p.display_name or ""))
+        )
+        return sorted(
+            result.values(),
+            key=lambda v: (names.get(v["partner_id"], "").lower(), v["partner_id"] or 0, v["currency_id"]),
+        )
+
+    @api.model
+    def _get_aging_totals(self, dates, company_ids=None, partner_ids=None, team_id=None, user_id=None):
+        """Receivable totals as of each of ``dates`` in one query: a dict
+        ``{date: {"total", "not_due", "overdue", "<bucket key>": ...}}`` in the target
+        currency (see ``_get_aging``). The dashboard uses it for the receivables at the
+        start and end of the period and for the month-end trend."""
+        companies = self._aging_companies(company_ids)
+        dates = sorted({self._aging_dates(d) for d in dates})
+        bucket_keys = [b["key"] for b in self._get_aging_buckets(companies)]
+        target = self._aging_target_currency(companies)
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT item.date_at, item.company_id, item.aging_bucket,
+                       SUM(item.amount_residual) AS amount_residual
+                  FROM (%s) AS item
+              GROUP BY 1, 2, 3
+                """,
+                self._get_aging_items_query(
+                    dates=dates, company_ids=companies, partner_ids=partner_ids,
+                    team_id=team_id, user_id=user_id, order=False,
+                ),
+            )
+        )
+        totals = {
+            d: {**dict.fromkeys(bucket_keys, 0.0), "overdue": 0.0, "total": 0.0} for d in dates
+        }
+        rates = {}
+        for row in rows:
+            as_of = row["date_at"] if isinstance(row["date_at"], date) else fields.Date.to_date(row["date_at"])
+            amount = self._aging_convert(float(row["amount_residual"]), row["company_id"], target, as_of, rates)
+            values = totals[as_of]
+            values[row["aging_bucket"]] += amount
+            values["total"] += amount
+            if row["aging_bucket"] != "not_due":
+                values["overdue"] += amount
+        for values in totals.values():
+            for key in values:
+                values[key] = target.round(values[key])
+        return totals

@@ -1,0 +1,88 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .billing_case import OPEN_STATES
+
+
+class BillingReceivableLine(models.Model):
+    """Receivables analysis: one row per receivable journal item open today.
+
+    A read-only SQL view over the aging engine (``billing_receivable_aging.py``) as of
+    today, so the pivot, the dashboard and the reports show the same figures."""
+
+    _name = "billing.receivable.line"
+    _description = "Receivables Analysis"
+    _auto = False
+    _rec_name = "move_id"
+    _order = "date_maturity, id"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    move_id = fields.Many2one("account.move", string="Document", readonly=True)
+    move_type = fields.Selection(
+        lambda self: self.env["account.move"]._fields["move_type"].selection,
+        string="Document Type",
+        readonly=True,
+    )
+    company_id = fields.Many2one("res.company", readonly=True)
+    company_currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
+    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    date = fields.Date(string="Accounting Date", readonly=True)
+    invoice_date = fields.Date(readonly=True)
+    date_maturity = fields.Date(string="Due Date", readonly=True)
+    days_overdue = fields.Integer(readonly=True, aggregator="max")
+    aging_bucket = fields.Selection(
+        selection="_selection_aging_bucket", string="Aging Bucket", readonly=True,
+        group_expand=True,
+    )
+    amount_residual = fields.Monetary(
+        string="Amount Due", currency_field="company_currency_id", readonly=True,
+        help="Open amount in company currency.",
+    )
+    amount_residual_currency = fields.Monetary(
+        string="Amount Due in Currency", currency_field="currency_id", readonly=True,
+        help="Open amount in the document's currency.",
+    )
+    user_id = fields.Many2one("res.users", string="Coordinator", readonly=True)
+    team_id = fields.Many2one("billing.team", string="Billing Team", readonly=True)
+    has_open_case = fields.Boolean(string="With Open Case", readonly=True)
+    case_ids = fields.Many2many(
+        "billing.case", string="Open Cases", compute="_compute_case_ids",
+        help="The open billing cases on this document.",
+    )
+
+    @property
+    def _table_query(self) -> SQL:
+        # Every company: the record rules restrict rows per user. ``sudo`` because the
+        # view is defined once for all users, not per the current user's companies.
+        companies = self.env["res.company"].sudo().search([])
+        return SQL(
+            """
+            SELECT item.id, item.partner_id, item.move_id, item.move_type, item.company_id,
+                   item.company_currency_id, item.currency_id, item.date, item.invoice_date,
+                   item.date_maturity, item.days_overdue, item.aging_bucket,
+                   item.amount_residual, item.amount_residual_currency, item.user_id,
+                   item.team_id, item.has_open_case
+              FROM (%s) AS item
+            """,
+            self.sudo()._get_aging_items_query(
+                date_at=fields.Date.context_today(self), company_ids=companies, order=False
+            ),
+        )
+
+    @api.model
+    def _selection_aging_bucket(self):
+        buckets = self._get_aging_buckets(self.env["res.company"].sudo().search([]))
+        return [(b["key"], b["label"]) for b in buckets]
+
+    def _compute_case_ids(self):
+        # One read of the open cases of all the documents shown.
+        cases = self.env["billing.case"].search(
+            [("move_ids", "in", self.move_id.ids), ("state", "in", OPEN_STATES)]
+        )
+        by_move = {}
+        for case in cases:
+            for move in case.move_ids:
+                by_move.setdefault(move.id, self.env["billing.case"])
+                by_move[move.id] |= case
+        for line in self:
+            line.case_ids = by_move.get(line.move_id.id, self.env["billing.case"])
