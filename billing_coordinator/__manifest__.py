@@ -46,6 +46,13 @@
         "reports/billing_case_report.xml",
         "security/billing_receivable_security.xml",
         "reports/billing_case_register_report.xml",
+        "reports/billing_statement_report.xml",
+        "reports/billing_aging_report.xml",
+        "data/mail_template_statement_data.xml",
+        "data/ir_cron_statement_data.xml",
+        "wizards/billing_statement_wizard_views.xml",
+        "wizards/billing_aging_report_views.xml",
+        "views/res_partner_statement_views.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",

@@ -33,3 +33,6 @@ from . import res_company_aging
 from . import billing_receivable_line
 from . import billing_receivable_aging
 from . import billing_case_evidence
+from . import billing_report_access
+from . import res_partner_statement
+from . import res_partner_statement_send

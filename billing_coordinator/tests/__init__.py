@@ -16,3 +16,5 @@ from . import test_billing_context
 from . import test_receivable_aging
 from . import test_reports_xlsx
 from . import test_reports_case_pdf
+from . import test_reports_statement
+from . import test_reports_aging

