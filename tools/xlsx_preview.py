@@ -26,10 +26,10 @@ def display(cell):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         fmt = cell.number_format or ""
         if "0.00" in fmt:
-            text = f"{value:,.2f}"
+            text = f"{abs(value):,.2f}"
             prefix = fmt.split("#")[0].strip('"') if fmt.startswith('"') else ""
             suffix = fmt.split(";")[0].rsplit("0", 1)[-1].replace('"', "") if fmt.endswith('"') or '" ' in fmt else ""
-            return f"{prefix}{text}{suffix}"
+            return f"{'-' if value < 0 else ''}{prefix}{text}{suffix}"
         return str(value)
     return str(value)
 

@@ -45,11 +45,16 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     def _check_billing_report_access(self):
-        """Refuse customers of another company or of another coordinator's team."""
+        """Refuse users without accounting rights, and customers of another company or
+        of another coordinator's team."""
         partners = self.commercial_partner_id
         partners.check_access("read")
         user = self.env.user
-        if self.env.su or not user._is_billing_report_restricted():
+        if self.env.su:
+            return
+        if not (user.has_group("account.group_account_invoice") or user.has_group("account.group_account_readonly")):
+            raise AccessError(self.env._("Only accounting users can print customer statements."))
+        if not user._is_billing_report_restricted():
             return
         teams = user._get_billing_report_teams()
         refused = partners.filtered(

@@ -145,6 +145,10 @@ class TestCustomerStatement(StatementCommon):
         with self.assertRaises(AccessError):
             self._statement(user=self.coordinator)
         team.member_ids = self.coordinator
+        # Receivables are for accounting users: a plain internal user is refused.
+        clerk = self._create_billing_user("sales_clerk", [self.env.ref("base.group_user")])
+        with self.assertRaises(AccessError):
+            self._statement(user=clerk)
         doc = self._statement(user=self.coordinator)
         self.assertEqual(self._amounts(doc, "//td[@data-bucket='total']"), [1200.0])
 
