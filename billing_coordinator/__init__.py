@@ -1,2 +1,4 @@
 from . import models
 from . import wizards
+from . import reports
+from . import controllers

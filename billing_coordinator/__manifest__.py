@@ -8,7 +8,7 @@
     "maintainers": ["billing-coordinator"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["account", "mail", "resource"],
+    "depends": ["account", "mail", "resource", "report_xlsx"],
     "external_dependencies": {"python": ["python-stdnum"]},
     "data": [
         "security/billing_security.xml",
@@ -51,6 +51,14 @@
         "data/ir_cron_auto_write_off_data.xml",
         "wizards/billing_case_resolve_bulk_views.xml",
         "views/res_config_settings_auto_write_off_views.xml",
+        "reports/billing_case_register_report.xml",
+        "reports/billing_statement_report.xml",
+        "reports/billing_aging_report.xml",
+        "data/mail_template_statement_data.xml",
+        "data/ir_cron_statement_data.xml",
+        "wizards/billing_statement_wizard_views.xml",
+        "wizards/billing_aging_report_views.xml",
+        "views/res_partner_statement_views.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",

@@ -54,3 +54,7 @@ from . import billing_detection_rule_overdue
 from . import billing_case_auto_write_off
 from . import res_company_auto_write_off
 from . import res_config_settings_auto_write_off
+from . import billing_case_evidence
+from . import billing_report_access
+from . import res_partner_statement
+from . import res_partner_statement_send

@@ -19,3 +19,8 @@ from . import test_billing_dashboard_ui
 from . import test_resolution_engine
 from . import test_detection_rules
 from . import test_resolution_bulk
+from . import test_reports_xlsx
+from . import test_reports_case_pdf
+from . import test_reports_statement
+from . import test_reports_aging
+from . import test_reports_export

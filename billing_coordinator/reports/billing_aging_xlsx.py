@@ -1,0 +1,131 @@
+from odoo import models
+from odoo.tools import split_every
+
+# Journal items streamed per fetch from the server-side cursor of the aging engine.
+ITEM_BATCH_SIZE = 2000
+
+
+class ReportAgingXlsx(models.AbstractModel):
+    """AR aging workbook: a summary sheet by customer (``_get_aging()``) and a detail
+    sheet with every open item, streamed from the engine's server-side cursor
+    (``_iter_aging_items()``) into a constant-memory workbook. Both start with the
+    filters; totals are written as numbers."""
+
+    _name = "report.billing_coordinator.aging_xlsx"
+    _inherit = "billing.xlsx.mixin"
+    _description = "AR Aging (XLSX)"
+
+    def generate_xlsx_report(self, workbook, data, objs):
+        wizard = objs.ensure_one()
+        filters = wizard._get_aging_filters()
+        Aging = self.env["billing.receivable.line"]
+        writer = self._xlsx_writer(workbook)
+        buckets = Aging._get_aging_buckets(filters["company_ids"])
+        target = Aging._aging_target_currency(filters["company_ids"])
+        summary = workbook.add_worksheet(self.env._("Summary"))
+        detail = workbook.add_worksheet(self.env._("Open Items"))
+        self._write_summary(writer, summary, wizard, filters, buckets, target)
+        self._write_detail(writer, detail, wizard, filters, buckets, target)
+
+    def _write_summary(self, writer, sheet, wizard, filters, buckets, target):
+        Aging = self.env["billing.receivable.line"]
+        lines = Aging._get_aging(**filters)
+        row = self._xlsx_header_block(
+            writer, sheet, self.env._("AR Aging Summary"), wizard._get_filter_lines()
+        )
+        columns = [(self.env._("Customer"), 36), (self.env._("Reference"), 14), (self.env._("Currency"), 9)]
+        columns += [(bucket["label"], 14) for bucket in buckets]
+        columns += [(self.env._("Total"), 15), (self.env._("Total in Currency"), 16)]
+        header_row = row
+        row = self._xlsx_table_header(writer, sheet, row, columns)
+        partners = self.env["res.partner"].browse([line["partner_id"] for line in lines if line["partner_id"]])
+        partners.fetch(["display_name", "ref"])
+        currencies = self.env["res.currency"].browse({line["currency_id"] for line in lines})
+        amount_fmt = writer.currency_format(target)
+        keys = [bucket["key"] for bucket in buckets] + ["total"]
+        totals = dict.fromkeys(keys, 0.0)
+        for line in lines:
+            partner = partners.browse(line["partner_id"])
+            currency = currencies.browse(line["currency_id"])
+            values = [partner.display_name or self.env._("No customer"), partner.ref, currency.name]
+            values += [line[key] for key in keys] + [line["total_currency"]]
+            formats = [None, None, None] + [amount_fmt] * len(keys) + [writer.currency_format(currency)]
+            writer.write_row(sheet, row, values, formats)
+            for key in keys:
+                totals[key] += line[key]
+            row += 1
+        sheet.autofilter(header_row, 0, max(row - 1, header_row), len(columns) - 1)
+        total_fmt = writer.currency_format(target, total=True)
+        writer.write_text(sheet, row, 0, self.env._("Total"), "total_label")
+        writer.write(sheet, row, 1, None, "total_label")
+        writer.write(sheet, row, 2, None, "total_label")
+        for col, key in enumerate(keys, start=3):
+            writer.write(sheet, row, col, target.round(totals[key]), total_fmt)
+
+    def _get_detail_columns(self):
+        _ = self.env._
+        return [
+            (_("Customer"), 32), (_("Company"), 18), (_("Number"), 18), (_("Type"), 16),
+            (_("Reference"), 18), (_("Invoice Date"), 12), (_("Due Date"), 12),
+            (_("Days Overdue"), 8), (_("Bucket"), 10), (_("Currency"), 9),
+            (_("Amount in Currency"), 16), (_("Amount"), 16), (_("Open Case"), 9),
+        ]
+
+    def _write_detail(self, writer, sheet, wizard, filters, buckets, target):
+        Aging = self.env["billing.receivable.line"]
+        row = self._xlsx_header_block(
+            writer, sheet, self.env._("AR Aging: Open Items"), wizard._get_filter_lines()
+        )
+        columns = self._get_detail_columns()
+        header_row = row
+        row = self._xlsx_table_header(writer, sheet, row, columns)
+        labels = {bucket["key"]: bucket["label"] for bucket in buckets}
+        move_types = dict(self.env["account.move"]._fields["move_type"]._description_selection(self.env))
+        companies = {company.id: company.name for company in filters["company_ids"]}
+        currencies = {}
+        names = {}
+        amount_fmt = writer.currency_format(target)
+        total = 0.0
+        rates = {}
+        for items in Aging._iter_aging_items(batch_size=ITEM_BATCH_SIZE, **filters):
+            self._load_names(names, {item["partner_id"] for item in items})
+            for item in items:
+                currency = currencies.get(item["currency_id"])
+                if currency is None:
+                    currency = currencies[item["currency_id"]] = self.env["res.currency"].browse(item["currency_id"])
+                amount = Aging._aging_convert(
+                    float(item["amount_residual"]), item["company_id"], target, filters["date_at"], rates
+                )
+                total += amount
+                writer.write_row(sheet, row, [
+                    names.get(item["partner_id"]) or self.env._("No customer"),
+                    companies.get(item["company_id"]),
+                    item["move_name"],
+                    move_types.get(item["move_type"], item["move_type"]),
+                    item["ref"],
+                    item["invoice_date"],
+                    item["date_maturity"],
+                    item["days_overdue"],
+                    labels.get(item["aging_bucket"], item["aging_bucket"]),
+                    currency.name,
+                    float(item["amount_residual_currency"]),
+                    amount,
+                    self.env._("Yes") if item["has_open_case"] else "",
+                ], [None] * 7 + ["integer", None, None, writer.currency_format(currency), amount_fmt, None])
+                row += 1
+        sheet.autofilter(header_row, 0, max(row - 1, header_row), len(columns) - 1)
+        writer.write_text(sheet, row, 0, self.env._("Total"), "total_label")
+        for col in range(1, len(columns)):
+            if col == 11:
+                writer.write(sheet, row, col, target.round(total), writer.currency_format(target, total=True))
+            else:
+                writer.write(sheet, row, col, None, "total_label")
+
+    def _load_names(self, names, partner_ids):
+        """Add the display names of ``partner_ids`` not yet in ``names`` (a few per batch:
+        the dict grows with the customers, not with the items)."""
+        missing = [pid for pid in partner_ids if pid and pid not in names]
+        for chunk in split_every(1000, missing, list):
+            for partner in self.env["res.partner"].browse(chunk):
+                names[partner.id] = partner.display_name
+            self.env["res.partner"].invalidate_model()

@@ -1,0 +1,99 @@
+"""The one place where our XLSX reports write cells.
+
+Customer text (names, references, notes) must never become a formula in the spreadsheet
+of the accountant who opens it (CSV/formula injection): text is always written with
+``write_string``, and text that a spreadsheet would read as a formula when the cell is
+edited (leading ``=``, ``+``, ``-``, ``@``, tab or carriage return) also gets the
+"quote prefix" cell style, the XLSX form of the leading apostrophe. Formulas are written
+only through :meth:`SafeXlsxWriter.write_formula`, for formulas we build ourselves.
+"""
+
+import datetime
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Excel's limit for the text of one cell.
+MAX_CELL_TEXT = 32767
+
+BASE_FORMATS = {
+    "text": {"valign": "top"},
+    "wrap": {"valign": "top", "text_wrap": True},
+    "bold": {"bold": True},
+    "title": {"bold": True, "font_size": 14},
+    "filter_label": {"bold": True, "font_color": "#555555"},
+    "header": {"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True, "valign": "top"},
+    "date": {"num_format": "yyyy-mm-dd", "valign": "top"},
+    "datetime": {"num_format": "yyyy-mm-dd hh:mm", "valign": "top"},
+    "integer": {"num_format": "0", "valign": "top"},
+    "amount": {"num_format": "#,##0.00", "valign": "top"},
+    "total_label": {"bold": True, "top": 1},
+    "total_amount": {"bold": True, "top": 1, "num_format": "#,##0.00"},
+}
+
+
+def is_formula_like(value):
+    """True for text that a spreadsheet would take for a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+class SafeXlsxWriter:
+    """Writes typed values into xlsxwriter worksheets; formats are created once per
+    workbook (xlsxwriter keeps every format object until the file is closed)."""
+
+    def __init__(self, workbook, formats=None):
+        self.workbook = workbook
+        self._props = dict(BASE_FORMATS, **(formats or {}))
+        self._formats = {}
+
+    def format(self, name, quote=False):
+        key = (name, quote)
+        if key not in self._formats:
+            props = dict(self._props[name])
+            if quote:
+                props["quote_prefix"] = True
+            self._formats[key] = self.workbook.add_format(props)
+        return self._formats[key]
+
+    def currency_format(self, currency, total=False):
+        """The name of a number format showing ``currency``'s symbol and decimals."""
+        name = f"{'total_' if total else ''}amount_{currency.id}"
+        if name not in self._props:
+            before = currency.symbol if currency.position == "before" else ""
+            after = currency.symbol if currency.position == "after" else ""
+            number = "#,##0" + ("." + "0" * currency.decimal_places if currency.decimal_places else "")
+            # Symbols are quoted: "$" or "€" inside a number format would be read as codes.
+            num_format = (f'"{before}"' if before else "") + number + (f' "{after}"' if after else "")
+            base = self._props["total_amount" if total else "amount"]
+            self._props[name] = dict(base, num_format=f"{num_format};-{num_format}")
+        return name
+
+    def write(self, sheet, row, col, value, fmt=None):
+        """Write ``value`` by its Python type; ``None``/``False`` leave a blank cell."""
+        if value is None or value is False:
+            sheet.write_blank(row, col, None, self.format(fmt or "text"))
+        elif value is True:
+            sheet.write_boolean(row, col, True, self.format(fmt or "text"))
+        elif isinstance(value, (int, float)):
+            sheet.write_number(row, col, value, self.format(fmt or "amount"))
+        elif isinstance(value, datetime.datetime):
+            sheet.write_datetime(row, col, value, self.format(fmt or "datetime"))
+        elif isinstance(value, datetime.date):
+            sheet.write_datetime(
+                row, col, datetime.datetime.combine(value, datetime.time()), self.format(fmt or "date")
+            )
+        else:
+            self.write_text(sheet, row, col, value, fmt)
+
+    def write_text(self, sheet, row, col, value, fmt=None):
+        """Text as text, never as a formula, whatever it starts with."""
+        text = str(value)[:MAX_CELL_TEXT]
+        sheet.write_string(row, col, text, self.format(fmt or "text", quote=is_formula_like(text)))
+
+    def write_row(self, sheet, row, values, formats=None):
+        formats = formats or [None] * len(values)
+        for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
+            self.write(sheet, row, col, value, fmt)
+
+    def write_formula(self, sheet, row, col, formula, fmt=None, value=None):
+        """A formula of ours (e.g. ``SUM`` over our own number cells); ``value`` is the
+        cached result shown by viewers that do not recalculate."""
+        sheet.write_formula(row, col, formula, self.format(fmt or "total_amount"), value)

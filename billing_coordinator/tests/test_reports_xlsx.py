@@ -1,0 +1,130 @@
+import io
+
+import xlsxwriter
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from odoo.addons.billing_coordinator.reports.xlsx_safe import SafeXlsxWriter, is_formula_like
+
+from .common import BillingCaseCommon
+from .reports_common import INJECTIONS, PdfTestMixin, XlsxTestMixin, ooxml_text, open_xlsx
+
+
+@tagged("post_install", "-at_install")
+class TestXlsxSafe(BillingCaseCommon):
+    """Formula injection: customer text is written as text in every XLSX we write."""
+
+    def test_writer_keeps_formula_like_text_as_text(self):
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+        writer = SafeXlsxWriter(workbook)
+        sheet = workbook.add_worksheet()
+        for row, text in enumerate(INJECTIONS):
+            writer.write(sheet, row, 0, text)
+        writer.write(sheet, len(INJECTIONS), 0, "Plain name")
+        writer.write(sheet, len(INJECTIONS), 1, 12.5)
+        writer.write_formula(sheet, len(INJECTIONS), 2, "=SUM(B7:B7)", value=12.5)
+        workbook.close()
+        sheet = open_xlsx(output.getvalue()).active
+        for row, text in enumerate(INJECTIONS, start=1):
+            cell = sheet.cell(row, 1)
+            self.assertEqual(cell.data_type, "s", f"{text!r} must be a string cell")
+            self.assertEqual(ooxml_text(cell.value), text)
+            self.assertTrue(cell.quotePrefix, f"{text!r} must keep its quote prefix when edited")
+        plain = sheet.cell(len(INJECTIONS) + 1, 1)
+        self.assertEqual((plain.value, plain.data_type, plain.quotePrefix), ("Plain name", "s", False))
+        self.assertEqual(sheet.cell(len(INJECTIONS) + 1, 2).value, 12.5)
+        # Our own formula stays a formula.
+        self.assertEqual(sheet.cell(len(INJECTIONS) + 1, 3).data_type, "f")
+        self.assertTrue(all(is_formula_like(text) for text in INJECTIONS))
+        self.assertFalse(is_formula_like("Acme -5%"))
+
+    def test_plain_xlsxwriter_would_write_a_formula(self):
+        """The check above can fail: xlsxwriter's generic write() makes this a formula."""
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output)
+        workbook.add_worksheet().write(0, 0, INJECTIONS[0])
+        workbook.close()
+        self.assertEqual(open_xlsx(output.getvalue()).active.cell(1, 1).data_type, "f")
+
+
+@tagged("post_install", "-at_install")
+class TestCaseRegisterXlsx(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
+    REPORT = "billing_coordinator.billing_case_register_xlsx_action"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.evil = cls.env["res.partner"].create({"name": INJECTIONS[0], "is_company": True})
+        cls.invoice = cls._create_invoice(amount=1200.0)
+        cls.case = cls._create_case(
+            move_ids=[Command.set(cls.invoice.ids)],
+            expected_amount=1000.0,
+            actual_amount=1200.0,
+            root_cause="pricing_error",
+            user_id=cls.coordinator.id,
+        )
+        cls.evil_case = cls._create_case(
+            partner_id=cls.evil.id, expected_amount=50.0, actual_amount=20.0, root_cause="other"
+        )
+
+    def test_register_rows_and_layout(self):
+        cases = self.case | self.evil_case
+        sheet = self._render_xlsx(self.REPORT, cases.ids)["Cases"]
+        header = self._find_row(sheet, "Reference")
+        self.assertEqual(sheet.freeze_panes, f"A{header + 1}")
+        self.assertEqual(sheet.auto_filter.ref, f"A{header}:Q{header + 2}")
+        titles = [cell.value for cell in sheet[header]]
+        self.assertEqual(
+            titles[:10],
+            ["Reference", "Type", "Status", "Customer", "Coordinator", "Team", "Currency",
+             "Expected Amount", "Actual Amount", "Difference"],
+        )
+        row = self._find_row(sheet, self.case.name)
+        values = {title: sheet.cell(row, col).value for col, title in enumerate(titles, start=1)}
+        self.assertEqual(values["Customer"], "Acme Billing Customer")
+        self.assertEqual(values["Coordinator"], self.coordinator.name)
+        self.assertEqual(values["Status"], "New")
+        self.assertEqual(values["Root Cause"], "Wrong Price or Discount")
+        self.assertEqual(values["Expected Amount"], 1000.0)
+        self.assertEqual(values["Difference"], 200.0)
+        self.assertEqual(values["SLA Breached"], "No")
+        self.assertEqual(sheet.cell(row, titles.index("Difference") + 1).number_format, "#,##0.00")
+        self.assertEqual(values["Deadline"].date(), self.case.deadline)
+
+        evil_row = self._find_row(sheet, self.evil_case.name)
+        customer = sheet.cell(evil_row, titles.index("Customer") + 1)
+        self.assertEqual((customer.value, customer.data_type), (INJECTIONS[0], "s"))
+        self.assertEqual(sheet.cell(evil_row, titles.index("Difference") + 1).value, -30.0)
+
+    def test_every_injection_in_notes_stays_text(self):
+        cases = self.env["billing.case"]
+        for text in INJECTIONS:
+            case = self._create_case(expected_amount=1.0, actual_amount=2.0)
+            case._mark_resolved("no_action", note=text)
+            cases |= case
+        sheet = self._render_xlsx(self.REPORT, cases.ids)["Cases"]
+        header = self._find_row(sheet, "Reference")
+        note_col = [cell.value for cell in sheet[header]].index("Resolution Note") + 1
+        for case in cases:
+            cell = sheet.cell(self._find_row(sheet, case.name), note_col)
+            self.assertEqual(ooxml_text(cell.value), case.resolution_note)
+            self.assertEqual(cell.data_type, "s")
+
+    def test_other_team_and_company_cases_refused(self):
+        team = self.env["billing.team"].create({"name": "Elsewhere", "company_id": self.company.id})
+        foreign = self._create_case(team_id=team.id, user_id=self.manager.id)
+        self.case.team_id = team
+        sheet = self._render_xlsx(self.REPORT, self.case.ids, user=self.coordinator)["Cases"]
+        self.assertTrue(self._find_row(sheet, self.case.name))  # own case, other team
+        with self.assertRaises(AccessError):
+            self._render_xlsx(self.REPORT, (self.case | foreign).ids, user=self.coordinator)
+        foreign_company_case = self._other_company_case("Register Co")
+        with self.assertRaises(AccessError):
+            self._render_xlsx(self.REPORT, foreign_company_case.ids, user=self.manager)
+
+    def test_empty_selection(self):
+        with self.assertRaises(UserError):
+            self._render_xlsx(self.REPORT, [])
