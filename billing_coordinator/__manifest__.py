@@ -44,6 +44,7 @@
         "views/billing_case_call_views.xml",
         "views/billing_case_detection_views.xml",
         "reports/billing_case_report.xml",
+        "views/res_partner_customer_accounts_views.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",

@@ -29,3 +29,11 @@ from . import billing_team_demo
 from . import res_partner_tier
 from . import res_partner_billing_context
 from . import res_partner_billing_ledger
+from . import res_company_customer_accounts
+from . import res_config_settings_customer_accounts
+from . import res_partner_duplicate
+from . import res_partner_billing_ready
+from . import res_partner_bounce
+from . import billing_case_customer_data
+from . import billing_case_detection_duplicate_customer
+from . import account_move_customer_accounts
