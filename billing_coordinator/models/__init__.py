@@ -37,3 +37,4 @@ from . import res_partner_bounce
 from . import billing_case_customer_data
 from . import billing_case_detection_duplicate_customer
 from . import account_move_customer_accounts
+from . import account_move_duplicate

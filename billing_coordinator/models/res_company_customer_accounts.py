@@ -9,3 +9,9 @@ class ResCompany(models.Model):
         help="Posting the first invoice of a customer whose billing data is incomplete "
         "(see the Billing Ready check on the customer) is refused, naming what is missing.",
     )
+    billing_duplicate_invoice_days = fields.Integer(
+        string="Duplicate Invoice Window (days)",
+        default=7,
+        help="A draft customer invoice with the same customer, amount, currency and "
+        "reference as another invoice dated within this many days shows a warning.",
+    )
