@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -265,3 +267,38 @@ class TestCustomerAccounts(BillingCaseCommon):
             lambda c: c.partner_id == self.existing
         )
         self.assertEqual(case.detection_fingerprint, "bounce:payables@brightwater.example.com")
+
+    # ------------------------------------------------------ duplicate invoices
+
+    def test_duplicate_invoice_warning(self):
+        first = self._create_invoice(partner=self.existing, amount=450.0)
+        first.ref = "PO-7781"
+        draft = self._create_invoice(partner=self.existing, amount=450.0, post=False)
+        draft.ref = "po-7781 "
+        self.assertEqual(draft.billing_duplicate_invoice_ids, first)
+        alert = draft.alerts["billing_duplicate_invoice"]
+        self.assertIn(first.name, alert["message"])
+        self.assertEqual(alert["action"]["res_id"], first.id)
+        # Posted, it is no longer warned about.
+        draft.action_post()
+        self.assertFalse(draft.billing_duplicate_invoice_ids)
+
+    def test_duplicate_invoice_no_warning(self):
+        first = self._create_invoice(partner=self.existing, amount=450.0)
+        first.ref = "PO-7781"
+        # Another reference, another amount, another customer, or out of the window.
+        other_ref = self._create_invoice(partner=self.existing, amount=450.0, post=False)
+        other_ref.ref = "PO-7782"
+        other_amount = self._create_invoice(partner=self.existing, amount=451.0, post=False)
+        other_amount.ref = "PO-7781"
+        other_customer = self._create_invoice(partner=self.customer, amount=450.0, post=False)
+        other_customer.ref = "PO-7781"
+        self.company.billing_duplicate_invoice_days = 7
+        late = self._create_invoice(
+            partner=self.existing, amount=450.0, post=False,
+            invoice_date=first.invoice_date + timedelta(days=8),
+        )
+        late.ref = "PO-7781"
+        for move in (other_ref, other_amount, other_customer, late):
+            self.assertFalse(move.billing_duplicate_invoice_ids, move.ref)
+            self.assertNotIn("billing_duplicate_invoice", move.alerts or {})
