@@ -59,6 +59,7 @@
         "wizards/billing_statement_wizard_views.xml",
         "wizards/billing_aging_report_views.xml",
         "views/res_partner_statement_views.xml",
+        "views/res_partner_customer_accounts_views.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",

@@ -58,3 +58,12 @@ from . import billing_case_evidence
 from . import billing_report_access
 from . import res_partner_statement
 from . import res_partner_statement_send
+from . import res_company_customer_accounts
+from . import res_config_settings_customer_accounts
+from . import res_partner_duplicate
+from . import res_partner_billing_ready
+from . import res_partner_bounce
+from . import billing_case_customer_data
+from . import billing_case_detection_duplicate_customer
+from . import account_move_customer_accounts
+from . import account_move_duplicate

@@ -51,23 +51,26 @@ class BillingCase(models.Model):
             )
             if not problems:
                 continue
-            findings.append(
-                self._new_detection_finding(
-                    "customer_data",
-                    self._detection_key("res.partner", partner.id),
-                    partner.id,
-                    currency,
-                    description=self._detection_html(
-                        self.env._(
-                            "The billing data of %(customer)s is wrong or missing:",
-                            customer=partner.display_name,
-                        ),
-                        [label for _code, label in problems],
-                    ),
-                    fingerprint="|".join(code for code, _label in problems),
-                )
-            )
+            findings.append(self._new_customer_data_finding(partner, currency, problems))
         return findings
+
+    @api.model
+    def _new_customer_data_finding(self, partner, currency, problems):
+        """The customer_data finding of ``partner`` listing ``problems`` ([(code, label)])."""
+        return self._new_detection_finding(
+            "customer_data",
+            self._detection_key("res.partner", partner.id),
+            partner.id,
+            currency,
+            description=self._detection_html(
+                self.env._(
+                    "The billing data of %(customer)s is wrong or missing:",
+                    customer=partner.display_name,
+                ),
+                [label for _code, label in problems],
+            ),
+            fingerprint="|".join(code for code, _label in problems),
+        )
 
     @api.model
     def _get_customer_data_problems(self, partner, company, has_invoice_email, rule=None):

@@ -24,3 +24,4 @@ from . import test_reports_case_pdf
 from . import test_reports_statement
 from . import test_reports_aging
 from . import test_reports_export
+from . import test_customer_accounts
