@@ -1,6 +1,6 @@
 {
     "name": "Billing Coordinator",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "summary": "Billing discrepancy cases, coordinator work queues and receivables follow-up",
     "author": "billing_coordinator developers",
@@ -8,7 +8,7 @@
     "maintainers": ["billing-coordinator"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["account", "mail", "resource"],
+    "depends": ["account", "mail", "resource", "report_xlsx"],
     "external_dependencies": {"python": ["python-stdnum"]},
     "data": [
         "security/billing_security.xml",
