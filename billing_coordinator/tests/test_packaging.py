@@ -37,9 +37,13 @@ print(json.dumps({
 
 
 def _run(cmd, **kwargs):
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False, **kwargs)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=600, check=False, **kwargs
+    )
     if proc.returncode:
-        raise AssertionError(f"{' '.join(map(str, cmd))} failed:\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"{' '.join(map(str, cmd))} failed:\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc.stdout
 
 
@@ -61,7 +65,11 @@ class TestWheelPackaging(BaseCase):
         requirements = cls.repo / "tools" / "requirements-build.txt"
         marker = venv / ".requirements"
         python = venv / "bin" / "python"
-        if not (python.exists() and marker.exists() and marker.read_text() == requirements.read_text()):
+        if not (
+            python.exists()
+            and marker.exists()
+            and marker.read_text() == requirements.read_text()
+        ):
             _run([sys.executable, "-m", "venv", "--clear", str(venv)])
             _run([str(python), "-m", "pip", "install", "-q", "-r", str(requirements)])
             marker.write_text(requirements.read_text())
@@ -69,28 +77,70 @@ class TestWheelPackaging(BaseCase):
 
     def test_wheel_installs_under_odoo_addons(self):
         dist = self.tmp / "dist"
-        _run([str(self.build_python), "-m", "pip", "wheel", "-q", "--no-deps",
-              "--no-build-isolation", "--wheel-dir", str(dist), str(self.addon_dir)])
-        wheels = list(dist.glob("odoo_addon_billing_coordinator-19.0.*-py3-none-any.whl"))
-        self.assertEqual(len(wheels), 1, "one wheel named after the add-on and the series")
+        _run(
+            [
+                str(self.build_python),
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "--no-deps",
+                "--no-build-isolation",
+                "--wheel-dir",
+                str(dist),
+                str(self.addon_dir),
+            ]
+        )
+        wheels = list(
+            dist.glob("odoo_addon_billing_coordinator-19.0.*-py3-none-any.whl")
+        )
+        self.assertEqual(
+            len(wheels), 1, "one wheel named after the add-on and the series"
+        )
         with zipfile.ZipFile(wheels[0]) as whl:
             names = set(whl.namelist())
-        for path in ("__manifest__.py", "__init__.py", "security/ir.model.access.csv",
-                     "i18n/de.po", "static/description/icon.png"):
+        for path in (
+            "__manifest__.py",
+            "__init__.py",
+            "security/ir.model.access.csv",
+            "i18n/de.po",
+            "static/description/icon.png",
+        ):
             self.assertIn(f"odoo/addons/{MODULE}/{path}", names)
 
         # A throwaway venv: Odoo and its libraries as a user has them, plus our wheel.
         venv = self.tmp / "venv"
         _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
         python = venv / "bin" / "python"
-        site = Path(_run([str(python), "-c",
-                          "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip())
-        odoo_root = Path(next(p for p in odoo.__path__ if Path(p, "release.py").exists())).parent
+        site = Path(
+            _run(
+                [
+                    str(python),
+                    "-c",
+                    "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+                ]
+            ).strip()
+        )
+        odoo_root = Path(
+            next(p for p in odoo.__path__ if Path(p, "release.py").exists())
+        ).parent
         (site / "odoo-runtime.pth").write_text(
             f"{odoo_root}\n{sysconfig.get_paths()['purelib']}\n"
         )
-        _run([str(self.build_python), "-m", "pip", "--python", str(python), "install", "-q",
-              "--no-deps", "--no-index", str(wheels[0])])
+        _run(
+            [
+                str(self.build_python),
+                "-m",
+                "pip",
+                "--python",
+                str(python),
+                "install",
+                "-q",
+                "--no-deps",
+                "--no-index",
+                str(wheels[0]),
+            ]
+        )
 
         found = json.loads(_run([str(python), "-I", "-c", PROBE], cwd=self.tmp))
         installed = site / "odoo" / "addons" / MODULE
