@@ -1,9 +1,9 @@
-"""Run the hooks of .pre-commit-config.yaml with the tools of .cache/lint-venv and .cache/node.
+"""Run the hooks of .pre-commit-config.yaml with the tools of .cache/lint-venv and node.
 
-Called by tools/check.sh (which installs the tools). Without ``--fix`` every hook runs on a
-copy of the tree, so fixers only report what they would change. Prints one line per check
-(``ok`` or the number of findings, with a breakdown by message), the findings in
-``.cache/check.log``, and exits 1 when a check that fails pre-commit fails.
+Called by tools/check.sh (which installs the tools). Without ``--fix`` every hook runs
+on a copy of the tree, so fixers only report what they would change. Prints one line
+per check (``ok`` or the number of findings, with a breakdown by message), the findings
+in ``.cache/check.log``, and exits 1 when a check that fails pre-commit fails.
 """
 
 import argparse
@@ -50,8 +50,8 @@ MESSAGE_PATTERNS = {
     "ruff": re.compile(r"^\S+:\d+:\d+: ([A-Z]+\d+) "),
     # pylint msg-template of the rc files: path:line: [C8107(symbol), obj] ...
     "pylint": re.compile(r"^\S+:\d+: \[\w+\(([\w-]+)\)"),
-    # oca-checks-*: path:line message (check-name)
-    "oca": re.compile(r"\[([\w-]+)\]\s*$|\(([\w-]+)\)\s*$"),
+    # oca-checks-*: path[:line]: check-name message
+    "oca": re.compile(r"^\S+?:(?:\d+:)? ([a-z0-9-]+) "),
 }
 
 
@@ -88,7 +88,7 @@ def load_config():
 
 
 def check_pins(config):
-    """The revs of the hook repositories are the versions of tools/requirements-lint.txt."""
+    """The hook repositories' revs are the versions of tools/requirements-lint.txt."""
     pinned = {}
     for line in (REPO / "tools" / "requirements-lint.txt").read_text().splitlines():
         if "==" in line and not line.startswith("#"):
@@ -166,18 +166,156 @@ def changed(before, root):
     ]
 
 
-def hook_args(config, hook_id):
-    for repo in config["repos"]:
-        for hook in repo["hooks"]:
-            if hook["id"] == hook_id:
-                return hook
-    return {}
+def parse(out, pattern, code):
+    """(message, line) of each finding in a tool's output; its output on a crash."""
+    findings = []
+    for line in out:
+        match = pattern.match(line)
+        if match:
+            findings.append((match.group(1), line))
+    if code and not findings:
+        findings = [("error", line) for line in out if line.strip()]
+    return findings
+
+
+class Checker:
+    """The hooks of the config, one method each, on the files of ``root``."""
+
+    def __init__(self, config, files, root, report, fix):
+        self.config, self.files, self.root = config, files, root
+        self.report, self.fix = report, fix
+
+    def hook(self, hook_id):
+        for repo in self.config["repos"]:
+            for hook in repo["hooks"]:
+                if hook["id"] == hook_id:
+                    return hook
+        return {}
+
+    def targets(self, hook_id, kind):
+        return select(self.files, kind, self.root, self.hook(hook_id).get("exclude"))
+
+    def check_local(self):
+        for hook_id in ("forbidden-files", "en-po-files", "obsolete dotfiles"):
+            pattern = self.hook(hook_id)["files"]
+            bad = [("file", path) for path in self.files if re.search(pattern, path)]
+            self.report.add(f"local:{hook_id}", bad)
+
+    def check_whool_init(self):
+        before = snapshot(self.files, self.root)
+        run(["whool", "init"], self.root)
+        new = [p for p in [f"{ADDON}/pyproject.toml"] if p not in before]
+        findings = [("file", p) for p in new + changed(before, self.root)]
+        self.report.add("whool-init", findings)
+
+    def check_oca_gen_addon_readme(self):
+        tool = shutil.which("oca-gen-addon-readme")
+        if not tool:
+            note = (
+                "not run: OCA maintainer-tools is not on the package index; install "
+                "it at the rev of .pre-commit-config.yaml into .cache/lint-venv"
+            )
+            self.report.add("oca-gen-addon-readme", [], note=note)
+            return
+        before = snapshot(self.files, self.root)
+        code, out = run([tool, *self.hook("oca-gen-addon-readme")["args"]], self.root)
+        findings = [("changed", p) for p in changed(before, self.root)]
+        findings += [("error", line) for line in out] if code else []
+        self.report.add("oca-gen-addon-readme", findings)
+
+    def check_oca_checks_odoo_module(self):
+        manifests = [p for p in self.files if p.endswith("__manifest__.py")]
+        cmd = ["oca-checks-odoo-module", *manifests]
+        code, out = run(cmd, self.root)
+        findings = parse(out, MESSAGE_PATTERNS["oca"], code)
+        self.report.add("oca-checks-odoo-module", findings)
+
+    def check_oca_checks_po(self):
+        args = self.hook("oca-checks-po").get("args", [])
+        pos = self.targets("oca-checks-po", r"\.pot?$")
+        code, out = run(["oca-checks-po", *args, *pos], self.root)
+        self.report.add("oca-checks-po", parse(out, MESSAGE_PATTERNS["oca"], code))
+
+    def check_prettier(self):
+        hook = self.hook("prettier")
+        targets = self.targets("prettier", hook["files"])
+        cmd = ["prettier", "--write", "--list-different", "--ignore-unknown", *targets]
+        _code, out = run(cmd, self.root)
+        findings = [
+            (Path(line).suffix.lstrip(".") or "file", line) for line in out if line
+        ]
+        self.report.add("prettier", findings)
+
+    def check_pre_commit_hooks(self):
+        for hook_id, (script, kind) in PRE_COMMIT_HOOKS.items():
+            targets = self.targets(hook_id, kind)
+            findings = []
+            if targets:
+                before = snapshot(targets, self.root)
+                args = self.hook(hook_id).get("args", [])
+                code, out = run([script, *args, *targets], self.root)
+                findings = [("changed", p) for p in changed(before, self.root)]
+                if code and not findings:
+                    findings = [("error", line) for line in out if line.strip()]
+            self.report.add(f"pre-commit-hooks:{hook_id}", findings)
+
+    def check_ruff(self):
+        py_files = self.targets("ruff", r"\.py$")
+        cmd = ["ruff", "check", "--no-fix", "--output-format=concise", *py_files]
+        code, out = run(cmd, self.root)
+        self.report.add("ruff", parse(out, MESSAGE_PATTERNS["ruff"], code))
+        if self.fix:
+            run(["ruff", "check", "--fix", *py_files], self.root)
+        cmd = ["ruff", "format"] + ([] if self.fix else ["--check"])
+        _code, out = run([*cmd, *self.targets("ruff-format", r"\.py$")], self.root)
+        findings = [("would reformat", line) for line in out if "reformat" in line]
+        self.report.add("ruff-format", findings)
+
+    def check_pylint(self):
+        py_files = self.targets("pylint_odoo", r"\.py$")
+        template = "{path}:{line}: [{msg_id}({symbol}), {obj}] {msg}"
+        for name, rc, blocking in (
+            ("pylint-odoo:mandatory", ".pylintrc-mandatory", True),
+            ("pylint-odoo:optional", ".pylintrc", False),
+        ):
+            cmd = ["pylint", f"--rcfile={rc}", "--output-format=text"]
+            cmd += [f"--msg-template={template}", *py_files]
+            code, out = run(cmd, self.root)
+            findings = parse(out, MESSAGE_PATTERNS["pylint"], code if blocking else 0)
+            self.report.add(name, findings, blocking=blocking)
+
+
+CHECKS = {
+    "local": Checker.check_local,
+    "whool-init": Checker.check_whool_init,
+    "oca-gen-addon-readme": Checker.check_oca_gen_addon_readme,
+    "oca-checks-odoo-module": Checker.check_oca_checks_odoo_module,
+    "oca-checks-po": Checker.check_oca_checks_po,
+    "prettier": Checker.check_prettier,
+    "pre-commit-hooks": Checker.check_pre_commit_hooks,
+    "ruff": Checker.check_ruff,
+    "pylint": Checker.check_pylint,
+}
+
+
+def copy_tree(files):
+    """A throwaway copy of the checked files (and the tools' settings), under git."""
+    root = Path(tempfile.mkdtemp(prefix="bc-check-"))
+    settings = [".pylintrc", ".pylintrc-mandatory", ".ruff.toml", "prettier.config.cjs"]
+    for path in [*files, *settings]:
+        if (REPO / path).exists() or (REPO / path).is_symlink():
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / path, root / path, follow_symlinks=False)
+    # check-case-conflict and check-merge-conflict ask git about the tree.
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    return root
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fix", action="store_true", help="run the fixers in place")
-    parser.add_argument("only", nargs="*", help="names of the checks to run")
+    parser.add_argument("only", nargs="*", choices=[[], *CHECKS], help="checks to run")
     args = parser.parse_args()
     config = load_config()
     pin_problems = check_pins(config)
@@ -185,196 +323,18 @@ def main():
         print("\n".join(pin_problems))
         return 1
     files = tracked_files(config)
-    tmp = None
-    if args.fix:
-        root = REPO
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix="bc-check-"))
-        root = tmp / "tree"
-        for path in files:
-            (root / path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / path, root / path, follow_symlinks=False)
-        for rc in (
-            ".pylintrc",
-            ".pylintrc-mandatory",
-            ".ruff.toml",
-            "prettier.config.cjs",
-        ):
-            if (REPO / rc).exists():
-                shutil.copy2(REPO / rc, root / rc)
-        # check-case-conflict and check-merge-conflict ask git about the tree.
-        subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-        subprocess.run(["git", "add", "-A"], cwd=root, check=True)
-    wanted = set(args.only)
-
-    def want(name):
-        return not wanted or name in wanted or name.split(":")[0] in wanted
-
+    root = REPO if args.fix else copy_tree(files)
     CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / "check.log", "w", encoding="utf-8") as log:
-        report = Report(log)
-
-        if want("local"):
-            for hook in (
-                hook_args(config, "forbidden-files"),
-                hook_args(config, "en-po-files"),
-                hook_args(config, "obsolete dotfiles"),
-            ):
-                bad = [("file", p) for p in files if re.search(hook["files"], p)]
-                report.add(f"local:{hook['id']}", bad)
-
-        if want("whool-init"):
-            before = snapshot(files, root)
-            run(["whool", "init"], root)
-            new = [p for p in [f"{ADDON}/pyproject.toml"] if p not in before]
-            report.add("whool-init", [("file", p) for p in new + changed(before, root)])
-
-        if want("oca-gen-addon-readme"):
-            tool = shutil.which("oca-gen-addon-readme")
-            if tool:
-                hook = hook_args(config, "oca-gen-addon-readme")
-                before = snapshot(files, root)
-                code, out = run([tool, *hook["args"]], root)
-                findings = [("changed", p) for p in changed(before, root)]
-                findings += [("error", line) for line in out] if code else []
-                report.add("oca-gen-addon-readme", findings)
-            else:
-                report.add(
-                    "oca-gen-addon-readme",
-                    [],
-                    note=(
-                        "not run: OCA maintainer-tools is not on the package index; "
-                        "pip install it from the rev of .pre-commit-config.yaml into .cache/lint-venv"
-                    ),
-                )
-
-        if want("oca-checks-odoo-module"):
-            manifests = [p for p in files if p.endswith("__manifest__.py")]
-            code, out = run(
-                ["oca-checks-odoo-module", "--no-verbose", *manifests], root
-            )
-            out = [line for line in out if line.strip()]
-            findings = []
-            for line in out:
-                match = MESSAGE_PATTERNS["oca"].search(line)
-                if match:
-                    findings.append((match.group(1) or match.group(2), line))
-            if code and not findings:
-                findings = [("error", line) for line in out]
-            report.add("oca-checks-odoo-module", findings)
-
-        if want("oca-checks-po"):
-            hook = hook_args(config, "oca-checks-po")
-            pos = select(files, r"\.pot?$", root)
-            code, out = run(
-                ["oca-checks-po", "--no-verbose", *hook.get("args", []), *pos], root
-            )
-            findings = []
-            for line in (line for line in out if line.strip()):
-                match = MESSAGE_PATTERNS["oca"].search(line)
-                if match:
-                    findings.append((match.group(1) or match.group(2), line))
-            if code and not findings:
-                findings = [("error", line) for line in out]
-            report.add("oca-checks-po", findings)
-
-        if want("prettier"):
-            hook = hook_args(config, "prettier")
-            targets = select(files, hook["files"], root, hook.get("exclude"))
-            code, out = run(
-                [
-                    "prettier",
-                    "--write",
-                    "--list-different",
-                    "--ignore-unknown",
-                    *targets,
-                ],
-                root,
-            )
-            findings = [
-                (Path(line).suffix.lstrip(".") or "file", line)
-                for line in out
-                if line.strip()
-            ]
-            report.add("prettier", findings)
-
-        for hook_id, (script, kind) in PRE_COMMIT_HOOKS.items():
-            if not want(f"pre-commit-hooks:{hook_id}") and not want("pre-commit-hooks"):
-                continue
-            hook = hook_args(config, hook_id)
-            targets = select(files, kind, root, hook.get("exclude"))
-            if not targets:
-                report.add(f"pre-commit-hooks:{hook_id}", [])
-                continue
-            before = snapshot(targets, root)
-            code, out = run([script, *hook.get("args", []), *targets], root)
-            findings = [("changed", p) for p in changed(before, root)]
-            if code and not findings:
-                findings = [("error", line) for line in out if line.strip()]
-            report.add(f"pre-commit-hooks:{hook_id}", findings)
-
-        def python_files(hook_id):
-            return select(
-                files, r"\.py$", root, hook_args(config, hook_id).get("exclude")
-            )
-
-        py_files = python_files("ruff")
-        if want("ruff"):
-            code, out = run(
-                ["ruff", "check", "--no-fix", "--output-format=concise", *py_files],
-                root,
-            )
-            findings = []
-            for line in out:
-                match = MESSAGE_PATTERNS["ruff"].match(line)
-                if match:
-                    findings.append((match.group(1), line))
-            if code and not findings:
-                findings = [("error", line) for line in out]
-            fixable = run(
-                ["ruff", "check", "--no-fix", "--statistics", *py_files], root
-            )[1]
-            log.write("ruff --statistics:\n" + "\n".join(fixable) + "\n")
-            report.add("ruff", findings)
-            if args.fix:
-                run(["ruff", "check", "--fix", *py_files], root)
-        if want("ruff-format"):
-            cmd = ["ruff", "format"] + ([] if args.fix else ["--check"])
-            code, out = run([*cmd, *py_files], root)
-            findings = [
-                ("would reformat", line)
-                for line in out
-                if line.startswith("Would reformat")
-            ]
-            report.add("ruff-format", findings)
-
-        for name, rc, blocking in (
-            ("pylint-odoo:mandatory", ".pylintrc-mandatory", True),
-            ("pylint-odoo:optional", ".pylintrc", False),
-        ):
-            if not want(name) and not want("pylint"):
-                continue
-            code, out = run(
-                [
-                    "pylint",
-                    f"--rcfile={rc}",
-                    "--output-format=text",
-                    "--msg-template={path}:{line}: [{msg_id}({symbol}), {obj}] {msg}",
-                    *python_files("pylint_odoo"),
-                ],
-                root,
-            )
-            findings = []
-            for line in out:
-                match = MESSAGE_PATTERNS["pylint"].match(line)
-                if match:
-                    findings.append((match.group(1), line))
-            if code and not findings and blocking:
-                findings = [("error", line) for line in out]
-            report.add(name, findings, blocking=blocking)
-
-    if tmp:
-        shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        with open(CACHE / "check.log", "w", encoding="utf-8") as log:
+            report = Report(log)
+            checker = Checker(config, files, root, report, args.fix)
+            for name, method in CHECKS.items():
+                if not args.only or name in args.only:
+                    method(checker)
+    finally:
+        if root != REPO:
+            shutil.rmtree(root, ignore_errors=True)
     print(f"findings in {CACHE / 'check.log'}")
     if report.failed:
         print(f"failed: {', '.join(report.failed)}")

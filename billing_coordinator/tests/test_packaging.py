@@ -61,7 +61,7 @@ class TestWheelPackaging(BaseCase):
 
     @classmethod
     def _build_tools(cls, venv):
-        """A venv with the pinned build tools, made once and reused while the pins hold."""
+        """A venv with the pinned build tools, made once, reused while the pins hold."""
         requirements = cls.repo / "tools" / "requirements-build.txt"
         marker = venv / ".requirements"
         python = venv / "bin" / "python"
