@@ -34,6 +34,18 @@ if [ "$(cat "$NODE/.pins" 2>/dev/null)" != "$node_pins" ]; then
   echo "$node_pins" > "$NODE/.pins"
 fi
 
+# oca-gen-addon-readme (OCA maintainer-tools) is not on the package index. With
+# OCA_MAINTAINER_TOOLS set to a checkout of it at the rev of .pre-commit-config.yaml (or to
+# git+https://github.com/OCA/maintainer-tools@<rev> where GitHub is in reach), it is
+# installed into the venv as well, with pandoc from pypandoc_binary; else that hook is
+# reported as not run.
+if [ -n "${OCA_MAINTAINER_TOOLS:-}" ] && [ ! -x "$LINT/bin/oca-gen-addon-readme" ]; then
+  echo "[check] installing OCA maintainer-tools from $OCA_MAINTAINER_TOOLS" >&2
+  SETUPTOOLS_SCM_PRETEND_VERSION=0.0.0 "$LINT/bin/pip" install -q --disable-pip-version-check \
+    "$OCA_MAINTAINER_TOOLS" pypandoc_binary==1.17 >> "$CACHE/lint-venv.log" 2>&1 \
+    || { tail -20 "$CACHE/lint-venv.log" >&2; exit 1; }
+fi
+
 export PATH="$LINT/bin:$NODE/node_modules/.bin:$PATH"
 export NODE_PATH="$NODE/node_modules"  # prettier.config.cjs resolves the XML plugin there
 exec "$LINT/bin/python" "$REPO/tools/check.py" "$@"
