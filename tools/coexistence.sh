@@ -8,6 +8,7 @@
 #   2. no menu, field, group or report name clashes with a peer (tools/coexistence.sql).
 # Usage: tools/coexistence.sh            (database BC_COEX_DB, default bc_coexistence)
 #        tools/coexistence.sh --keep     reuse the database (-u billing_coordinator)
+#        tools/coexistence.sh --clashes  only the clash queries, on the existing database
 # Log: .cache/coexistence.log. Exit status 0 only when both parts pass.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,24 +38,28 @@ for module in sale account_payment; do  # Odoo's own, when the Odoo tree has the
 done
 modules="$(IFS=,; echo "billing_coordinator,${PEER_MODULES[*]}${ODOO_MODULES:+,${ODOO_MODULES[*]}}")"
 
-if [ "${1:-}" = "--keep" ] && psql -d postgres -Atqc "select 1 from pg_database where datname = '$DB'" | grep -q 1; then
+if [ "${1:-}" = "--clashes" ]; then
+  gate=0
+elif [ "${1:-}" = "--keep" ] && psql -d postgres -Atqc "select 1 from pg_database where datname = '$DB'" | grep -q 1; then
   init=(-u billing_coordinator)
 else
   dropdb --if-exists "$DB"
   init=(-i "$modules")
 fi
-echo "[coexistence] $DB: ${init[*]}; testing /billing_coordinator (log: $LOG)"
-start=$(date +%s)
-set +e
-"$VENV/bin/python" -m odoo server --addons-path="$ADDONS_PATH,$PEERS/odoo/addons" \
-  -d "$DB" "${init[@]}" --with-demo --test-tags /billing_coordinator --stop-after-init \
-  --http-interface=127.0.0.1 --http-port="${BC_TEST_PORT:-8269}" --log-level=test \
-  --logfile= > "$LOG" 2>&1
-rc=$?
-set -e
-echo "[coexistence] install and tests: $(( $(date +%s) - start )) s"
-gate=0
-"$VENV/bin/python" "$REPO/tools/test_gate.py" "$LOG" "$rc" || gate=1
+if [ "${1:-}" != "--clashes" ]; then
+  echo "[coexistence] $DB: ${init[*]}; testing /billing_coordinator (log: $LOG)"
+  start=$(date +%s)
+  set +e
+  "$VENV/bin/python" -m odoo server --addons-path="$ADDONS_PATH,$PEERS/odoo/addons" \
+    -d "$DB" "${init[@]}" --with-demo --test-tags /billing_coordinator --stop-after-init \
+    --http-interface=127.0.0.1 --http-port="${BC_TEST_PORT:-8269}" --log-level=test \
+    --logfile= > "$LOG" 2>&1
+  rc=$?
+  set -e
+  echo "[coexistence] install and tests: $(( $(date +%s) - start )) s"
+  gate=0
+  "$VENV/bin/python" "$REPO/tools/test_gate.py" "$LOG" "$rc" || gate=1
+fi
 
 # Clashes: each query lists what two modules both claim; any row fails.
 peers_sql="$(printf "'%s'," "${PEER_MODULES[@]}" date_range report_xlsx report_xlsx_helper)"

@@ -17,11 +17,14 @@ SELECT format('menu "%s" under "%s": billing_coordinator.%s and %s.%s',
   LEFT JOIN ir_ui_menu p ON p.id = m1.parent_id;
 
 -- One record (a field, selection value, view, action, ...) claimed by us and by a peer:
--- the later module silently redefines the other's. Models themselves are shared by design.
+-- the later module silently redefines the other's. Models themselves are shared by design,
+-- and so are the magic fields every module that inherits a model declares again.
 SELECT format('%s #%s: billing_coordinator.%s and %s.%s', o.model, o.res_id, o.name, t.module, t.name)
   FROM ours o
   JOIN theirs t ON t.model = o.model AND t.res_id = o.res_id AND t.module IN :peers
- WHERE o.model <> 'ir.model';
+  LEFT JOIN ir_model_fields f ON o.model = 'ir.model.fields' AND f.id = o.res_id
+ WHERE o.model <> 'ir.model'
+   AND f.name IS DISTINCT FROM 'id' AND f.name IS DISTINCT FROM 'display_name';
 
 -- A model of ours (billing.*) that a peer defines too.
 SELECT format('model %s: also in %s', m.model, t.module)
