@@ -25,3 +25,4 @@ from . import test_reports_statement
 from . import test_reports_aging
 from . import test_reports_export
 from . import test_customer_accounts
+from . import test_packaging
