@@ -86,20 +86,27 @@ def month_start(day, shift=0):
     return date(day.year + month // 12, month % 12 + 1, 1)
 
 
-def setup_world(env, customers, rng, today):
-    """Companies, GBP rates, products and customers; returns ids the plan refers to."""
-    Company = env["res.company"]
+def setup_world(env, customers, rng, today, companies=None):
+    """Companies, GBP rates, products and customers; returns ids the plan refers to.
+
+    ``companies``: two companies with a chart of accounts to use (tests); by default the
+    main company becomes Bench US and a Bench Europe company is created."""
     usd, eur, gbp = (env.ref(f"base.{c}") for c in ("USD", "EUR", "GBP"))
     (usd | eur | gbp).active = True
-    first = env.ref("base.main_company")
-    if not first.chart_template:
-        env["account.chart.template"].try_loading("generic_coa", first, install_demo=False)
-    first.write({"name": "Bench US Inc.", "country_id": env.ref("base.us").id})
-    second = Company.search([("name", "=", "Bench Europe GmbH")], limit=1) or Company.create(
-        {"name": "Bench Europe GmbH", "currency_id": eur.id, "country_id": env.ref("base.de").id}
-    )
-    if not second.chart_template:
-        env["account.chart.template"].try_loading("generic_coa", second, install_demo=False)
+    if companies:
+        first, second = companies
+    else:
+        first = env.ref("base.main_company")
+        if not first.chart_template:
+            env["account.chart.template"].try_loading("generic_coa", first, install_demo=False)
+        first.write({"name": "Bench US Inc.", "country_id": env.ref("base.us").id})
+        second = env["res.company"].search([("name", "=", "Bench Europe GmbH")], limit=1)
+        second = second or env["res.company"].create(
+            {"name": "Bench Europe GmbH", "currency_id": eur.id,
+             "country_id": env.ref("base.de").id}
+        )
+        if not second.chart_template:
+            env["account.chart.template"].try_loading("generic_coa", second, install_demo=False)
     env.user.company_ids |= first | second
     companies = []
     rate_vals = []
@@ -109,7 +116,7 @@ def setup_world(env, customers, rng, today):
             tax = env["account.tax"].create(
                 {"name": "15%", "amount": 15.0, "type_tax_use": "sale", "company_id": company.id}
             )
-        base = GBP_RATES[company.currency_id.name]
+        base = GBP_RATES.get(company.currency_id.name, 0.8)
         for shift in range(-MONTHS, 1):
             rate_vals.append({
                 "currency_id": gbp.id, "company_id": company.id,
@@ -163,7 +170,8 @@ def setup_world(env, customers, rng, today):
     return {
         "companies": companies, "gbp": gbp.id, "products": products.ids,
         "prices": [price for _n, price in PRODUCTS],
-        "customers": [[p for p, h in zip(partners.ids, homes) if h == c] for c in (0, 1)],
+        "customers": [[p for p, h in zip(partners.ids, homes) if h == c] or partners.ids
+                      for c in (0, 1)],
     }
 
 
@@ -214,15 +222,15 @@ def default_shapes(invoices):
     return max(10, min(100, invoices // 500))
 
 
-def make_plan(world, invoices, rng, today, shapes_per_month=50):
+def make_plan(world, invoices, rng, today, shapes_per_month=50, months=MONTHS):
     """Items: invoices (a shape, a customer, a date) and payments on account."""
     items = []
     shapes = []
-    first = month_start(today, -(MONTHS - 1))
-    for month in range(MONTHS):
+    first = month_start(today, -(months - 1))
+    for month in range(months):
         start = month_start(first, month)
         last = min(month_start(start, 1) - timedelta(days=1), today)
-        count = invoices // MONTHS + (1 if month < invoices % MONTHS else 0)
+        count = invoices // months + (1 if month < invoices % months else 0)
         pools = []
         for company in (0, 1):
             pool = []
@@ -248,7 +256,7 @@ def make_plan(world, invoices, rng, today, shapes_per_month=50):
         items.append({
             "kind": "payment", "company": company, "shape": ("payment", currency),
             "customer": rng.choice(world["customers"][company]),
-            "date": today - timedelta(days=rng.randint(0, 700)),
+            "date": today - timedelta(days=rng.randint(0, 30 * months - 20)),
             "amount": rng.choice([100.0, 250.0, 480.0, 1200.0, 3000.0]), "events": (),
         })
     return {"items": items, "shapes": shapes}
