@@ -26,3 +26,4 @@ from . import test_reports_aging
 from . import test_reports_export
 from . import test_customer_accounts
 from . import test_packaging
+from . import test_bench_data
