@@ -23,6 +23,7 @@ class BillingCase(models.Model):
 
     def action_open_resolve_wizard(self):
         self.ensure_one()
+        self.check_access("write")  # no wizard over cases the user cannot change
         self._check_state(
             OPEN_STATES,
             self.env._("Only open cases can be resolved: %(cases)s."),

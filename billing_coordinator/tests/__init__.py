@@ -13,3 +13,5 @@ from . import test_billing_queue_tour
 from . import test_sla
 from . import test_priority_score
 from . import test_billing_context
+from . import test_access_matrix
+from . import test_bad_input

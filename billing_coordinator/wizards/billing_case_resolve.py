@@ -204,6 +204,16 @@ class BillingCaseResolve(models.TransientModel):
                     )
             wizard.lock_date_message = message
 
+    # ------------------------------------------------------------------- CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        # Its stored computes and related fields read the case as superuser: a wizard on
+        # a case the user cannot change would show that case's customer and amounts.
+        wizards.case_id.check_access("write")
+        return wizards
+
     # ---------------------------------------------------------------- helpers
 
     @api.private
@@ -585,6 +595,17 @@ class BillingCaseResolve(models.TransientModel):
                 )
             if currency.compare_amounts(line.amount, 0.0) <= 0:
                 raise UserError(self.env._("Every installment must be greater than zero."))
+        # One installment per day: a repeated date is a typing mistake far more often than
+        # a plan, and the customer's confirmation lists one amount per date.
+        dates = lines.mapped("date")
+        repeated = next((date for date in dates if dates.count(date) > 1), None)
+        if repeated:
+            raise UserError(
+                self.env._(
+                    "Two installments fall on %(date)s; merge them into one.",
+                    date=format_date(self.env, repeated),
+                )
+            )
         total = sum(lines.mapped("amount"))
         due = self._get_disputed_amount()
         if currency.compare_amounts(total, due) > 0:
