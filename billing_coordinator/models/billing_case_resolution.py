@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import LockError, UserError
 from odoo.tools import format_date, formatLang
 
 from .billing_case import OPEN_STATES
@@ -36,6 +37,22 @@ class BillingCase(models.Model):
             "target": "new",
             "context": {"default_case_id": self.id},
         }
+
+    @api.private
+    def _lock_for_resolution(self):
+        """Hold the case rows until the resolution commits. A second Apply on the same
+        case (double click, another tab) is refused at once instead of posting a second
+        set of entries or waiting on the first one's locks."""
+        try:
+            self.lock_for_update(allow_referencing=True)
+        except LockError:
+            raise UserError(
+                self.env._(
+                    "Case %(cases)s is being resolved in another window right now. Reload it "
+                    "in a moment to see the result.",
+                    cases=", ".join(self.mapped("name")),
+                )
+            ) from None
 
     # ---------------------------------------------------------- payment plans
 

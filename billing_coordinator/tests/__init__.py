@@ -15,3 +15,4 @@ from . import test_priority_score
 from . import test_billing_context
 from . import test_access_matrix
 from . import test_bad_input
+from . import test_resolve_concurrency

@@ -191,6 +191,8 @@ ENTRY_MATRIX = {
     "billing.case.cancel.action_confirm":          (E, E, A, E, A, A, E, E),
     "billing.case.reassign.action_apply":          (E, E, E, E, A, A, E, E),
     "billing.case.log.call.action_confirm":        (E, E, A, E, A, A, E, E),
+    # The form's first onchange would show the case's amounts and invoices.
+    "onchange:billing.case.resolve":               (E, E, A, E, A, A, E, E),
     # Entry points on other models.
     "account.move.action_report_discrepancy":      (E, E, A, A, A, A, E, E),
     "account.move.action_view_billing_cases":      (E, A, A, A, A, A, E, E),
@@ -387,6 +389,9 @@ class TestAccessMatrix(BillingCaseCommon):
         env = self.env(user=user)
         if entry.startswith("report:"):
             return lambda: env["ir.actions.report"]._render_qweb_html(entry[7:], case.ids)
+        if entry.startswith("onchange:"):
+            spec = {"amount": {}, "disputed_amount": {}, "invoice_id": {"fields": {"display_name": {}}}}
+            return lambda: env[entry[9:]].with_context(default_case_id=case.id).onchange({}, [], spec)
         model, method = entry.rsplit(".", 1)
         wizard_vals = {
             "billing.case.resolve": {"case_id": case.id, "resolution_type": "no_action", "note": "Checked."},

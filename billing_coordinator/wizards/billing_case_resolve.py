@@ -214,6 +214,15 @@ class BillingCaseResolve(models.TransientModel):
         wizards.case_id.check_access("write")
         return wizards
 
+    def onchange(self, values, field_names, fields_spec):
+        # The form's first onchange computes the same superuser values as create does.
+        case_id = values.get("case_id") or self.env.context.get("default_case_id")
+        if isinstance(case_id, dict):
+            case_id = case_id.get("id")
+        if isinstance(case_id, int):
+            self.env["billing.case"].browse(case_id).check_access("write")
+        return super().onchange(values, field_names, fields_spec)
+
     # ---------------------------------------------------------------- helpers
 
     @api.private
@@ -632,6 +641,7 @@ class BillingCaseResolve(models.TransientModel):
         # Keep default_* keys of the wizard's context away from the documents created.
         self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         self.case_id.check_access("write")
+        self.case_id._lock_for_resolution()
         self._check_resolution()
         resolution_type = self.resolution_type
         case = self.case_id
