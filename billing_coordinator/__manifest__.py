@@ -14,6 +14,7 @@
         "security/billing_security.xml",
         "security/ir.model.access.csv",
         "security/billing_call_security.xml",
+        "security/billing_wizard_security.xml",
         "data/ir_sequence_data.xml",
         "data/billing_case_type_data.xml",
         "data/ir_cron_data.xml",

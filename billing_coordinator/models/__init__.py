@@ -17,6 +17,7 @@ from . import billing_case_demo
 from . import billing_case_detection
 from . import billing_case_detection_rules
 from . import billing_case_detection_demo
+from . import billing_case_document
 from . import account_move
 from . import account_payment
 from . import res_company

@@ -3,7 +3,8 @@ from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "billing.case.document"]
 
     billing_case_ids = fields.Many2many(
         "billing.case",

@@ -2,7 +2,8 @@ from odoo import api, fields, models
 
 
 class AccountPayment(models.Model):
-    _inherit = "account.payment"
+    _name = "account.payment"
+    _inherit = ["account.payment", "billing.case.document"]
 
     billing_case_ids = fields.Many2many(
         "billing.case",

@@ -1,6 +1,8 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
@@ -314,6 +316,18 @@ class BillingCase(models.Model):
         self._normalize_partner(vals)
         return super().write(vals)
 
+    @api.model
+    @api.private
+    def _check_linked_from_documents(self, cases):
+        """Invoices and payments are written by users who may not change the cases they
+        point to (an invoicing clerk, another team's coordinator): a link changed from
+        the document side needs the right to change those cases, and obeys the same
+        customer, company and currency checks as a link made on the case."""
+        cases = cases.with_env(self.env)
+        cases.check_access("write")
+        cases._check_moves()
+        cases._check_payments()
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_resolution_documents(self):
         documented = self.filtered("resolution_move_ids")
@@ -432,6 +446,17 @@ class BillingCase(models.Model):
             self.env._("Only resolved or cancelled cases can be reopened: %(cases)s."),
         )
         self.write({"state": "in_progress", "resolved_date": False, "resolution_type": False})
+        # Posted entries are never undone by reopening: say so where the team reads it.
+        for case in self.filtered("resolution_move_ids"):
+            case.message_post(
+                body=self.env._(
+                    "Case reopened. Its resolution documents stay posted: %(documents)s. "
+                    "Correct them with a new resolution if needed.",
+                    documents=Markup(", ").join(
+                        move._get_html_link() for move in case.resolution_move_ids
+                    ),
+                )
+            )
         return True
 
     def _mark_resolved(self, resolution_type, note=None, moves=None):

@@ -237,6 +237,8 @@ class BillingCase(models.Model):
 
         The row is claimed with ``FOR NO KEY UPDATE SKIP LOCKED`` (as ir.cron claims a
         job): two coordinators pressing it at the same time get different cases."""
+        # Readers of cases (invoicing clerks) are told now, not after a case was claimed.
+        self.check_access("write")
         query = self._search(
             self._get_take_next_domain(), order="priority_score DESC NULLS LAST, deadline, id", limit=1
         )

@@ -55,6 +55,7 @@ class BillingCase(models.Model):
 
     def action_open_log_call_wizard(self):
         self.ensure_one()
+        self.check_access("write")  # no wizard over cases the user cannot change
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Log Call: %(case)s", case=self.name),

@@ -3,6 +3,7 @@ and the invoice contact as default recipient. Replies come back to the case chat
 Odoo's thread routing (Message-Id / References) through the company's catchall."""
 
 from odoo import models
+from odoo.exceptions import UserError
 
 TEMPLATE_NOTICE = "billing_coordinator.mail_template_billing_case_notice"
 TEMPLATE_RESOLVED = "billing_coordinator.mail_template_billing_case_resolved"
@@ -23,6 +24,17 @@ class BillingCase(models.Model):
         ``_get_mail_template``); the coordinator may pick another one."""
         self.ensure_one()
         self.check_access("write")
+        # Refused here rather than failing silently after sending (a red envelope nobody
+        # reads): the coordinator learns now that the customer cannot be written to.
+        recipients = self._mail_get_partners()[self.id]
+        if not any(recipients.mapped("email")):
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no e-mail address: add one on the customer or its "
+                    "invoice address before writing to them.",
+                    customer=self.partner_id.display_name,
+                )
+            )
         template = self._get_mail_template()
         return {
             "type": "ir.actions.act_window",

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, LockError, UserError
 from odoo.tools import clean_context, format_date, formatLang
 
 from .billing_case import OPEN_STATES
@@ -35,6 +35,7 @@ class BillingCase(models.Model):
 
     def action_open_resolve_wizard(self):
         self.ensure_one()
+        self.check_access("write")  # no wizard over cases the user cannot change
         self._check_state(
             OPEN_STATES,
             self.env._("Only open cases can be resolved: %(cases)s."),
@@ -97,6 +98,7 @@ class BillingCase(models.Model):
         # Keep default_* keys of a caller's context away from the documents created.
         case = self.with_context(clean_context(self.env.context))
         case.check_access("write")
+        case._lock_for_resolution()
         if case.state not in OPEN_STATES:
             raise UserError(
                 self.env._("Case %(case)s is not open and cannot be resolved.", case=case.name)
@@ -143,6 +145,22 @@ class BillingCase(models.Model):
             )
             return "write_off" if within_limit else "credit_note"
         return CASE_CODE_RESOLUTION.get(self.case_code, False)
+
+    @api.private
+    def _lock_for_resolution(self):
+        """Hold the case rows until the resolution commits. A second Apply on the same
+        case (double click, another tab) is refused at once instead of posting a second
+        set of entries or waiting on the first one's locks."""
+        try:
+            self.lock_for_update(allow_referencing=True)
+        except LockError:
+            raise UserError(
+                self.env._(
+                    "Case %(cases)s is being resolved in another window right now. Reload it "
+                    "in a moment to see the result.",
+                    cases=", ".join(self.mapped("name")),
+                )
+            ) from None
 
     # ---------------------------------------------------------- payment plans
 

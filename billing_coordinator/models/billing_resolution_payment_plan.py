@@ -38,6 +38,17 @@ class BillingResolutionPaymentPlan(models.AbstractModel):
                 )
             if currency.compare_amounts(amount or 0.0, 0.0) <= 0:
                 raise UserError(self.env._("Every installment must be greater than zero."))
+        # One installment per day: a repeated date is a typing mistake far more often than
+        # a plan, and the customer's confirmation lists one amount per date.
+        dates = [date for date, _amount in installments]
+        repeated = next((date for date in dates if dates.count(date) > 1), None)
+        if repeated:
+            raise UserError(
+                self.env._(
+                    "Two installments fall on %(date)s; merge them into one.",
+                    date=format_date(self.env, repeated),
+                )
+            )
         total = sum(amount for _date, amount in installments)
         due = self._get_disputed_amount(resolution)
         if currency.compare_amounts(total, due) > 0:

@@ -40,6 +40,22 @@ class BillingTeamMember(models.Model):
         "CHECK(capacity >= 0)", "The capacity of a team member cannot be negative."
     )
 
+    def write(self, vals):
+        # Leaders may write their team's memberships (rule), but only capacity, order and
+        # absence: who is in which team is the managers' decision, like creating one.
+        if (
+            {"team_id", "user_id"} & set(vals)
+            and not self.env.su
+            and not self.env.user.has_group("billing_coordinator.group_billing_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only billing managers change who is in a team; team leaders change the "
+                    "capacity, order and absence of their members."
+                )
+            )
+        return super().write(vals)
+
     @api.depends("away_until")
     @api.depends_context("tz")
     def _compute_is_away(self):

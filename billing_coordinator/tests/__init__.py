@@ -27,3 +27,6 @@ from . import test_reports_export
 from . import test_customer_accounts
 from . import test_packaging
 from . import test_bench_data
+from . import test_access_matrix
+from . import test_bad_input
+from . import test_resolve_concurrency

@@ -48,6 +48,14 @@ class BillingCaseLogCall(models.TransientModel):
             else:
                 wizard.follow_up_date = False
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        # Its stored computes and related fields read the case as superuser: a wizard on
+        # a case the user cannot change would show that case's customer and amounts.
+        wizards.case_id.check_access("write")
+        return wizards
+
     def action_confirm(self):
         self.ensure_one()
         # On an open case the wizard decides the follow-up (empty ends a running one).

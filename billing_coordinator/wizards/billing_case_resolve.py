@@ -197,6 +197,25 @@ class BillingCaseResolve(models.TransientModel):
                     )
             wizard.lock_date_message = message
 
+    # ------------------------------------------------------------------- CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        # Its stored computes and related fields read the case as superuser: a wizard on
+        # a case the user cannot change would show that case's customer and amounts.
+        wizards.case_id.check_access("write")
+        return wizards
+
+    def onchange(self, values, field_names, fields_spec):
+        # The form's first onchange computes the same superuser values as create does.
+        case_id = values.get("case_id") or self.env.context.get("default_case_id")
+        if isinstance(case_id, dict):
+            case_id = case_id.get("id")
+        if isinstance(case_id, int):
+            self.env["billing.case"].browse(case_id).check_access("write")
+        return super().onchange(values, field_names, fields_spec)
+
     # ---------------------------------------------------------------- helpers
 
     @api.private
