@@ -7,6 +7,7 @@ module registers later, on the first detection run (:meth:`_ensure_rules`).
 """
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 # Thresholds each rule reads (the list view shows only those of the row's rule).
 RULE_THRESHOLDS = {
@@ -21,6 +22,17 @@ RULE_THRESHOLDS = {
     "customer_data": ("require_payment_terms",),
     "overdue": ("tolerance_amount", "tolerance_percent", "overdue_days"),
 }
+
+
+# Thresholds that are amounts or day counts (>= 0) and shares of a document (0 to 100 %).
+NON_NEGATIVE_THRESHOLDS = (
+    "tolerance_amount",
+    "duplicate_payment_days",
+    "unapplied_payment_days",
+    "overdue_days",
+    "price_check_days",
+)
+PERCENT_THRESHOLDS = ("tolerance_percent", "short_payment_share", "price_deviation_percent")
 
 
 class BillingDetectionRule(models.Model):
@@ -108,6 +120,30 @@ class BillingDetectionRule(models.Model):
     _code_company_unique = models.Constraint(
         "UNIQUE(code, company_id)", "A detection rule exists once per company."
     )
+
+    @api.constrains(*NON_NEGATIVE_THRESHOLDS, *PERCENT_THRESHOLDS)
+    def _check_thresholds(self):
+        # A negative tolerance or window would flag every document, or none, without a word.
+        for rule in self:
+            for name in NON_NEGATIVE_THRESHOLDS:
+                if rule[name] < 0:
+                    raise ValidationError(
+                        self.env._(
+                            "%(rule)s: %(setting)s cannot be negative.",
+                            rule=rule.name,
+                            setting=self._fields[name]._description_string(self.env),
+                        )
+                    )
+            for name in PERCENT_THRESHOLDS:
+                if not 0 <= rule[name] <= 100:
+                    raise ValidationError(
+                        self.env._(
+                            "%(rule)s: %(setting)s is a share of the document amount: it must "
+                            "be between 0 and 100.",
+                            rule=rule.name,
+                            setting=self._fields[name]._description_string(self.env),
+                        )
+                    )
 
     @api.model
     def _selection_code(self):

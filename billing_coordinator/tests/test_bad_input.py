@@ -491,29 +491,40 @@ class TestBadInput(BillingCaseCommon):
     # ---------------------------------------------------------------- settings
 
     def test_41_negative_detection_threshold_in_settings(self):
-        before = self.company.billing_tolerance_amount
-        for field, value in (
-            ("billing_tolerance_amount", -1.0),
-            ("billing_overdue_days", -5),
-            ("billing_duplicate_payment_days", -1),
-            ("billing_writeoff_limit", -10.0),
+        Rule = self.env["billing.detection.rule"]
+        for code, field, value in (
+            ("overpayment", "tolerance_amount", -1.0),
+            ("overdue", "overdue_days", -5),
+            ("duplicate_payment", "duplicate_payment_days", -1),
         ):
+            rule = Rule._get_rule(self.company, code)
+            before = rule[field]
             with self.subTest(field=field):
                 self.assertRefused(
-                    lambda field=field, value=value: self.env["res.config.settings"].create(
-                        {field: value}
-                    ).execute(),
+                    lambda rule=rule, field=field, value=value: rule.write({field: value}),
                     "cannot be negative",
                     ValidationError,
                     rollback=True,
                 )
-        self.assertEqual(self.company.billing_tolerance_amount, before)
+            self.assertEqual(rule[field], before)
+        self.assertRefused(
+            lambda: self.env["res.config.settings"].create({"billing_writeoff_limit": -10.0}).execute(),
+            "cannot be negative",
+            ValidationError,
+            rollback=True,
+        )
 
     def test_42_absurd_percentage_in_settings(self):
-        for field in ("billing_tolerance_percent", "billing_short_payment_share", "billing_price_deviation_percent"):
+        Rule = self.env["billing.detection.rule"]
+        for code, field in (
+            ("overpayment", "tolerance_percent"),
+            ("short_payment", "short_payment_share"),
+            ("overcharge", "price_deviation_percent"),
+        ):
+            rule = Rule._get_rule(self.company, code)
             with self.subTest(field=field):
                 self.assertRefused(
-                    lambda field=field: self.env["res.config.settings"].create({field: 250.0}).execute(),
+                    lambda rule=rule, field=field: rule.write({field: 250.0}),
                     "between 0 and 100",
                     ValidationError,
                     rollback=True,
