@@ -97,6 +97,8 @@ class BillingReceivableLine(models.Model):
         coordinator. The dashboard filters its other figures with it too."""
         conditions = [SQL("TRUE")]
         if partner_ids:
+            # sudo: the commercial entity of a contact the user may not read (the query
+            # result is the caller's to guard, see _get_aging_items_query)
             partners = self._aging_browse("res.partner", partner_ids)
             conditions.append(
                 SQL("%s = ANY(%s)", SQL.identifier(alias, "id"), partners.sudo().commercial_partner_id.ids)
@@ -165,15 +167,24 @@ class BillingReceivableLine(models.Model):
                   FROM account_partial_reconcile p
                  WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
             ),
-            candidate AS (
-                SELECT aml.id
+            candidate AS MATERIALIZED (
+                -- the receivable items open today (the partial index on unreconciled
+                -- items by account applies) and those matched after the earliest date,
+                -- with the columns needed: the ledger is read once
+                SELECT %(columns)s
                   FROM account_move_line aml
-                 WHERE aml.reconciled IS NOT TRUE
+                 WHERE aml.account_id = ANY(%(accounts)s)
+                   AND aml.reconciled IS NOT TRUE
                    AND aml.company_id = ANY(%(company_ids)s)
                    AND aml.date <= %(max_date)s
                    AND aml.parent_state = 'posted'
                 UNION
-                SELECT line_id FROM later
+                SELECT %(columns)s
+                  FROM later
+                  JOIN account_move_line aml ON aml.id = later.line_id
+                 WHERE aml.account_id = ANY(%(accounts)s)
+                   AND aml.date <= %(max_date)s
+                   AND aml.parent_state = 'posted'
             ),
             item AS (
                 SELECT as_of.date_at,
@@ -200,19 +211,17 @@ class BillingReceivableLine(models.Model):
                          + COALESCE(SUM(later.amount_currency)
                                     FILTER (WHERE later.max_date > as_of.date_at), 0)
                          AS amount_residual_currency
-                  FROM candidate
-                  JOIN account_move_line aml ON aml.id = candidate.id
-                  JOIN account_account account ON account.id = aml.account_id
+                  FROM candidate AS aml
                   JOIN account_move move ON move.id = aml.move_id
                   JOIN as_of ON aml.date <= as_of.date_at
              LEFT JOIN res_partner partner ON partner.id = aml.partner_id
              LEFT JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
              LEFT JOIN later ON later.line_id = aml.id
-                 WHERE account.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND aml.company_id = ANY(%(company_ids)s)
-                   AND %(filters)s
-              GROUP BY as_of.date_at, aml.id, move.id, commercial.id
+                 WHERE %(filters)s
+              GROUP BY as_of.date_at, aml.id, aml.move_id, aml.move_name, aml.company_id,
+                       aml.company_currency_id, aml.currency_id, aml.account_id, aml.date,
+                       aml.date_maturity, aml.amount_residual, aml.amount_residual_currency,
+                       move.id, commercial.id
             )
             SELECT item.*,
                    %(days)s AS days_overdue,
@@ -232,6 +241,12 @@ class BillingReceivableLine(models.Model):
             min_date=dates[0],
             max_date=dates[-1],
             company_ids=companies.ids,
+            accounts=self._aging_receivable_account_ids(),
+            columns=SQL(
+                """aml.id, aml.move_id, aml.move_name, aml.partner_id, aml.company_id,
+                   aml.company_currency_id, aml.currency_id, aml.account_id, aml.date,
+                   aml.date_maturity, aml.amount_residual, aml.amount_residual_currency"""
+            ),
             filters=partner_filter,
             days=days,
             bucket=self._aging_bucket_sql(days, SQL("item.company_id"), companies),
@@ -240,6 +255,16 @@ class BillingReceivableLine(models.Model):
             if order
             else SQL(),
         )
+
+    @api.model
+    def _aging_receivable_account_ids(self):
+        """The receivable accounts (of every company: the query filters companies)."""
+        return [
+            account_id
+            for (account_id,) in self.env.execute_query(
+                SQL("SELECT id FROM account_account WHERE account_type = 'asset_receivable'")
+            )
+        ]
 
     @api.model
     def _iter_aging_items(self, batch_size=2000, **filters):
