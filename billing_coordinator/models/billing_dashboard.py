@@ -261,7 +261,8 @@ class BillingDashboard(models.AbstractModel):
         )
         sales = {}
         for company_id, day, amount in rows:
-            sales[day] = sales.get(day, 0.0) + period.convert(float(amount), company_id, day)
+            # at the period end's rate, as the receivables (one rate per company)
+            sales[day] = sales.get(day, 0.0) + period.convert(float(amount), company_id)
         return sales
 
     def _dashboard_paid_invoices(self, period):

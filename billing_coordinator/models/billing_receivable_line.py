@@ -82,6 +82,7 @@ class BillingReceivableLine(models.Model):
 
     @api.model
     def _selection_aging_bucket(self):
+        # sudo: the labels of every company's buckets, as the view covers every company
         buckets = self._get_aging_buckets(self.env["res.company"].sudo().search([]))
         return [(b["key"], b["label"]) for b in buckets]
 
