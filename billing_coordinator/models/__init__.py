@@ -48,3 +48,4 @@ from . import billing_detection_rule_overdue
 from . import billing_case_auto_write_off
 from . import res_company_auto_write_off
 from . import res_config_settings_auto_write_off
+from . import billing_case_detection_sync
