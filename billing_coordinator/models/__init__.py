@@ -68,3 +68,4 @@ from . import billing_case_customer_data
 from . import billing_case_detection_duplicate_customer
 from . import account_move_customer_accounts
 from . import account_move_duplicate
+from . import billing_case_detection_sync

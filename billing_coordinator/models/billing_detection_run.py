@@ -4,6 +4,7 @@ per rule with what it found and did, or why it failed."""
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import format_datetime
 
 COUNTS = ("found", "created", "updated", "cleared", "reopened")
 
@@ -12,7 +13,6 @@ class BillingDetectionRun(models.Model):
     _name = "billing.detection.run"
     _description = "Billing Detection Run"
     _order = "start desc, id desc"
-    _rec_name = "start"
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     start = fields.Datetime(required=True, readonly=True, index=True)
@@ -33,6 +33,15 @@ class BillingDetectionRun(models.Model):
             for name in COUNTS:
                 run[name] = sum(run.line_ids.mapped(name))
             run.failed = len(run.line_ids.filtered("failed"))
+
+    @api.depends("company_id", "start")
+    def _compute_display_name(self):
+        for run in self:
+            run.display_name = self.env._(
+                "%(company)s, %(start)s",
+                company=run.company_id.name,
+                start=format_datetime(self.env, run.start) if run.start else "",
+            )
 
     @api.private
     def _get_summary_text(self):

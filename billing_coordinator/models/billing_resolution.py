@@ -53,21 +53,8 @@ class BillingResolution(models.AbstractModel):
                     "Unknown resolution values: %(names)s.", names=", ".join(sorted(unknown))
                 )
             )
+        values = {name: self._to_records(name, value) for name, value in values.items()}
         resolution = {"case": case, "resolution_type": resolution_type}
-        for name, model in RESOLUTION_VALUES.items():
-            if name not in values or not model:
-                continue
-            value = values[name]
-            if isinstance(value, models.BaseModel):
-                records = value
-            else:
-                ids = value if isinstance(value, (list, tuple)) else ([value] if value else [])
-                records = self.env[model].browse(ids)
-            if len(records.exists()) != len(records):
-                raise UserError(
-                    self.env._("The record given as %(name)s does not exist.", name=name)
-                )
-            values = {**values, name: records}
         resolution["invoice"] = (
             values["invoice_id"] if "invoice_id" in values else self._default_invoice(case)
         )
@@ -97,6 +84,21 @@ class BillingResolution(models.AbstractModel):
             else self._default_amount(resolution)
         )
         return resolution
+
+    @api.model
+    def _to_records(self, name, value):
+        """A value given as ids (or records) as records of its model; others as is."""
+        model = RESOLUTION_VALUES[name]
+        if not model:
+            return value
+        if isinstance(value, models.BaseModel):
+            records = value
+        else:
+            ids = value if isinstance(value, (list, tuple)) else ([value] if value else [])
+            records = self.env[model].browse(ids)
+        if len(records.exists()) != len(records):
+            raise UserError(self.env._("The record given as %(name)s does not exist.", name=name))
+        return records
 
     @api.model
     def _get_case_invoices(self, case):
