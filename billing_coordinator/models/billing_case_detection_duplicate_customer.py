@@ -40,16 +40,17 @@ class BillingCase(models.Model):
     @api.model
     def _detect_duplicate_customer(self, company):
         """Pairs of active commercial partners visible in ``company``, at least one of
-        them a customer, with the same VAT number, the same e-mail domain and name, or a
+        them with posted customer invoices in ``company``, with the same VAT number, the same e-mail domain and name, or a
         bank account with the same number."""
         Partner = self.env["res.partner"]
-        Partner.flush_model(["name", "vat", "email_normalized", "active", "customer_rank"])
+        Partner.flush_model(["name", "vat", "email_normalized", "active"])
+        self.env["account.move"].flush_model(["commercial_partner_id", "move_type", "state"])
         self.env["res.partner.bank"].flush_model(["sanitized_acc_number", "partner_id", "active"])
         rows = self.env.execute_query_dict(
             SQL(
                 """
                 WITH partners AS (
-                    SELECT id, customer_rank,
+                    SELECT id,
                            %(vat_key)s AS vat_key,
                            SPLIT_PART(COALESCE(email_normalized, ''), '@', 2) AS domain,
                            %(name_key)s AS name_key
@@ -78,13 +79,19 @@ class BillingCase(models.Model):
                     SELECT ba.partner_id, bb.partner_id, 'iban'
                       FROM banks ba
                       JOIN banks bb ON bb.number = ba.number AND bb.partner_id > ba.partner_id
+                ), customers AS (
+                    SELECT DISTINCT commercial_partner_id AS id
+                      FROM account_move
+                     WHERE company_id = %(company)s
+                       AND move_type IN ('out_invoice', 'out_refund')
+                       AND state = 'posted'
                 )
                 SELECT pairs.a_id, pairs.b_id,
                        ARRAY_AGG(DISTINCT pairs.reason ORDER BY pairs.reason) AS reasons
                   FROM pairs
                   JOIN partners a ON a.id = pairs.a_id
                   JOIN partners b ON b.id = pairs.b_id
-                 WHERE a.customer_rank > 0 OR b.customer_rank > 0
+                 WHERE a.id IN (SELECT id FROM customers) OR b.id IN (SELECT id FROM customers)
                  GROUP BY pairs.a_id, pairs.b_id
                  ORDER BY pairs.a_id, pairs.b_id
                 """,
