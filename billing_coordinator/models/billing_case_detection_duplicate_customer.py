@@ -49,7 +49,7 @@ class BillingCase(models.Model):
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                WITH partners AS (
+                WITH partners AS MATERIALIZED (
                     SELECT id,
                            %(vat_key)s AS vat_key,
                            SPLIT_PART(COALESCE(email_normalized, ''), '@', 2) AS domain,
@@ -58,27 +58,31 @@ class BillingCase(models.Model):
                      WHERE active
                        AND id = commercial_partner_id
                        AND (company_id IS NULL OR company_id = %(company)s)
-                ), banks AS (
-                    SELECT DISTINCT holder.commercial_partner_id AS partner_id,
-                           bank.sanitized_acc_number AS number
+                ), groups AS (
+                    -- One group per shared key (hash aggregates, no self-join).
+                    SELECT 'vat' AS reason, ARRAY_AGG(id) AS ids
+                      FROM partners
+                     WHERE vat_key != ''
+                     GROUP BY vat_key
+                    HAVING COUNT(*) > 1
+                    UNION ALL
+                    SELECT 'name', ARRAY_AGG(id)
+                      FROM partners
+                     WHERE domain != '' AND name_key != ''
+                     GROUP BY domain, name_key
+                    HAVING COUNT(*) > 1
+                    UNION ALL
+                    SELECT 'iban', ARRAY_AGG(DISTINCT partners.id)
                       FROM res_partner_bank bank
                       JOIN res_partner holder ON holder.id = bank.partner_id
+                      JOIN partners ON partners.id = holder.commercial_partner_id
                      WHERE bank.active AND COALESCE(bank.sanitized_acc_number, '') != ''
+                     GROUP BY bank.sanitized_acc_number
+                    HAVING COUNT(DISTINCT partners.id) > 1
                 ), pairs AS (
-                    SELECT a.id AS a_id, b.id AS b_id, 'vat' AS reason
-                      FROM partners a
-                      JOIN partners b ON b.vat_key = a.vat_key AND b.id > a.id
-                     WHERE a.vat_key != ''
-                    UNION ALL
-                    SELECT a.id, b.id, 'name'
-                      FROM partners a
-                      JOIN partners b ON b.domain = a.domain AND b.name_key = a.name_key
-                                     AND b.id > a.id
-                     WHERE a.domain != '' AND a.name_key != ''
-                    UNION ALL
-                    SELECT ba.partner_id, bb.partner_id, 'iban'
-                      FROM banks ba
-                      JOIN banks bb ON bb.number = ba.number AND bb.partner_id > ba.partner_id
+                    SELECT a.id AS a_id, b.id AS b_id, groups.reason
+                      FROM groups, UNNEST(groups.ids) a(id), UNNEST(groups.ids) b(id)
+                     WHERE b.id > a.id
                 ), customers AS (
                     SELECT DISTINCT commercial_partner_id AS id
                       FROM account_move
@@ -89,9 +93,8 @@ class BillingCase(models.Model):
                 SELECT pairs.a_id, pairs.b_id,
                        ARRAY_AGG(DISTINCT pairs.reason ORDER BY pairs.reason) AS reasons
                   FROM pairs
-                  JOIN partners a ON a.id = pairs.a_id
-                  JOIN partners b ON b.id = pairs.b_id
-                 WHERE a.id IN (SELECT id FROM customers) OR b.id IN (SELECT id FROM customers)
+                 WHERE pairs.a_id IN (SELECT id FROM customers)
+                    OR pairs.b_id IN (SELECT id FROM customers)
                  GROUP BY pairs.a_id, pairs.b_id
                  ORDER BY pairs.a_id, pairs.b_id
                 """,
