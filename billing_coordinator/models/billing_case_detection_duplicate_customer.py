@@ -40,16 +40,17 @@ class BillingCase(models.Model):
     @api.model
     def _detect_duplicate_customer(self, company):
         """Pairs of active commercial partners visible in ``company``, at least one of
-        them a customer, with the same VAT number, the same e-mail domain and name, or a
+        them with posted customer invoices in ``company``, with the same VAT number, the same e-mail domain and name, or a
         bank account with the same number."""
         Partner = self.env["res.partner"]
-        Partner.flush_model(["name", "vat", "email_normalized", "active", "customer_rank"])
+        Partner.flush_model(["name", "vat", "email_normalized", "active"])
+        self.env["account.move"].flush_model(["commercial_partner_id", "move_type", "state"])
         self.env["res.partner.bank"].flush_model(["sanitized_acc_number", "partner_id", "active"])
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                WITH partners AS (
-                    SELECT id, customer_rank,
+                WITH partners AS MATERIALIZED (
+                    SELECT id,
                            %(vat_key)s AS vat_key,
                            SPLIT_PART(COALESCE(email_normalized, ''), '@', 2) AS domain,
                            %(name_key)s AS name_key
@@ -57,34 +58,43 @@ class BillingCase(models.Model):
                      WHERE active
                        AND id = commercial_partner_id
                        AND (company_id IS NULL OR company_id = %(company)s)
-                ), banks AS (
-                    SELECT DISTINCT holder.commercial_partner_id AS partner_id,
-                           bank.sanitized_acc_number AS number
+                ), groups AS (
+                    -- One group per shared key (hash aggregates, no self-join).
+                    SELECT 'vat' AS reason, ARRAY_AGG(id) AS ids
+                      FROM partners
+                     WHERE vat_key != ''
+                     GROUP BY vat_key
+                    HAVING COUNT(*) > 1
+                    UNION ALL
+                    SELECT 'name', ARRAY_AGG(id)
+                      FROM partners
+                     WHERE domain != '' AND name_key != ''
+                     GROUP BY domain, name_key
+                    HAVING COUNT(*) > 1
+                    UNION ALL
+                    SELECT 'iban', ARRAY_AGG(DISTINCT partners.id)
                       FROM res_partner_bank bank
                       JOIN res_partner holder ON holder.id = bank.partner_id
+                      JOIN partners ON partners.id = holder.commercial_partner_id
                      WHERE bank.active AND COALESCE(bank.sanitized_acc_number, '') != ''
+                     GROUP BY bank.sanitized_acc_number
+                    HAVING COUNT(DISTINCT partners.id) > 1
                 ), pairs AS (
-                    SELECT a.id AS a_id, b.id AS b_id, 'vat' AS reason
-                      FROM partners a
-                      JOIN partners b ON b.vat_key = a.vat_key AND b.id > a.id
-                     WHERE a.vat_key != ''
-                    UNION ALL
-                    SELECT a.id, b.id, 'name'
-                      FROM partners a
-                      JOIN partners b ON b.domain = a.domain AND b.name_key = a.name_key
-                                     AND b.id > a.id
-                     WHERE a.domain != '' AND a.name_key != ''
-                    UNION ALL
-                    SELECT ba.partner_id, bb.partner_id, 'iban'
-                      FROM banks ba
-                      JOIN banks bb ON bb.number = ba.number AND bb.partner_id > ba.partner_id
+                    SELECT a.id AS a_id, b.id AS b_id, groups.reason
+                      FROM groups, UNNEST(groups.ids) a(id), UNNEST(groups.ids) b(id)
+                     WHERE b.id > a.id
+                ), customers AS (
+                    SELECT DISTINCT commercial_partner_id AS id
+                      FROM account_move
+                     WHERE company_id = %(company)s
+                       AND move_type IN ('out_invoice', 'out_refund')
+                       AND state = 'posted'
                 )
                 SELECT pairs.a_id, pairs.b_id,
                        ARRAY_AGG(DISTINCT pairs.reason ORDER BY pairs.reason) AS reasons
                   FROM pairs
-                  JOIN partners a ON a.id = pairs.a_id
-                  JOIN partners b ON b.id = pairs.b_id
-                 WHERE a.customer_rank > 0 OR b.customer_rank > 0
+                 WHERE pairs.a_id IN (SELECT id FROM customers)
+                    OR pairs.b_id IN (SELECT id FROM customers)
                  GROUP BY pairs.a_id, pairs.b_id
                  ORDER BY pairs.a_id, pairs.b_id
                 """,
