@@ -107,6 +107,7 @@ def setup_world(env, customers, rng, today, companies=None):
         )
         if not second.chart_template:
             env["account.chart.template"].try_loading("generic_coa", second, install_demo=False)
+            second.currency_id = eur  # the generic chart sets USD; no entry exists yet
     env.user.company_ids |= first | second
     companies = []
     rate_vals = []
