@@ -727,14 +727,13 @@ class Cloner:
                             new[column] = idmap.get((ref, row[column]), row[column])
                     out_rel[rel].append(new)
             result.append([idmap[("account_move", m)] for m in moves])
-        # 5. insert (foreign keys are checked below, after all tables are in)
+        # 5. insert (foreign keys are checked once all copies are in: finish())
         cr.execute("SET LOCAL session_replication_role = replica")
         for table in CLONED:
             self._insert(table, out[table])
         for rel, rel_list in out_rel.items():
             self._insert(rel, rel_list)
         cr.execute("SET LOCAL session_replication_role = DEFAULT")
-        self._check_foreign_keys()
         # the stored display name of the customer on the copies
         cr.execute("""
             UPDATE account_move m SET invoice_partner_display_name = p.complete_name
@@ -778,7 +777,9 @@ class Cloner:
                     raise RuntimeError(f"{table}.{column}: dangling reference to {ref}")
 
     def finish(self):
-        """Customers of copies count as customers (posting an invoice does that in the ORM)."""
+        """Check the copies' references; customers of copies count as customers (posting
+        an invoice does that in the ORM)."""
+        self._check_foreign_keys()
         if self.partners:
             self.env.cr.execute(
                 "UPDATE res_partner SET customer_rank = GREATEST(customer_rank, 1) "
