@@ -12,9 +12,9 @@ tools/bench_data.py (copy it first: the benchmark installs the peers and adds qu
 Each operation runs in its own child process after the registry is loaded: one warm-up,
 then ``--runs`` timed runs (default 3), each in its own transaction that is rolled back,
 with the ORM cache emptied before. Reported per operation: the median time, the peak RSS
-of the run (VmHWM, reset before each run through /proc/self/clear_refs) and its growth
-above the process's size before the run, and items per second where the operation has a
-count of items. ``--json`` writes the same as JSON; ``--growth`` prints the time ratio of
+of the runs (VmHWM, reset before each run through /proc/self/clear_refs) and how far it
+is above the process's size once the registry is loaded (idle), and items per second
+where the operation has a count of items. ``--json`` writes the same as JSON; ``--growth`` prints the time ratio of
 each operation from one JSON file to the next (sizes in the order given).
 
 Before the first timed operation the database is prepared once, committed: the OCA peers
@@ -286,6 +286,9 @@ def child(database, name, runs, addons_path):
             return {"name": name, "label": op.label, "pending": reason}
         uid = op.user(env) if op.user else SUPERUSER_ID
         items = op.items(env) if op.items else None
+    # the process after loading the registry: memory of a run is counted above this
+    # (a warm run reuses memory the warm-up took, so its own growth reads as zero)
+    idle = _memory()["VmRSS"]
     times, peaks, deltas = [], [], []
     for index in range(runs + 1):  # the first is the warm-up
         with registry.cursor() as cr:
@@ -297,7 +300,6 @@ def child(database, name, runs, addons_path):
                 env.invalidate_all()
             with open("/proc/self/clear_refs", "w") as refs:
                 refs.write("5")
-            before = _memory()["VmRSS"]
             started = time.perf_counter()
             op.run(env)
             env.flush_all()
@@ -307,7 +309,7 @@ def child(database, name, runs, addons_path):
         if index:
             times.append(elapsed)
             peaks.append(memory["VmHWM"])
-            deltas.append(memory["VmHWM"] - before)
+            deltas.append(memory["VmHWM"] - idle)
     median = statistics.median(times)
     return {
         "name": name, "label": op.label, "runs": runs, "times": times, "median_s": median,
