@@ -1,11 +1,11 @@
 """Load a language into a database through Odoo's translation update (``./dev run``).
 
 Run by ``BC_LANG=de_DE ./dev run`` as ``odoo shell -d DB < tools/load_language.py``
-(``env`` is the shell's). ``--load-language`` is not enough on an existing database: Odoo
-applies it while only ``base`` is loaded, so the terms of models of other modules (case
-types, call outcomes, mail templates) stay English. Here the registry is complete: the
-language is activated and every installed module's terms are loaded with overwrite, as
-Settings > Languages > Update does; then the internal users get that language.
+(``env`` is the shell's). ``--load-language`` is not enough on an existing database:
+Odoo applies it while only ``base`` is loaded, so the terms of models of other modules
+(case types, call outcomes, mail templates) stay English. Here the registry is complete:
+the language is activated and every installed module's terms are loaded with overwrite,
+as Settings > Languages > Update does; then the internal users get that language.
 ``BC_LANG=en_US`` switches the users back to English.
 """
 
