@@ -19,6 +19,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -120,7 +121,8 @@ def child_statement(env, args):
         "open_items": args.items, "pdf_bytes": len(content), "pdf_pages": pages,
         "render_s": round(total, 2), "rss_before_mb": round(rss_before / 1024, 1),
         "peak_rss_mb": round(peak / 1024, 1),
-        "note": "peak of the Odoo process; wkhtmltopdf runs as its own process",
+        # wkhtmltopdf is a child of this process: the largest child's peak.
+        "wkhtmltopdf_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
     }
 
 
