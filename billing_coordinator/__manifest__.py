@@ -45,6 +45,8 @@
         "views/billing_case_detection_views.xml",
         "reports/billing_case_report.xml",
         "security/billing_receivable_security.xml",
+        "views/billing_receivable_line_views.xml",
+        "views/billing_dashboard_views.xml",
         "reports/billing_case_register_report.xml",
         "reports/billing_statement_report.xml",
         "reports/billing_aging_report.xml",
@@ -60,9 +62,13 @@
     "assets": {
         "web.assets_backend": [
             "billing_coordinator/static/src/billing_context/*",
+            "billing_coordinator/static/src/dashboard/*",
         ],
         "web.assets_tests": [
             "billing_coordinator/static/tests/tours/*.js",
+        ],
+        "web.assets_unit_tests": [
+            "billing_coordinator/static/tests/unit/**/*.test.js",
         ],
     },
     "application": True,

@@ -32,6 +32,9 @@ from . import res_partner_billing_ledger
 from . import res_company_aging
 from . import billing_receivable_line
 from . import billing_receivable_aging
+from . import res_config_settings_aging
+from . import billing_dashboard
+from . import billing_dashboard_kpis
 from . import billing_case_evidence
 from . import billing_report_access
 from . import res_partner_statement

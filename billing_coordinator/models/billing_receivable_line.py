@@ -15,6 +15,17 @@ class BillingReceivableLine(models.Model):
     _auto = False
     _rec_name = "move_id"
     _order = "date_maturity, id"
+    _depends = {
+        "account.move.line": [
+            "amount_residual", "amount_residual_currency", "reconciled", "date", "date_maturity",
+            "partner_id", "company_id", "currency_id", "account_id", "parent_state", "move_id",
+        ],
+        "account.move": ["move_type", "invoice_date", "ref"],
+        "account.partial.reconcile": ["max_date", "amount", "debit_move_id", "credit_move_id"],
+        "res.partner": ["commercial_partner_id", "billing_team_id", "billing_coordinator_id"],
+        "res.company": ["billing_aging_bucket_limits"],
+        "billing.case": ["state", "active", "move_ids"],
+    }
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     move_id = fields.Many2one("account.move", string="Document", readonly=True)
@@ -71,6 +82,7 @@ class BillingReceivableLine(models.Model):
 
     @api.model
     def _selection_aging_bucket(self):
+        # sudo: the labels of every company's buckets, as the view covers every company
         buckets = self._get_aging_buckets(self.env["res.company"].sudo().search([]))
         return [(b["key"], b["label"]) for b in buckets]
 

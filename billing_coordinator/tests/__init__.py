@@ -14,6 +14,8 @@ from . import test_sla
 from . import test_priority_score
 from . import test_billing_context
 from . import test_receivable_aging
+from . import test_billing_dashboard
+from . import test_billing_dashboard_ui
 from . import test_reports_xlsx
 from . import test_reports_case_pdf
 from . import test_reports_statement

@@ -1,0 +1,381 @@
+"""The manager dashboard's server side: one call returns every card as plain JSON.
+
+``billing.dashboard.get_dashboard_data(filters)`` parses the filters into a
+:class:`DashboardPeriod`, then asks each registered KPI (``_get_dashboard_kpis()``, the
+units are in ``billing_dashboard_kpis.py``) for its value. The KPIs share a few
+set-based datasets computed once per call and cached on the period: the aging totals at
+the period start, end and the 12 month ends (one engine query), the credit sales per day
+(one query), the open cases and the period's cases (two queries), the customers' aging
+at the end and the paid invoices (one query each). A module adds a KPI by extending
+``_get_dashboard_kpis()`` with one more method; it never copies ours.
+"""
+
+from datetime import datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from .billing_case import OPEN_STATES
+
+DEFAULT_PERIOD_DAYS = 90
+TREND_MONTHS = 12
+COUNTBACK_MONTHS = 24
+
+
+class DashboardPeriod:
+    """The parsed filters of one dashboard call and the datasets its KPIs share."""
+
+    def __init__(self, dashboard, date_from, date_to, companies, team_id, user_id):
+        self.dashboard = dashboard
+        self.date_from = date_from
+        self.date_to = date_to
+        self.companies = companies
+        self.team_id = team_id
+        self.user_id = user_id
+        # Receivables "at start" are those open at the end of the day before date_from.
+        self.start = date_from - timedelta(days=1)
+        self.end = date_to
+        self.days = (date_to - date_from).days + 1
+        # The trend: the 11 previous month ends, then the period end.
+        self.month_ends = [
+            date_to + relativedelta(months=-i, day=31) for i in range(TREND_MONTHS - 1, 0, -1)
+        ] + [date_to]
+        self.currency = dashboard.env["billing.receivable.line"]._aging_target_currency(companies)
+        self._cache = {}
+
+    def get(self, name):
+        """The shared dataset ``name``, computed by ``billing.dashboard._dashboard_<name>``
+        on first use."""
+        if name not in self._cache:
+            self._cache[name] = getattr(self.dashboard, f"_dashboard_{name}")(self)
+        return self._cache[name]
+
+    def convert(self, amount, company_id, at=None):
+        """``amount`` of company ``company_id`` in the dashboard currency."""
+        rates = self._cache.setdefault("_rates", {})
+        return self.dashboard.env["billing.receivable.line"]._aging_convert(
+            amount, company_id, self.currency, at or self.end, rates
+        )
+
+    def sales_between(self, first, last):
+        """Credit sales with an invoice date in [first, last]."""
+        return sum(amount for day, amount in self.get("sales_by_day").items() if first <= day <= last)
+
+
+class BillingDashboard(models.AbstractModel):
+    _name = "billing.dashboard"
+    _description = "Billing Dashboard"
+
+    @api.model
+    def get_dashboard_data(self, filters=None):
+        """Every figure of the dashboard for ``filters`` as plain JSON.
+
+        ``filters``: ``date_from`` and ``date_to`` (ISO strings, default the last 90
+        days up to today), ``company_ids`` (default the selected companies), ``team_id``
+        and ``user_id``. A coordinator who is not a manager always gets their own
+        figures (``user_id`` is forced to them). Each KPI of ``_get_dashboard_kpis()``
+        is under its key (a number or null, or a dict with the number under ``value``);
+        ``meta`` describes the filters applied, the currency and the buckets.
+        """
+        period = self._dashboard_period(filters or {})
+        data = {key: kpi(period) for key, kpi in self._get_dashboard_kpis().items()}
+        data["meta"] = self._dashboard_meta(period)
+        return data
+
+    @api.model
+    def _get_dashboard_kpis(self):
+        """The registered KPIs: ``{key: method(period)}``, in display order. Extend it
+        (``res = super()._get_dashboard_kpis(); res["my_kpi"] = self._kpi_my_kpi``) to
+        add a figure; use ``period.get(name)`` for the shared datasets."""
+        return {
+            "total_receivable": self._kpi_total_receivable,
+            "overdue_amount": self._kpi_overdue_amount,
+            "overdue_share": self._kpi_overdue_share,
+            "credit_sales": self._kpi_credit_sales,
+            "dso": self._kpi_dso,
+            "countback_dso": self._kpi_countback_dso,
+            "best_possible_dso": self._kpi_best_possible_dso,
+            "add": self._kpi_add,
+            "cei": self._kpi_cei,
+            "avg_days_to_pay": self._kpi_avg_days_to_pay,
+            "open_cases": self._kpi_open_cases,
+            "sla_breached": self._kpi_sla_breached,
+            "aging": self._kpi_aging,
+            "trend": self._kpi_trend,
+            "cases_by_type": self._kpi_cases_by_type,
+            "cases_by_root_cause": self._kpi_cases_by_root_cause,
+            "coordinators": self._kpi_coordinators,
+            "top_customers": self._kpi_top_customers,
+        }
+
+    # ------------------------------------------------------------------ filters
+
+    @api.model
+    def _dashboard_is_manager(self):
+        """Managers, and accountants outside the billing groups, see every figure."""
+        user = self.env.user
+        return user.has_group("billing_coordinator.group_billing_manager") or not user.has_group(
+            "billing_coordinator.group_billing_user"
+        )
+
+    @api.model
+    def _dashboard_period(self, filters):
+        user = self.env.user
+        if not (
+            user.has_group("billing_coordinator.group_billing_user")
+            or user.has_group("account.group_account_readonly")
+            or user.has_group("account.group_account_invoice")
+        ):
+            raise AccessError(self.env._("Only billing and accounting users can open the billing dashboard."))
+        today = fields.Date.context_today(self)
+        try:
+            date_to = fields.Date.to_date(filters.get("date_to")) or today
+            date_from = fields.Date.to_date(filters.get("date_from")) or (
+                date_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+            )
+        except ValueError as error:
+            raise UserError(self.env._("The dashboard period has an invalid date.")) from error
+        if date_from > date_to:
+            raise UserError(self.env._("The dashboard period starts after it ends."))
+        company_ids = filters.get("company_ids")
+        companies = self.env.companies
+        if company_ids:
+            companies = self.env["res.company"].browse(company_ids) & self.env.user.company_ids
+            if not companies:
+                raise AccessError(self.env._("You cannot see the receivables of these companies."))
+        user_id = filters.get("user_id") or False
+        if not self._dashboard_is_manager():
+            user_id = self.env.uid
+        return DashboardPeriod(
+            self, date_from, date_to, companies, filters.get("team_id") or False, user_id
+        )
+
+    @api.model
+    def _dashboard_meta(self, period):
+        currency = period.currency
+        Receivable = self.env["billing.receivable.line"]
+        return {
+            "date_from": fields.Date.to_string(period.date_from),
+            "date_to": fields.Date.to_string(period.date_to),
+            "days": period.days,
+            "company_ids": period.companies.ids,
+            "team_id": period.team_id,
+            "user_id": period.user_id,
+            "is_manager": self._dashboard_is_manager(),
+            "currency": {
+                "id": currency.id,
+                "symbol": currency.symbol,
+                "position": currency.position,
+                "digits": currency.decimal_places,
+            },
+            "buckets": [
+                {"key": b["key"], "label": b["label"]} for b in Receivable._get_aging_buckets(period.companies)
+            ],
+            "teams": self._dashboard_team_options(period),
+            "coordinators": self._dashboard_user_options(period),
+            "empty": not (period.get("aging_totals")[period.end]["total"] or period.get("open_cases")
+                          or period.get("sales_by_day")),
+        }
+
+    @api.model
+    def _dashboard_team_options(self, period):
+        """The teams a manager can filter on (a coordinator's filters are fixed)."""
+        if not self._dashboard_is_manager():
+            return []
+        teams = self.env["billing.team"].search([("company_id", "in", period.companies.ids)])
+        return [{"id": team.id, "name": team.display_name} for team in teams]
+
+    @api.model
+    def _dashboard_user_options(self, period):
+        if not self._dashboard_is_manager():
+            return []
+        users = self.env["res.users"].search(
+            [
+                ("all_group_ids", "in", self.env.ref("billing_coordinator.group_billing_user").ids),
+                ("company_ids", "in", period.companies.ids),
+                ("share", "=", False),
+            ]
+        )
+        return [{"id": user.id, "name": user.display_name} for user in users]
+
+    @api.model
+    def _dashboard_partner_filter(self, period, alias):
+        return self.env["billing.receivable.line"]._aging_partner_filter_sql(
+            alias, team_id=period.team_id, user_id=period.user_id
+        )
+
+    @api.model
+    def _dashboard_case_domain(self, period):
+        domain = [("company_id", "in", period.companies.ids)]
+        if period.team_id:
+            domain.append(("team_id", "=", period.team_id))
+        if period.user_id:
+            domain.append(("user_id", "=", period.user_id))
+        return domain
+
+    # ------------------------------------------------------------------ shared datasets
+
+    def _dashboard_aging_totals(self, period):
+        """Receivables as of the period start, end and month ends: one engine query."""
+        return self.env["billing.receivable.line"]._get_aging_totals(
+            [period.start, period.end, *period.month_ends],
+            company_ids=period.companies, team_id=period.team_id, user_id=period.user_id,
+        )
+
+    def _dashboard_aging_rows(self, period):
+        """The customers' aging at the period end (``_get_aging``)."""
+        return self.env["billing.receivable.line"]._get_aging(
+            date_at=period.end, company_ids=period.companies, team_id=period.team_id,
+            user_id=period.user_id,
+        )
+
+    def _dashboard_sales_by_day(self, period):
+        """Credit sales per invoice date, far enough back for the trend and countback:
+        posted customer invoices minus credit notes, taxes included, company currency
+        (``amount_total_signed`` is negative on credit notes)."""
+        first = min(
+            period.date_from,
+            period.month_ends[0] - timedelta(days=period.days - 1),
+            period.end + relativedelta(months=-COUNTBACK_MONTHS, day=1),
+        )
+        self.env["account.move"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT move.company_id, move.invoice_date, SUM(move.amount_total_signed)
+                  FROM account_move move
+                  JOIN res_partner commercial ON commercial.id = move.commercial_partner_id
+                 WHERE move.move_type IN ('out_invoice', 'out_refund')
+                   AND move.state = 'posted'
+                   AND move.company_id = ANY(%s)
+                   AND move.invoice_date BETWEEN %s AND %s
+                   AND %s
+              GROUP BY 1, 2
+                """,
+                period.companies.ids, first, period.end,
+                self._dashboard_partner_filter(period, "commercial"),
+            )
+        )
+        sales = {}
+        for company_id, day, amount in rows:
+            # at the period end's rate, as the receivables (one rate per company)
+            sales[day] = sales.get(day, 0.0) + period.convert(float(amount), company_id)
+        return sales
+
+    def _dashboard_paid_invoices(self, period):
+        """Per customer, the invoices paid in the period: their amount and the sum of
+        amount x days to pay, where the payment date is the last reconciliation date of
+        the invoice's receivable items and days to pay = payment date - invoice date."""
+        self.env["account.move"].flush_model()
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT paid.partner_id, paid.company_id,
+                       SUM(paid.amount) AS amount,
+                       SUM(paid.amount * (paid.paid_date - paid.invoice_date)) AS weighted_days,
+                       COUNT(*) AS count
+                  FROM (
+                    SELECT move.commercial_partner_id AS partner_id, move.company_id,
+                           move.amount_total_signed AS amount, move.invoice_date,
+                           MAX(partial.max_date) AS paid_date
+                      FROM account_move move
+                      JOIN res_partner commercial ON commercial.id = move.commercial_partner_id
+                      JOIN account_move_line aml ON aml.move_id = move.id
+                      JOIN account_account account
+                        ON account.id = aml.account_id AND account.account_type = 'asset_receivable'
+                      JOIN account_partial_reconcile partial ON partial.debit_move_id = aml.id
+                     WHERE move.move_type = 'out_invoice'
+                       AND move.state = 'posted'
+                       AND move.payment_state IN ('paid', 'in_payment')
+                       AND move.company_id = ANY(%(companies)s)
+                       AND %(partners)s
+                  GROUP BY move.id
+                    HAVING MAX(partial.max_date) BETWEEN %(date_from)s AND %(date_to)s
+                  ) AS paid
+              GROUP BY 1, 2
+                """,
+                companies=period.companies.ids,
+                partners=self._dashboard_partner_filter(period, "commercial"),
+                date_from=period.date_from,
+                date_to=period.date_to,
+            )
+        )
+        by_partner = {}
+        for row in rows:
+            values = by_partner.setdefault(row["partner_id"], {"amount": 0.0, "weighted_days": 0.0, "count": 0})
+            values["amount"] += period.convert(float(row["amount"]), row["company_id"])
+            values["weighted_days"] += period.convert(float(row["weighted_days"]), row["company_id"])
+            values["count"] += row["count"]
+        return by_partner
+
+    def _dashboard_case_rows(self, period, domain, columns, group_by, **params):
+        """Rows of ``columns`` (an SQL template where ``%(case)s`` is the case table)
+        over the cases of ``domain`` and the period's filters, record rules applied."""
+        Case = self.env["billing.case"]
+        Case.flush_model()
+        query = Case._search(self._dashboard_case_domain(period) + domain)
+        rows = self.env.execute_query_dict(
+            SQL(
+                "SELECT %s FROM %s WHERE %s GROUP BY %s",
+                SQL(columns, case=SQL.identifier(query.table), **params),
+                query.from_clause,
+                query.where_clause or SQL("TRUE"),
+                SQL(group_by),
+            )
+        )
+        return [row | {"amount": self._dashboard_case_amount(period, row)} for row in rows]
+
+    def _dashboard_open_cases(self, period):
+        """The open cases by type, root cause, coordinator and breach: one query. The
+        amount at stake is |difference| in the dashboard currency (as the priority
+        score counts it)."""
+        return self._dashboard_case_rows(
+            period,
+            [("state", "in", OPEN_STATES)],
+            """%(case)s.company_id, %(case)s.case_type_id, %(case)s.root_cause, %(case)s.user_id,
+               %(case)s.currency_id, COALESCE(%(case)s.sla_breached, FALSE) AS sla_breached,
+               COUNT(*) AS count, SUM(ABS(%(case)s.amount_difference)) AS amount""",
+            "1, 2, 3, 4, 5, 6",
+        )
+
+    def _dashboard_period_cases(self, period):
+        """The cases created or resolved in the period, by coordinator: one query.
+        Resolution days = resolved date - creation date; the amount recovered is the
+        |difference| of the cases resolved in the period."""
+        start = datetime.combine(period.date_from, time.min)
+        stop = datetime.combine(period.date_to + timedelta(days=1), time.min)
+        case = SQL.identifier(self.env["billing.case"]._table)
+        return self._dashboard_case_rows(
+            period,
+            ["|", "&", ("create_date", ">=", start), ("create_date", "<", stop),
+             "&", ("resolved_date", ">=", period.date_from), ("resolved_date", "<=", period.date_to)],
+            """%(case)s.company_id, %(case)s.user_id, %(case)s.currency_id,
+               COUNT(*) FILTER (WHERE %(case)s.create_date >= %(start)s
+                                  AND %(case)s.create_date < %(stop)s) AS new,
+               COUNT(*) FILTER (WHERE %(resolved)s) AS resolved,
+               COALESCE(SUM(%(case)s.resolved_date - (%(case)s.create_date)::date)
+                        FILTER (WHERE %(resolved)s), 0) AS resolution_days,
+               COALESCE(SUM(ABS(%(case)s.amount_difference)) FILTER (WHERE %(resolved)s), 0)
+                   AS amount""",
+            "1, 2, 3",
+            start=start,
+            stop=stop,
+            resolved=SQL(
+                "(%(case)s.state = 'resolved' AND %(case)s.resolved_date BETWEEN %(first)s AND %(last)s)",
+                case=case, first=period.date_from, last=period.date_to,
+            ),
+        )
+
+    def _dashboard_case_amount(self, period, row):
+        """A case row's amount (case currency) in the dashboard currency."""
+        amount = float(row["amount"] or 0.0)
+        currency = self.env["res.currency"].browse(row["currency_id"])
+        if not amount or currency == period.currency:
+            return amount
+        company = self.env["res.company"].browse(row["company_id"])
+        return currency._convert(amount, period.currency, company, period.end)
