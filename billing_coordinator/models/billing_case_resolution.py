@@ -112,6 +112,14 @@ class BillingCase(models.Model):
             documents = unit._apply(resolution)
         return documents.with_env(self.env)
 
+    def resolve_for_integration(self, resolution_type, values=None):
+        """:meth:`_resolve` for integrations over RPC (JSON-2, XML-RPC), which cannot call
+        a private method: resolve this case by ``resolution_type`` with ``values`` (a dict
+        as for ``_resolve``: records as ids, dates as ISO strings) and return the ids of
+        the documents created (account.move, or billing.case.promise for a payment plan).
+        The same rights and checks apply as in the wizard."""
+        return self._resolve(resolution_type, **(values or {})).ids
+
     def _resolve_bulk(self, resolution_type, **values):
         """Resolve each of these cases by ``resolution_type`` with the same ``values``
         (the rest defaults per case), each in its own savepoint: a refused case does

@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
+from odoo.service.model import call_kw
 from odoo.tests import tagged
 
 from .common import BillingCaseCommon
@@ -81,6 +82,23 @@ class TestResolutionEngine(BillingCaseCommon):
         )
         self.assertEqual(invoice.amount_residual, 900.0)
         self.assertRecordValues(case, [{"state": "resolved", "resolution_type": "credit_note"}])
+
+    def test_resolve_over_rpc(self):
+        """An integration resolves through the public wrapper, as RPC calls it, with ids
+        and ISO dates; the private method itself cannot be called remotely."""
+        invoice = self._create_invoice(amount=500.0)
+        case = self._case_for(invoice, expected=450.0, actual=500.0)
+        env = self.env(user=self.coordinator)
+        ids = call_kw(
+            env["billing.case"], "resolve_for_integration", [case.ids, "credit_note"],
+            {"values": {"amount": 50.0, "date": fields.Date.to_string(self.today)}},
+        )
+        self.assertEqual(ids, case.resolution_move_ids.ids)
+        self.assertRecordValues(
+            case.resolution_move_ids, [{"move_type": "out_refund", "amount_total": 50.0}]
+        )
+        with self.assertRaises(AccessError):
+            call_kw(env["billing.case"], "_resolve", [case.ids, "credit_note"], {})
 
     def test_credit_note_of_chosen_lines_by_ids(self):
         invoice = self._create_invoice(amount=600.0, post=False)
