@@ -211,11 +211,8 @@ class TestSendStatements(StatementCommon):
         self.assertEqual((cron.interval_number, cron.interval_type), (1, "months"))
 
 
-# Needs the German terms of the statement in i18n/de.po (written to the i18n fragment of
-# the reports branch; de.po is regenerated when the branches are merged). Tagged
-# -standard until then: run it with --test-tags billing_i18n_pending/billing_coordinator
-# and drop "-standard" once de.po has the terms.
-@tagged("post_install", "-at_install", "-standard", "billing_i18n_pending")
+# The statement in the customer's language: labels from i18n/de.po, German dates and amounts.
+@tagged("post_install", "-at_install")
 class TestCustomerStatementGerman(StatementCommon):
     def test_german_statement_labels(self):
         self.env["res.lang"]._activate_lang("de_DE")
