@@ -19,10 +19,13 @@ public     the public (website visitor) user
 The target of an operation is a record of team A in the main company (for wizards: one
 opened by ``coord_own`` on ``case_a``); ``create`` uses the values in ``_create_vals``.
 Every cell runs in a savepoint that is rolled back, so cells do not influence each other.
-A new model of the module fails ``test_every_model_is_in_the_matrix`` until it has rows.
+A new model of the module fails ``test_every_model_is_in_the_matrix`` until it has rows,
+a new ``billing.case`` action ``test_every_action_is_in_the_matrix``. Entry points of the
+other modules of the repository (the sale bridge) are in ``OPTIONAL_ENTRIES``: their rows
+are checked when that module is installed and skipped when only the core is.
 """
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import call_kw
 from odoo.tests import tagged
@@ -152,6 +155,79 @@ MODEL_MATRIX = {
     ("billing.case.log.call", "manager"):    (E, A, E, E),
     ("billing.case.log.call", "portal"):     (E, E, E, E),
     ("billing.case.log.call", "public"):     (E, E, E, E),
+
+    # Report wizards (aging, statements) and the bulk resolution: their creator only, as
+    # the case wizards; unlink is left to the transient vacuum (no unlink right).
+    ("billing.aging.report", "plain"):      (E, E, E, E),
+    ("billing.aging.report", "clerk"):      (E, A, E, E),
+    ("billing.aging.report", "coord_own"):  (A, A, A, E),
+    ("billing.aging.report", "coord_oth"):  (E, A, E, E),
+    ("billing.aging.report", "leader"):     (E, A, E, E),
+    ("billing.aging.report", "manager"):    (E, A, E, E),
+    ("billing.aging.report", "portal"):     (E, E, E, E),
+    ("billing.aging.report", "public"):     (E, E, E, E),
+
+    ("billing.statement.wizard", "plain"):      (E, E, E, E),
+    ("billing.statement.wizard", "clerk"):      (E, A, E, E),
+    ("billing.statement.wizard", "coord_own"):  (A, A, A, E),
+    ("billing.statement.wizard", "coord_oth"):  (E, A, E, E),
+    ("billing.statement.wizard", "leader"):     (E, A, E, E),
+    ("billing.statement.wizard", "manager"):    (E, A, E, E),
+    ("billing.statement.wizard", "portal"):     (E, E, E, E),
+    ("billing.statement.wizard", "public"):     (E, E, E, E),
+
+    # Opened on case_a: coord_oth cannot link a case it cannot read (the ORM checks the
+    # records of a many2many).
+    ("billing.case.resolve.bulk", "plain"):      (E, E, E, E),
+    ("billing.case.resolve.bulk", "clerk"):      (E, E, E, E),
+    ("billing.case.resolve.bulk", "coord_own"):  (A, A, A, E),
+    ("billing.case.resolve.bulk", "coord_oth"):  (E, E, E, E),
+    ("billing.case.resolve.bulk", "leader"):     (E, A, E, E),
+    ("billing.case.resolve.bulk", "manager"):    (E, A, E, E),
+    ("billing.case.resolve.bulk", "portal"):     (E, E, E, E),
+    ("billing.case.resolve.bulk", "public"):     (E, E, E, E),
+
+    # Detection configuration: one record per rule code and company, made by the module
+    # (nobody creates or deletes one); managers tune them, coordinators read them.
+    ("billing.detection.rule", "plain"):      (E, E, E, E),
+    ("billing.detection.rule", "clerk"):      (E, E, E, E),
+    ("billing.detection.rule", "coord_own"):  (A, E, E, E),
+    ("billing.detection.rule", "coord_oth"):  (A, E, E, E),
+    ("billing.detection.rule", "leader"):     (A, E, E, E),
+    ("billing.detection.rule", "manager"):    (A, E, A, E),
+    ("billing.detection.rule", "portal"):     (E, E, E, E),
+    ("billing.detection.rule", "public"):     (E, E, E, E),
+
+    # The run log is written by the detection only; managers may clear it.
+    ("billing.detection.run", "plain"):      (E, E, E, E),
+    ("billing.detection.run", "clerk"):      (E, E, E, E),
+    ("billing.detection.run", "coord_own"):  (A, E, E, E),
+    ("billing.detection.run", "coord_oth"):  (A, E, E, E),
+    ("billing.detection.run", "leader"):     (A, E, E, E),
+    ("billing.detection.run", "manager"):    (A, E, E, A),
+    ("billing.detection.run", "portal"):     (E, E, E, E),
+    ("billing.detection.run", "public"):     (E, E, E, E),
+
+    ("billing.detection.run.line", "plain"):      (E, E, E, E),
+    ("billing.detection.run.line", "clerk"):      (E, E, E, E),
+    ("billing.detection.run.line", "coord_own"):  (A, E, E, E),
+    ("billing.detection.run.line", "coord_oth"):  (A, E, E, E),
+    ("billing.detection.run.line", "leader"):     (A, E, E, E),
+    ("billing.detection.run.line", "manager"):    (A, E, E, A),
+    ("billing.detection.run.line", "portal"):     (E, E, E, E),
+    ("billing.detection.run.line", "public"):     (E, E, E, E),
+
+    # The receivables analysis (SQL view): read-only for everyone. The target is the line
+    # of case_a's invoice (a team A customer): not for coordinators of another team;
+    # accountants outside the billing groups read every line of their companies.
+    ("billing.receivable.line", "plain"):      (E, E, E, E),
+    ("billing.receivable.line", "clerk"):      (A, E, E, E),
+    ("billing.receivable.line", "coord_own"):  (A, E, E, E),
+    ("billing.receivable.line", "coord_oth"):  (E, E, E, E),
+    ("billing.receivable.line", "leader"):     (A, E, E, E),
+    ("billing.receivable.line", "manager"):    (A, E, E, E),
+    ("billing.receivable.line", "portal"):     (E, E, E, E),
+    ("billing.receivable.line", "public"):     (E, E, E, E),
 }
 
 # Entry points called as the web client calls them (``call_kw``: RPC, private methods
@@ -199,8 +275,26 @@ ENTRY_MATRIX = {
     "billing.team.action_view_queue":              (E, A, A, A, A, A, E, E),
     "billing.team.action_view_breached_cases":     (E, A, A, A, A, A, E, E),
     "billing.team.member.action_redistribute_cases": (E, E, E, E, A, A, E, E),
+    # Reports (PDFs rendered to HTML): on case_a, its customer, or an aging wizard of
+    # the user on team A. Coordinators of team B report on other customers only.
+    "report:billing_coordinator.billing_case_register_xlsx_action": (E, A, A, E, A, A, E, E),
+    "report:billing_coordinator.report_customer_statement_action":  (E, A, A, E, A, A, E, E),
+    "report:billing_coordinator.report_aging_summary_action":       (E, A, A, E, A, A, E, E),
+    "report:billing_coordinator.aging_xlsx_action":                 (E, A, A, E, A, A, E, E),
+    "billing.statement.wizard.action_print":       (E, A, A, E, A, A, E, E),
+    "billing.aging.report.action_print_pdf":       (E, A, A, E, A, A, E, E),
+    "billing.aging.report.action_print_xlsx":      (E, A, A, E, A, A, E, E),
+    "billing.case.resolve.bulk.action_apply":      (E, E, A, E, A, A, E, E),
+    # Every accounting user opens the dashboard (coordinators get their own figures:
+    # test_dashboard_own_figures).
+    "billing.dashboard.get_dashboard_data":        (E, A, A, A, A, A, E, E),
+    # Bridge module (billing_coordinator_sale): checked only when it is installed.
+    "billing.case.action_view_sale_order":         (E, A, A, E, A, A, E, E),
 }
 # fmt: on
+
+# Entry points of other modules of the repository, skipped when their module is not installed.
+OPTIONAL_ENTRIES = {"billing.case.action_view_sale_order"}
 
 # State of case_a before each entry point (default: new, assigned to coord_own).
 ENTRY_SETUP = {
@@ -214,6 +308,9 @@ ENTRY_SETUP = {
 # Models of the company-isolation check: a record in the second company stays out of
 # reach (search and read by id) of every profile of the main company.
 COMPANY_MODELS = (
+    "billing.detection.rule",
+    "billing.detection.run",
+    "billing.detection.run.line",
     "billing.case",
     "billing.case.type",
     "billing.team",
@@ -286,6 +383,21 @@ class TestAccessMatrix(BillingCaseCommon):
                 {"case_id": case.id, "outcome_id": cls.outcome.id, "user_id": team.member_ids[:1].id or cls.env.uid}
             ),
         }
+        # sudo: only the detection writes its run log (no create right for anyone).
+        env = cls.env(su=True)
+        run = env["billing.detection.run"].create({"company_id": company.id, "start": fields.Datetime.now()})
+        records.update(
+            {
+                "billing.detection.rule": env["billing.detection.rule"]._get_rule(company, "overdue"),
+                "billing.detection.run": run,
+                "billing.detection.run.line": env["billing.detection.run.line"].create(
+                    {"run_id": run.id, "rule_code": "overdue"}
+                ),
+                "billing.receivable.line": env["billing.receivable.line"].search(
+                    [("move_id", "in", case.move_ids.ids)], limit=1
+                ),
+            }
+        )
         if team == cls.team_a:
             wizard = coordinator["billing.case.resolve"].create(
                 {"case_id": case.id, "resolution_type": "no_action", "note": "Checked."}
@@ -304,6 +416,15 @@ class TestAccessMatrix(BillingCaseCommon):
                     ),
                     "billing.case.log.call": coordinator["billing.case.log.call"].create(
                         {"case_id": case.id, "outcome_id": cls.outcome.id}
+                    ),
+                    "billing.case.resolve.bulk": coordinator["billing.case.resolve.bulk"].create(
+                        {"case_ids": [Command.set(case.ids)], "resolution_type": "no_action"}
+                    ),
+                    "billing.aging.report": coordinator["billing.aging.report"].create(
+                        {"company_ids": [Command.set(company.ids)], "team_id": team.id}
+                    ),
+                    "billing.statement.wizard": coordinator["billing.statement.wizard"].create(
+                        {"partner_ids": [Command.set(case.partner_id.ids)], "company_id": company.id}
                     ),
                 }
             )
@@ -328,6 +449,15 @@ class TestAccessMatrix(BillingCaseCommon):
             "billing.case.cancel": {"case_ids": [Command.set(case.ids)], "reason": "x"},
             "billing.case.reassign": {"case_ids": [Command.set(case.ids)], "team_id": self.team_a.id},
             "billing.case.log.call": {"case_id": case.id, "outcome_id": self.outcome.id},
+            "billing.case.resolve.bulk": {"case_ids": [Command.set(case.ids)], "resolution_type": "no_action"},
+            "billing.aging.report": {"company_ids": [Command.set(case.company_id.ids)], "team_id": self.team_a.id},
+            "billing.statement.wizard": {"partner_ids": [Command.set(self.customer.ids)]},
+            "billing.detection.rule": {"code": "overdue", "company_id": case.company_id.id},
+            "billing.detection.run": {"company_id": case.company_id.id, "start": fields.Datetime.now()},
+            "billing.detection.run.line": {
+                "run_id": self.records["billing.detection.run"].id, "rule_code": "overdue",
+            },
+            "billing.receivable.line": {"partner_id": self.customer.id, "company_id": case.company_id.id},
         }[model]
 
     WRITE_VALS = {
@@ -343,6 +473,13 @@ class TestAccessMatrix(BillingCaseCommon):
         "billing.case.cancel": {"reason": "Changed."},
         "billing.case.reassign": {"team_id": False},
         "billing.case.log.call": {"note": "Changed."},
+        "billing.case.resolve.bulk": {"note": "Changed."},
+        "billing.aging.report": {"detail": True},
+        "billing.statement.wizard": {"only_overdue": True},
+        "billing.detection.rule": {"sequence": 11},
+        "billing.detection.run": {"duration": 2.0},
+        "billing.detection.run.line": {"error": "Changed."},
+        "billing.receivable.line": {"amount_residual": 1.0},
     }
 
     def _cell(self, call, setup=None):
@@ -383,12 +520,38 @@ class TestAccessMatrix(BillingCaseCommon):
         env = self.env(user=user)
         return call_kw(env[model], method, [records.ids], {})
 
+    def _render_report(self, env, report_ref):
+        """Render one report as ``env``'s user prints it: PDFs to HTML, XLSX as workbooks."""
+        report = self.env.ref(report_ref)
+        docids = {
+            "billing.case": self.case_a.ids,
+            "res.partner": self.customer.ids,
+        }.get(report.model)
+        if report.model == "billing.aging.report":
+            docids = env["billing.aging.report"].create(
+                {"company_ids": [Command.set(self.case_a.company_id.ids)], "team_id": self.team_a.id}
+            ).ids
+        Report = env["ir.actions.report"]
+        if report.report_type == "xlsx":
+            return Report._render(report_ref, docids)
+        return Report._render_qweb_html(report_ref, docids)
+
+    def _entry_exists(self, entry):
+        """Rows of another module's entry points (the sale bridge) count only when it is
+        installed: the core alone passes the matrix too."""
+        if ":" in entry:
+            return True
+        model, method = entry.rsplit(".", 1)
+        return model in self.env and callable(getattr(type(self.env[model]), method, None))
+
     def _entry_call(self, entry, user):
         """The callable for one entry point of ENTRY_MATRIX, as ``user``."""
         case = self.case_a
         env = self.env(user=user)
         if entry.startswith("report:"):
-            return lambda: env["ir.actions.report"]._render_qweb_html(entry[7:], case.ids)
+            return lambda: self._render_report(env, entry[7:])
+        if entry == "billing.dashboard.get_dashboard_data":
+            return lambda: call_kw(env["billing.dashboard"], "get_dashboard_data", [], {})
         if entry.startswith("onchange:"):
             spec = {"amount": {}, "disputed_amount": {}, "invoice_id": {"fields": {"display_name": {}}}}
             return lambda: env[entry[9:]].with_context(default_case_id=case.id).onchange({}, [], spec)
@@ -398,6 +561,11 @@ class TestAccessMatrix(BillingCaseCommon):
             "billing.case.cancel": {"case_ids": [Command.set(case.ids)], "reason": "Opened twice."},
             "billing.case.reassign": {"case_ids": [Command.set(case.ids)], "user_id": self.users["coord_own"].id},
             "billing.case.log.call": {"case_id": case.id, "outcome_id": self.outcome.id},
+            "billing.case.resolve.bulk": {
+                "case_ids": [Command.set(case.ids)], "resolution_type": "no_action", "note": "Checked.",
+            },
+            "billing.statement.wizard": {"partner_ids": [Command.set(self.customer.ids)]},
+            "billing.aging.report": {"company_ids": [Command.set(case.company_id.ids)], "team_id": self.team_a.id},
         }
         if model in wizard_vals:
             return lambda: call_kw(
@@ -451,6 +619,9 @@ class TestAccessMatrix(BillingCaseCommon):
     def test_entry_matrix(self):
         failures = []
         for entry, expected in ENTRY_MATRIX.items():
+            if entry in OPTIONAL_ENTRIES and not self._entry_exists(entry):
+                continue
+            self.assertTrue(self._entry_exists(entry), f"{entry}: no such entry point")
             for profile, exp in zip(PROFILES, expected, strict=True):
                 vals = ENTRY_SETUP.get(entry)
                 setup = vals and (lambda vals=vals: self.case_a.write(vals))
@@ -459,6 +630,21 @@ class TestAccessMatrix(BillingCaseCommon):
                     failures.append(f"{entry} {profile}: expected {_name(exp)}, got {_name(got)}")
         self.assertFalse(failures, "\n" + "\n".join(failures))
         self.assertEqual(self.case_a.state, "new", "every cell was rolled back")
+
+    def test_dashboard_own_figures(self):
+        """A coordinator's dashboard is always their own, whoever they ask for; a
+        manager's shows the coordinator asked for."""
+        def meta(profile, **filters):
+            env = self.env(user=self.users[profile])
+            return call_kw(env["billing.dashboard"], "get_dashboard_data", [filters], {})["meta"]
+
+        for profile in ("coord_own", "coord_oth", "leader"):
+            got = meta(profile, user_id=self.users["manager"].id)
+            self.assertEqual(got["user_id"], self.users[profile].id, profile)
+            self.assertFalse(got["is_manager"], profile)
+        got = meta("manager", user_id=self.users["coord_own"].id)
+        self.assertEqual(got["user_id"], self.users["coord_own"].id)
+        self.assertFalse(meta("manager")["user_id"])
 
     def test_other_team_case_out_of_reach(self):
         """coord_oth reaches case_a by no path: search, related records, documents."""
@@ -513,6 +699,8 @@ class TestAccessMatrix(BillingCaseCommon):
         for profile in COMPANY_PROFILES:
             env = self.env(user=self.users[profile])
             for model in COMPANY_MODELS:
+                if not env[model].has_access("read"):
+                    continue  # no right on the model at all: MODEL_MATRIX covers it
                 with self.subTest(profile=profile, model=model):
                     record = records[model]
                     self.assertTrue(record.exists())
