@@ -106,3 +106,24 @@ class BillingCaseCommon(AccountTestInvoicingCommon):
         }
         values.update(vals)
         return cls.env["billing.case"].create(values)
+
+
+class BillingResolutionCommon(BillingCaseCommon):
+    """For tests that resolve cases: the company's journals, a write-off account with a
+    50.00 coordinator limit, and the case types resolved besides overcharge."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sale_journal = cls.company_data["default_journal_sale"]
+        cls.bank_journal = cls.company_data["default_journal_bank"]
+        cls.misc_journal = cls.company_data["default_journal_misc"]
+        cls.writeoff_account = cls.company_data["default_account_expense"]
+        cls.company.write(
+            {"billing_writeoff_account_id": cls.writeoff_account.id, "billing_writeoff_limit": 50.0}
+        )
+        ref = cls.env.ref
+        cls.type_undercharge = ref("billing_coordinator.case_type_undercharge")
+        cls.type_overpayment = ref("billing_coordinator.case_type_overpayment")
+        cls.type_overdue = ref("billing_coordinator.case_type_overdue")
+        cls.type_customer_data = ref("billing_coordinator.case_type_customer_data")

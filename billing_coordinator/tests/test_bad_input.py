@@ -19,7 +19,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from .common import BillingCaseCommon
+from .common import BillingResolutionCommon
 
 COUNTED_MODELS = (
     "billing.case",
@@ -36,20 +36,11 @@ SQL_TEXT = "Robert'); DROP TABLE billing_case; --"
 
 
 @tagged("post_install", "-at_install")
-class TestBadInput(BillingCaseCommon):
+class TestBadInput(BillingResolutionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {
-                "billing_writeoff_account_id": cls.company_data["default_account_expense"].id,
-                "billing_writeoff_limit": 50.0,
-            }
-        )
         cls.ref = cls.env.ref
-        cls.type_undercharge = cls.ref("billing_coordinator.case_type_undercharge")
-        cls.type_overpayment = cls.ref("billing_coordinator.case_type_overpayment")
-        cls.type_overdue = cls.ref("billing_coordinator.case_type_overdue")
         cls.past = cls.today - timedelta(days=40)
         cls.eur = cls.setup_other_currency("EUR", rates=[("1900-01-01", 2.0)])
         cls.tax = cls.company_data["default_tax_sale"]

@@ -6,29 +6,15 @@ from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 from odoo.tools import date_utils
 
-from .common import BillingCaseCommon
+from .common import BillingResolutionCommon
 
 
 @tagged("post_install", "-at_install")
-class TestResolution(BillingCaseCommon):
+class TestResolution(BillingResolutionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sale_journal = cls.company_data["default_journal_sale"]
-        cls.bank_journal = cls.company_data["default_journal_bank"]
-        cls.misc_journal = cls.company_data["default_journal_misc"]
-        cls.writeoff_account = cls.company_data["default_account_expense"]
-        cls.company.write(
-            {
-                "billing_writeoff_account_id": cls.writeoff_account.id,
-                "billing_writeoff_limit": 50.0,
-            }
-        )
         cls.ref = cls.env.ref
-        cls.type_undercharge = cls.ref("billing_coordinator.case_type_undercharge")
-        cls.type_overpayment = cls.ref("billing_coordinator.case_type_overpayment")
-        cls.type_overdue = cls.ref("billing_coordinator.case_type_overdue")
-        cls.type_customer_data = cls.ref("billing_coordinator.case_type_customer_data")
         cls.past = cls.today - timedelta(days=40)
         # 1 USD = 2 EUR when the EUR invoices are issued, 2.5 EUR today.
         cls.eur = cls.setup_other_currency(

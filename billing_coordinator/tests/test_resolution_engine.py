@@ -6,28 +6,12 @@ from odoo.exceptions import AccessError, UserError
 from odoo.service.model import call_kw
 from odoo.tests import tagged
 
-from .common import BillingCaseCommon
+from .common import BillingResolutionCommon
 
 
 @tagged("post_install", "-at_install")
-class TestResolutionEngine(BillingCaseCommon):
+class TestResolutionEngine(BillingResolutionCommon):
     """billing.case._resolve called directly, as a bulk action or an integration does."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.misc_journal = cls.company_data["default_journal_misc"]
-        cls.bank_journal = cls.company_data["default_journal_bank"]
-        cls.sale_journal = cls.company_data["default_journal_sale"]
-        cls.writeoff_account = cls.company_data["default_account_expense"]
-        cls.company.write(
-            {"billing_writeoff_account_id": cls.writeoff_account.id, "billing_writeoff_limit": 50.0}
-        )
-        ref = cls.env.ref
-        cls.type_undercharge = ref("billing_coordinator.case_type_undercharge")
-        cls.type_overpayment = ref("billing_coordinator.case_type_overpayment")
-        cls.type_overdue = ref("billing_coordinator.case_type_overdue")
-        cls.type_customer_data = ref("billing_coordinator.case_type_customer_data")
 
     def _case_for(self, invoices, expected, actual, case_type=None, **vals):
         return self._create_case(
