@@ -61,6 +61,8 @@
         "wizards/billing_aging_report_views.xml",
         "views/res_partner_statement_views.xml",
         "views/res_partner_customer_accounts_views.xml",
+        "views/billing_health_views.xml",
+        "views/res_config_settings_health_views.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",
@@ -69,6 +71,7 @@
         "web.assets_backend": [
             "billing_coordinator/static/src/billing_context/*",
             "billing_coordinator/static/src/dashboard/*",
+            "billing_coordinator/static/src/health/*",
         ],
         "web.assets_tests": [
             "billing_coordinator/static/tests/tours/*.js",

@@ -69,3 +69,7 @@ from . import billing_case_detection_duplicate_customer
 from . import account_move_customer_accounts
 from . import account_move_duplicate
 from . import billing_case_detection_sync
+from . import billing_health
+from . import billing_health_checks
+from . import res_company_health
+from . import res_config_settings_health

@@ -30,3 +30,4 @@ from . import test_bench_data
 from . import test_access_matrix
 from . import test_bad_input
 from . import test_resolve_concurrency
+from . import test_billing_health

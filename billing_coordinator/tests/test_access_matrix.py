@@ -288,6 +288,8 @@ ENTRY_MATRIX = {
     # Every accounting user opens the dashboard (coordinators get their own figures:
     # test_dashboard_own_figures).
     "billing.dashboard.get_dashboard_data":        (E, A, A, A, A, A, E, E),
+    # The Billing Health page is for managers only.
+    "billing.health.get_health_data":              (E, E, E, E, E, A, E, E),
     # Bridge module (billing_coordinator_sale): checked only when it is installed.
     "billing.case.action_view_sale_order":         (E, A, A, E, A, A, E, E),
 }
@@ -552,6 +554,8 @@ class TestAccessMatrix(BillingCaseCommon):
             return lambda: self._render_report(env, entry[7:])
         if entry == "billing.dashboard.get_dashboard_data":
             return lambda: call_kw(env["billing.dashboard"], "get_dashboard_data", [], {})
+        if entry == "billing.health.get_health_data":
+            return lambda: call_kw(env["billing.health"], "get_health_data", [], {})
         if entry.startswith("onchange:"):
             spec = {"amount": {}, "disputed_amount": {}, "invoice_id": {"fields": {"display_name": {}}}}
             return lambda: env[entry[9:]].with_context(default_case_id=case.id).onchange({}, [], spec)
