@@ -28,19 +28,24 @@ class BillingHealth(models.AbstractModel):
         must be one of the user's companies. Returns a list of dicts, in check order:
 
         - ``code``: the check's code (a key of ``_get_health_checks()``),
-        - ``label``: what is checked, ``message``: what was found, in the user's words,
-        - ``status``: ``ok``, ``warning`` or ``error``, ``count``: the records concerned,
-        - ``company_id``/``company_name``: the company of a per-company line, else False,
+        - ``label``: what is checked; ``message``: what was found, in the user's words,
+        - ``status``: ``ok``, ``warning`` or ``error``,
+        - ``count``: the number of records concerned,
+        - ``company_id``/``company_name``: the company of a per-company line or False,
         - ``action``: an ``ir.actions.act_window`` dict opening the records concerned,
           or False when there is nothing to open (or the user may not open them).
         """
         if not self.env.user.has_group("billing_coordinator.group_billing_manager"):
-            raise AccessError(self.env._("Only billing managers can open the Billing Health page."))
+            raise AccessError(
+                self.env._("Only billing managers can open the Billing Health page.")
+            )
         companies = self.env.companies
         if company_ids:
             companies = self.env["res.company"].browse(company_ids)
             if companies - self.env.user.company_ids:
-                raise AccessError(self.env._("You cannot check the billing of these companies."))
+                raise AccessError(
+                    self.env._("You cannot check the billing of these companies.")
+                )
         lines = []
         for check in self._get_health_checks().values():
             lines.extend(check(companies))
@@ -64,7 +69,9 @@ class BillingHealth(models.AbstractModel):
     # ------------------------------------------------------------------ helpers
 
     @api.model
-    def _health_line(self, code, label, status, count, message, action=False, company=None):
+    def _health_line(
+        self, code, label, status, count, message, action=False, company=None
+    ):
         """One line of the page; ``status`` is one of ``STATUSES``."""
         assert status in STATUSES, status
         return {

@@ -33,12 +33,17 @@ class BillingHealth(models.AbstractModel):
         day of slack (two days for the daily cron)."""
         # sudo: scheduled actions are technical records only administrators read; the
         # interval is all we take from it.
-        cron = self.env.ref("billing_coordinator.ir_cron_billing_detection", raise_if_not_found=False)
+        cron = self.env.ref(
+            "billing_coordinator.ir_cron_billing_detection", raise_if_not_found=False
+        )
         interval = timedelta(days=1)
         if cron:
             cron = cron.sudo()
             now = fields.Datetime.now()
-            interval = max(now + _intervalTypes[cron.interval_type](cron.interval_number) - now, interval)
+            interval = max(
+                now + _intervalTypes[cron.interval_type](cron.interval_number) - now,
+                interval,
+            )
         return interval + timedelta(days=1)
 
     @api.model
@@ -70,10 +75,15 @@ class BillingHealth(models.AbstractModel):
         for company in companies:
             run = last_runs.get(company.id)
             action = self._health_action(
-                self.env._("Detection Runs"), "billing.detection.run", [("company_id", "=", company.id)]
+                self.env._("Detection Runs"),
+                "billing.detection.run",
+                [("company_id", "=", company.id)],
             )
             if not run:
-                status, message = "warning", self.env._("The discrepancy detection never ran.")
+                status, message = (
+                    "warning",
+                    self.env._("The discrepancy detection never ran."),
+                )
                 action = False
             else:
                 values = {
@@ -83,14 +93,26 @@ class BillingHealth(models.AbstractModel):
                 if run.start < limit:
                     status = "warning"
                     message = self.env._(
-                        "The last run was on %(start)s (%(duration)s s), more than %(days)s days ago.",
-                        days=max_age.days, **values,
+                        "The last run was on %(start)s (%(duration)s s), "
+                        "more than %(days)s days ago.",
+                        days=max_age.days,
+                        **values,
                     )
                 else:
                     status = "ok"
-                    message = self.env._("Last run on %(start)s, in %(duration)s s.", **values)
+                    message = self.env._(
+                        "Last run on %(start)s, in %(duration)s s.", **values
+                    )
             lines.append(
-                self._health_line("detection_last_run", label, status, 1 if run else 0, message, action, company)
+                self._health_line(
+                    "detection_last_run",
+                    label,
+                    status,
+                    1 if run else 0,
+                    message,
+                    action,
+                    company,
+                )
             )
         return lines
 
@@ -108,7 +130,9 @@ class BillingHealth(models.AbstractModel):
         line_ids = [line_id for _company, ids, _names in groups for line_id in ids]
         if not line_ids:
             message = self.env._("No rule failed in the last runs.")
-            return [self._health_line("detection_failed_rules", label, "ok", 0, message)]
+            return [
+                self._health_line("detection_failed_rules", label, "ok", 0, message)
+            ]
         several = len(companies) > 1
         message = self.env._(
             "Failed in the last run: %(rules)s.",
@@ -121,9 +145,20 @@ class BillingHealth(models.AbstractModel):
             label,
             "billing.detection.run.line",
             [("id", "in", line_ids)],
-            views=[[self.env.ref("billing_coordinator.billing_detection_run_line_view_list").id, "list"]],
+            views=[
+                [
+                    self.env.ref(
+                        "billing_coordinator.billing_detection_run_line_view_list"
+                    ).id,
+                    "list",
+                ]
+            ],
         )
-        return [self._health_line("detection_failed_rules", label, "error", len(line_ids), message, action)]
+        return [
+            self._health_line(
+                "detection_failed_rules", label, "error", len(line_ids), message, action
+            )
+        ]
 
     # ------------------------------------------------------------------ crons
 
@@ -140,23 +175,43 @@ class BillingHealth(models.AbstractModel):
         label = self.env._("Scheduled actions")
         # sudo: scheduled actions and their xmlids are technical records only
         # administrators read; managers see their state here, nothing else.
-        xmlids = self.env["ir.model.data"].sudo().search_fetch(
-            [("module", "in", self._health_cron_modules()), ("model", "=", "ir.cron")], ["res_id"]
+        xmlids = (
+            self.env["ir.model.data"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("module", "in", self._health_cron_modules()),
+                    ("model", "=", "ir.cron"),
+                ],
+                ["res_id"],
+            )
         )
         crons = (
-            self.env["ir.cron"].sudo().with_context(active_test=False).browse(xmlids.mapped("res_id")).exists()
+            self.env["ir.cron"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse(xmlids.mapped("res_id"))
+            .exists()
         )
         limit = fields.Datetime.now() - CRON_LATE_TOLERANCE
         inactive = crons.filtered(lambda cron: not cron.active)
         failing = crons.filtered(lambda cron: cron.active and cron.failure_count)
-        late = crons.filtered(lambda cron: cron.active and cron.nextcall < limit) - failing
+        late = (
+            crons.filtered(lambda cron: cron.active and cron.nextcall < limit) - failing
+        )
         problems = inactive | failing | late
         if not problems:
-            message = self.env._("%(count)s scheduled actions, all active and on time.", count=len(crons))
+            message = self.env._(
+                "%(count)s scheduled actions, all active and on time.", count=len(crons)
+            )
             return [self._health_line("crons", label, "ok", 0, message)]
         parts = []
         if inactive:
-            parts.append(self.env._("Inactive: %(names)s.", names=", ".join(inactive.mapped("name"))))
+            parts.append(
+                self.env._(
+                    "Inactive: %(names)s.", names=", ".join(inactive.mapped("name"))
+                )
+            )
         if failing:
             parts.append(
                 self.env._(
@@ -166,7 +221,9 @@ class BillingHealth(models.AbstractModel):
                             "%(name)s (%(count)s failures since %(date)s)",
                             name=cron.name,
                             count=cron.failure_count,
-                            date=format_datetime(self.env, cron.first_failure_date) if cron.first_failure_date else "?",
+                            date=format_datetime(self.env, cron.first_failure_date)
+                            if cron.first_failure_date
+                            else "?",
                         )
                         for cron in failing
                     ),
@@ -178,7 +235,9 @@ class BillingHealth(models.AbstractModel):
                     "Late: %(names)s.",
                     names=", ".join(
                         self.env._(
-                            "%(name)s (due %(date)s)", name=cron.name, date=format_datetime(self.env, cron.nextcall)
+                            "%(name)s (due %(date)s)",
+                            name=cron.name,
+                            date=format_datetime(self.env, cron.nextcall),
                         )
                         for cron in late
                     ),
@@ -187,16 +246,24 @@ class BillingHealth(models.AbstractModel):
         action = False
         if self.env.user.has_group("base.group_system"):
             action = self._health_action(
-                label, "ir.cron", [("id", "in", problems.ids)], context={"active_test": False}
+                label,
+                "ir.cron",
+                [("id", "in", problems.ids)],
+                context={"active_test": False},
             )
         status = "error" if inactive or failing else "warning"
-        return [self._health_line("crons", label, status, len(problems), " ".join(parts), action)]
+        return [
+            self._health_line(
+                "crons", label, status, len(problems), " ".join(parts), action
+            )
+        ]
 
     # ------------------------------------------------------------------ cases
 
     @api.model
     def _health_unassigned_domain(self, companies):
-        """Open cases without a coordinator created more than ``UNASSIGNED_DAYS`` ago."""
+        """Open cases without a coordinator, created more than ``UNASSIGNED_DAYS``
+        days ago."""
         cutoff = fields.Datetime.now() - timedelta(days=UNASSIGNED_DAYS)
         return [
             ("company_id", "in", companies.ids),
@@ -211,24 +278,36 @@ class BillingHealth(models.AbstractModel):
         (warning): their team works no queue, or has nobody available."""
         label = self.env._("Cases without a coordinator")
         domain = self._health_unassigned_domain(companies)
-        [(count, oldest)] = self.env["billing.case"]._read_group(domain, [], ["__count", "create_date:min"])
+        [(count, oldest)] = self.env["billing.case"]._read_group(
+            domain, [], ["__count", "create_date:min"]
+        )
         if not count:
             message = self.env._(
-                "No open case waits for a coordinator more than %(days)s days.", days=UNASSIGNED_DAYS
+                "No open case waits for a coordinator more than %(days)s days.",
+                days=UNASSIGNED_DAYS,
             )
             return [self._health_line("cases_unassigned", label, "ok", 0, message)]
         message = self.env._(
-            "%(count)s open cases have no coordinator after %(days)s days; the oldest since %(date)s.",
-            count=count, days=UNASSIGNED_DAYS, date=format_datetime(self.env, oldest),
+            "%(count)s open cases have no coordinator after %(days)s days; "
+            "the oldest since %(date)s.",
+            count=count,
+            days=UNASSIGNED_DAYS,
+            date=format_datetime(self.env, oldest),
         )
         action = self._health_action(label, "billing.case", domain)
-        return [self._health_line("cases_unassigned", label, "warning", count, message, action)]
+        return [
+            self._health_line(
+                "cases_unassigned", label, "warning", count, message, action
+            )
+        ]
 
     @api.model
     def _health_unchecked_promises_domain(self, companies):
         """The promises the promise cron should have checked: those it checks
         (``_get_promise_check_domain()``) due more than the grace days ago."""
-        cutoff = fields.Date.context_today(self) - timedelta(days=PROMISE_CHECK_GRACE_DAYS)
+        cutoff = fields.Date.context_today(self) - timedelta(
+            days=PROMISE_CHECK_GRACE_DAYS
+        )
         Promise = self.env["billing.case.promise"]
         domain = (
             Promise._get_promise_check_domain()
@@ -243,21 +322,36 @@ class BillingHealth(models.AbstractModel):
         daily promise check did not run, or failed on them."""
         label = self.env._("Promises never checked")
         domain = self._health_unchecked_promises_domain(companies)
-        [(count, oldest)] = self.env["billing.case.promise"]._read_group(domain, [], ["__count", "date:min"])
+        [(count, oldest)] = self.env["billing.case.promise"]._read_group(
+            domain, [], ["__count", "date:min"]
+        )
         if not count:
             message = self.env._("Every promise past due was checked.")
             return [self._health_line("promises_unchecked", label, "ok", 0, message)]
         message = self.env._(
-            "%(count)s promises past due were never checked; the oldest was due on %(date)s.",
-            count=count, date=format_date(self.env, oldest),
+            "%(count)s promises past due were never checked; "
+            "the oldest was due on %(date)s.",
+            count=count,
+            date=format_date(self.env, oldest),
         )
         action = self._health_action(
             label,
             "billing.case.promise",
             domain,
-            views=[[self.env.ref("billing_coordinator.billing_case_promise_view_list").id, "list"]],
+            views=[
+                [
+                    self.env.ref(
+                        "billing_coordinator.billing_case_promise_view_list"
+                    ).id,
+                    "list",
+                ]
+            ],
         )
-        return [self._health_line("promises_unchecked", label, "warning", count, message, action)]
+        return [
+            self._health_line(
+                "promises_unchecked", label, "warning", count, message, action
+            )
+        ]
 
     # ------------------------------------------------------------------ receivables
 
@@ -269,8 +363,14 @@ class BillingHealth(models.AbstractModel):
         by_company = Domain.OR(
             Domain("company_id", "=", company.id)
             & Domain(
-                "date", "<",
-                fields.Date.to_string(today - timedelta(days=company.billing_health_credit_days or DEFAULT_CREDIT_DAYS)),
+                "date",
+                "<",
+                fields.Date.to_string(
+                    today
+                    - timedelta(
+                        days=company.billing_health_credit_days or DEFAULT_CREDIT_DAYS
+                    )
+                ),
             )
             for company in companies
         )
@@ -288,16 +388,29 @@ class BillingHealth(models.AbstractModel):
         days = sorted(set(companies.mapped("billing_health_credit_days")))
         days_text = ", ".join(str(d) for d in days)
         if not items:
-            message = self.env._("No customer credit is open for more than %(days)s days.", days=days_text)
+            message = self.env._(
+                "No customer credit is open for more than %(days)s days.",
+                days=days_text,
+            )
             return [self._health_line("old_credit", label, "ok", 0, message)]
         message = self.env._(
-            "%(customers)s customers have %(items)s credit items open for more than %(days)s days.",
-            customers=customers, items=items, days=days_text,
+            "%(customers)s customers have %(items)s credit items open for more than "
+            "%(days)s days.",
+            customers=customers,
+            items=items,
+            days=days_text,
         )
         action = self._health_action(
-            label, "billing.receivable.line", domain, context={"group_by": ["partner_id"]}
+            label,
+            "billing.receivable.line",
+            domain,
+            context={"group_by": ["partner_id"]},
         )
-        return [self._health_line("old_credit", label, "warning", customers, message, action)]
+        return [
+            self._health_line(
+                "old_credit", label, "warning", customers, message, action
+            )
+        ]
 
     # ------------------------------------------------------------------ snapshots
 
@@ -307,14 +420,22 @@ class BillingHealth(models.AbstractModel):
         the snapshot model says itself (``_health_chain_status()``)."""
         if "billing.ar.snapshot" not in self.env:
             return []
-        Snapshot = self.env["billing.ar.snapshot"].with_context(allowed_company_ids=companies.ids)
+        Snapshot = self.env["billing.ar.snapshot"].with_context(
+            allowed_company_ids=companies.ids
+        )
         result = Snapshot._health_chain_status()
         label = self.env._("Snapshot chain")
         res_ids = result.get("res_ids") or []
-        action = res_ids and self._health_action(label, "billing.ar.snapshot", [("id", "in", list(res_ids))])
+        action = res_ids and self._health_action(
+            label, "billing.ar.snapshot", [("id", "in", list(res_ids))]
+        )
         return [
             self._health_line(
-                "snapshot_chain", label, result["status"], result.get("count", len(res_ids)),
-                result.get("message") or "", action,
+                "snapshot_chain",
+                label,
+                result["status"],
+                result.get("count", len(res_ids)),
+                result.get("message") or "",
+                action,
             )
         ]

@@ -8,8 +8,8 @@ class ResCompany(models.Model):
     billing_health_credit_days = fields.Integer(
         string="Old Credit After (days)",
         default=60,
-        help="The Billing Health page lists the customers whose credit (unapplied payments, "
-        "open credit notes) has been open for more than this many days.",
+        help="The Billing Health page lists the customers whose credit (unapplied "
+        "payments, open credit notes) has been open for more than this many days.",
     )
 
     @api.constrains("billing_health_credit_days")
@@ -17,5 +17,7 @@ class ResCompany(models.Model):
         for company in self:
             if company.billing_health_credit_days < 1:
                 raise ValidationError(
-                    self.env._("The age of an old customer credit must be at least one day.")
+                    self.env._(
+                        "The age of an old customer credit must be at least one day."
+                    )
                 )

@@ -18,7 +18,11 @@ class BillingHealthCommon(BillingCaseCommon):
         # Every scheduled action of the module on time, whatever the database's history.
         cls.crons = cls._module_crons()
         cls.crons.write(
-            {"active": True, "nextcall": fields.Datetime.now() + timedelta(hours=1), "failure_count": 0}
+            {
+                "active": True,
+                "nextcall": fields.Datetime.now() + timedelta(hours=1),
+                "failure_count": 0,
+            }
         )
 
     @classmethod
@@ -26,7 +30,11 @@ class BillingHealthCommon(BillingCaseCommon):
         xmlids = cls.env["ir.model.data"].search(
             [("module", "=", "billing_coordinator"), ("model", "=", "ir.cron")]
         )
-        return cls.env["ir.cron"].with_context(active_test=False).browse(xmlids.mapped("res_id"))
+        return (
+            cls.env["ir.cron"]
+            .with_context(active_test=False)
+            .browse(xmlids.mapped("res_id"))
+        )
 
     @classmethod
     def _create_old_case(cls, days=5, **vals):
@@ -59,12 +67,14 @@ class TestBillingHealth(BillingHealthCommon):
         """The records the line's action opens, searched as the manager."""
         action = line["action"]
         self.assertEqual(action["type"], "ir.actions.act_window")
-        return self.env(user=self.manager)[action["res_model"]].with_context(**action["context"]).search(
-            action["domain"]
+        return (
+            self.env(user=self.manager)[action["res_model"]]
+            .with_context(**action["context"])
+            .search(action["domain"])
         )
 
     def _create_payment(self, amount, days_ago=0, partner=None):
-        """A posted customer payment reconciled with nothing: a credit of the customer."""
+        """A posted customer payment reconciled with nothing: a customer credit."""
         payment = self.env["account.payment"].create(
             {
                 "payment_type": "inbound",
@@ -83,9 +93,17 @@ class TestBillingHealth(BillingHealthCommon):
         lines = self._health()
         codes = [line["code"] for line in lines]
         registry = list(self.env["billing.health"]._get_health_checks())
-        self.assertEqual(codes, [code for code in registry if code in codes], "in registry order")
-        for code in ("detection_last_run", "detection_failed_rules", "crons", "cases_unassigned",
-                     "promises_unchecked", "old_credit"):
+        self.assertEqual(
+            codes, [code for code in registry if code in codes], "in registry order"
+        )
+        for code in (
+            "detection_last_run",
+            "detection_failed_rules",
+            "crons",
+            "cases_unassigned",
+            "promises_unchecked",
+            "old_credit",
+        ):
             self.assertIn(code, codes)
         for line in lines:
             self.assertIn(line["status"], ("ok", "warning", "error"))
@@ -105,7 +123,9 @@ class TestBillingHealth(BillingHealthCommon):
         def with_extra(health):
             res = checks(health)
             res["extra"] = lambda companies: [
-                health._health_line("extra", "Extra", "error", len(companies), "Extra check")
+                health._health_line(
+                    "extra", "Extra", "error", len(companies), "Extra check"
+                )
             ]
             return res
 
@@ -127,7 +147,9 @@ class TestBillingHealth(BillingHealthCommon):
 
     def test_detection_last_run(self):
         line = self._line("detection_last_run")
-        self.assertEqual((line["status"], line["count"], line["action"]), ("warning", 0, False))
+        self.assertEqual(
+            (line["status"], line["count"], line["action"]), ("warning", 0, False)
+        )
         self.assertIn("never ran", line["message"])
         self.assertEqual(line["company_id"], self.company.id)
 
@@ -138,7 +160,9 @@ class TestBillingHealth(BillingHealthCommon):
         self.assertIn(f"{run.duration:.1f} s", line["message"])
         self.assertEqual(self._records(line), run)
 
-        run.sudo().start = fields.Datetime.now() - timedelta(days=3)  # the log is read-only
+        run.sudo().start = fields.Datetime.now() - timedelta(
+            days=3
+        )  # the log is read-only
         line = self._line("detection_last_run")
         self.assertEqual(line["status"], "warning")
         self.assertIn("more than 2 days ago", line["message"])
@@ -146,7 +170,9 @@ class TestBillingHealth(BillingHealthCommon):
     def test_detection_failed_rules(self):
         self.env["billing.case"]._detect(self.company)
         line = self._line("detection_failed_rules")
-        self.assertEqual((line["status"], line["count"], line["action"]), ("ok", 0, False))
+        self.assertEqual(
+            (line["status"], line["count"], line["action"]), ("ok", 0, False)
+        )
 
         Case = type(self.env["billing.case"])
         with (
@@ -177,7 +203,9 @@ class TestBillingHealth(BillingHealthCommon):
         line = self._line("crons")
         self.assertEqual((line["status"], line["count"]), ("error", 1))
         self.assertIn(f"Inactive: {detection.name}.", line["message"])
-        self.assertFalse(line["action"], "managers without admin rights get no link to ir.cron")
+        self.assertFalse(
+            line["action"], "managers without admin rights get no link to ir.cron"
+        )
 
         detection.active = True
         promise = self.env.ref("billing_coordinator.ir_cron_billing_case_promise_check")
@@ -187,11 +215,16 @@ class TestBillingHealth(BillingHealthCommon):
         self.assertIn(f"Late: {promise.name}", line["message"])
         admin = self._create_billing_user(
             "health_admin",
-            [self.env.ref("billing_coordinator.group_billing_manager"), self.env.ref("base.group_system")],
+            [
+                self.env.ref("billing_coordinator.group_billing_manager"),
+                self.env.ref("base.group_system"),
+            ],
         )
         line = self._line("crons", admin)
         self.assertEqual(
-            self.env(user=admin)["ir.cron"].with_context(active_test=False).search(line["action"]["domain"]),
+            self.env(user=admin)["ir.cron"]
+            .with_context(active_test=False)
+            .search(line["action"]["domain"]),
             promise,
         )
 
@@ -210,7 +243,9 @@ class TestBillingHealth(BillingHealthCommon):
         old_assigned = self._create_old_case()
         old_assigned.user_id = self.coordinator
         line = self._line("cases_unassigned")
-        self.assertEqual((line["status"], line["count"], line["action"]), ("ok", 0, False))
+        self.assertEqual(
+            (line["status"], line["count"], line["action"]), ("ok", 0, False)
+        )
 
         stuck = self._create_old_case()
         cancelled = self._create_old_case(resolution_note="Opened twice.")
@@ -225,12 +260,23 @@ class TestBillingHealth(BillingHealthCommon):
     def test_promises_unchecked(self):
         case = self._create_case(user_id=self.coordinator.id)
         Promise = self.env["billing.case.promise"]
-        Promise.create({"case_id": case.id, "date": self.today - timedelta(days=1), "amount": 10.0})
+        Promise.create(
+            {"case_id": case.id, "date": self.today - timedelta(days=1), "amount": 10.0}
+        )
         line = self._line("promises_unchecked")
-        self.assertEqual((line["status"], line["count"]), ("ok", 0), "due yesterday: today's check may come")
+        self.assertEqual(
+            (line["status"], line["count"]),
+            ("ok", 0),
+            "due yesterday: today's check may come",
+        )
 
         late = Promise.create(
-            {"case_id": case.id, "date": self.today - timedelta(days=5), "amount": 20.0, "target_residual": -1.0}
+            {
+                "case_id": case.id,
+                "date": self.today - timedelta(days=5),
+                "amount": 20.0,
+                "target_residual": -1.0,
+            }
         )
         line = self._line("promises_unchecked")
         self.assertEqual((line["status"], line["count"]), ("warning", 1))
@@ -247,7 +293,9 @@ class TestBillingHealth(BillingHealthCommon):
         self.assertEqual(self.company.billing_health_credit_days, 60)
         self._create_payment(300.0, days_ago=5)
         line = self._line("old_credit")
-        self.assertEqual((line["status"], line["count"]), ("ok", 0), "a fresh credit is not old")
+        self.assertEqual(
+            (line["status"], line["count"]), ("ok", 0), "a fresh credit is not old"
+        )
 
         old = self._create_payment(500.0, days_ago=70, partner=self.other_customer)
         line = self._line("old_credit")
@@ -261,7 +309,7 @@ class TestBillingHealth(BillingHealthCommon):
         # Applied to an invoice, the credit is gone.
         invoice = self._create_invoice(partner=self.other_customer, amount=500.0)
         (invoice.line_ids | old.move_id.line_ids).filtered(
-            lambda l: l.account_id.account_type == "asset_receivable"
+            lambda line: line.account_id.account_type == "asset_receivable"
         ).reconcile()
         self.assertEqual(self._line("old_credit")["status"], "ok")
 
@@ -288,4 +336,6 @@ class TestBillingHealthTour(BillingHealthCommon, HttpCase):
         cls._create_old_case(partner_id=cls.other_customer.id)
 
     def test_health_tour(self):
-        self.start_tour("/odoo/billing-health", "billing_health_tour", login="billing_manager")
+        self.start_tour(
+            "/odoo/billing-health", "billing_health_tour", login="billing_manager"
+        )
