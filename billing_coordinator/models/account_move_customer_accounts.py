@@ -25,6 +25,8 @@ class AccountMove(models.Model):
         if not invoices:
             return
         # One query: which of these customers already have a posted invoice.
+        # sudo: earlier invoices of the customer count even where the user posting
+        # this one may not read them (another salesperson's, a restricted journal).
         invoiced = {
             (company.id, partner.id)
             for company, partner in self.env["account.move"].sudo()._read_group(

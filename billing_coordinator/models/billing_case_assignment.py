@@ -61,6 +61,8 @@ class BillingCase(models.Model):
         """Open cases per coordinator: {user id: count}, one query for all ``users``."""
         if not users:
             return {}
+        # sudo: a coordinator's load counts all their open cases, also those of teams
+        # the user assigning cannot see.
         groups = self.sudo()._read_group(
             # sudo: a member's load counts all their cases, also those the caller cannot see.
             [("user_id", "in", users.ids), ("state", "in", OPEN_STATES)],
@@ -110,6 +112,8 @@ class BillingCase(models.Model):
             if not members or not todo:
                 continue
             pick = self._pick_round_robin if team.assignment_method == "round_robin" else self._pick_least_loaded
+            # sudo: the round-robin pointer is bookkeeping of the assignment, read and
+            # written for users who have no write right on teams.
             last = team.sudo().last_assigned_user_id
             for case in todo:
                 member = pick(members, loads, last)
@@ -120,6 +124,7 @@ class BillingCase(models.Model):
                 handed.setdefault(user, self.browse())
                 handed[user] |= case
                 last = user
+            # sudo: the round-robin pointer, see above.
             if team.assignment_method == "round_robin" and last != team.sudo().last_assigned_user_id:
                 team.sudo().last_assigned_user_id = last
         assigned = self.browse()

@@ -41,7 +41,7 @@ class BillingCase(models.Model):
         return sorted(
             {
                 contact.email_normalized or contact.email
-                for contact in contacts.sudo()
+                for contact in contacts.sudo()  # sudo: the blacklist flag, see above
                 if contact.email and (contact.message_bounce > 0 or contact.is_blacklisted)
             }
         )

@@ -15,6 +15,9 @@ from datetime import datetime, time
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Command, Domain
+from odoo.tools import SQL
+
+from .billing_cron_concurrency import is_concurrency_error, run_cron_batch
 
 _logger = logging.getLogger(__name__)
 
@@ -28,6 +31,9 @@ DETECTION_RULES = [
     ("customer_data", "Customer Data Check"),
     ("overdue", "Overdue Invoice"),
 ]
+# First key of the per-company advisory lock of the detection (the second is the
+# company id): a 32-bit constant of our own, "BCDT".
+DETECTION_LOCK_KEY = 0x42434454
 
 
 class BillingCase(models.Model):
@@ -156,22 +162,43 @@ class BillingCase(models.Model):
 
     @api.model
     def _cron_run_detection(self):
-        """Daily scheduled action: one company per batch, with the 19.0 progress API.
+        """Daily scheduled action: one company per batch, with the 19.0 progress API
+        (see ``run_cron_batch``).
 
         Companies already done today are skipped, so a run cut short by the time limit
-        resumes where it stopped. A failing rule is logged and skipped (see _detect_company).
+        or killed resumes where it stopped. A failing rule is logged and skipped (see
+        _detect_company).
         """
+        companies = self._get_detection_cron_companies()
+        run_cron_batch(self.env, list(companies), self._detect_company, size=lambda _c: 1)
+
+    @api.model
+    def _get_detection_cron_companies(self):
+        """The companies the daily run still has to do today."""
         today_start = datetime.combine(fields.Date.context_today(self), time.min)
-        companies = self.env["res.company"].search(
+        return self.env["res.company"].search(
             Domain("billing_detection_date", "=", False)
             | Domain("billing_detection_date", "<", today_start)
         )
-        IrCron = self.env["ir.cron"]
-        IrCron._commit_progress(remaining=len(companies))
-        for company in companies:
-            self._detect_company(company)
-            if not IrCron._commit_progress(1):
-                break
+
+    @api.model
+    def _try_lock_detection(self, company):
+        """Take the detection lock of ``company`` until the end of the transaction;
+        False when another transaction (a cron, "Detect Now") holds it.
+
+        Once the lock is ours, the company row is locked too: when a run committed on
+        this company after our snapshot was taken, this raises a serialization failure
+        (repeatable read), which the caller retries on a fresh snapshot instead of
+        detecting again what that run already created.
+        """
+        locked = self.env.execute_query(
+            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", DETECTION_LOCK_KEY, company.id)
+        )[0][0]
+        if locked:
+            self.env.execute_query(
+                SQL("SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE", company.id)
+            )
+        return locked
 
     # ----------------------------------------------------------------- engine
 
@@ -212,13 +239,22 @@ class BillingCase(models.Model):
             mail_create_nosubscribe=True,
             mail_auto_subscribe_no_notify=True,
         )
+        summary = self._empty_detection_summary()
+        start, started = fields.Datetime.now(), timer.monotonic()
+        # First thing in the batch: the lock is taken before the snapshot shows anything.
+        if not self._try_lock_detection(company):
+            _logger.info(
+                "Billing detection for company %s (id %s) skipped: another run is on it.",
+                company.name,
+                company.id,
+            )
+            summary["runs"] = self._log_detection_run(company, start, started, [], {}, skipped=True)
+            return summary
         registry = Case._get_detection_rules()
         configs = {
             config.code: config
             for config in self.env["billing.detection.rule"]._ensure_rules(company)
         }
-        summary = self._empty_detection_summary()
-        start, started = fields.Datetime.now(), timer.monotonic()
         lines = []
         for sequence, rule in enumerate(rules or list(registry)):
             config = configs.get(rule)
@@ -235,6 +271,8 @@ class BillingCase(models.Model):
                     findings = getattr(Case, registry[rule])(company)
                     result = Case._sync_detection_findings(company, rule, findings)
             except Exception as error:
+                if is_concurrency_error(error):
+                    raise  # the transaction is stale: the caller retries it
                 _logger.exception(
                     "Billing detection rule %s failed for company %s (id %s); skipped.",
                     rule,
@@ -257,8 +295,9 @@ class BillingCase(models.Model):
         return summary
 
     @api.model
-    def _log_detection_run(self, company, start, started, lines, configs):
-        """Record the run and each rule's last figures; return the run."""
+    def _log_detection_run(self, company, start, started, lines, configs, skipped=False):
+        """Record the run and each rule's last figures; return the run. A skipped run
+        (another one held the company's lock) is recorded without lines."""
         # sudo: the log is written by the detection for whoever started it; users
         # only read it.
         run = (
@@ -270,6 +309,7 @@ class BillingCase(models.Model):
                     "start": start,
                     "duration": timer.monotonic() - started,
                     "user_id": self.env.uid,
+                    "skipped": skipped,
                     "line_ids": [Command.create(line) for line in lines],
                 }
             )
@@ -278,6 +318,7 @@ class BillingCase(models.Model):
             config = configs.get(line["rule_code"])
             if config is None:
                 continue
+            # sudo: the rule's last figures are bookkeeping of the detection, see above.
             config.sudo().write(
                 {
                     "last_run_date": start,

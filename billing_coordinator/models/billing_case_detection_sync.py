@@ -14,6 +14,7 @@ from odoo import api, fields, models
 from odoo.fields import Command, Domain
 
 from .billing_case import CLOSED_STATES, OPEN_STATES
+from .billing_cron_concurrency import is_concurrency_error
 
 # The detection's one logger (tests and operators filter on it).
 _logger = logging.getLogger("odoo.addons.billing_coordinator.models.billing_case_detection")
@@ -261,7 +262,9 @@ class BillingCase(models.Model):
         try:
             with self.env.cr.savepoint():
                 return self.create(vals_list)
-        except Exception:  # noqa: BLE001 - retried one by one below, where errors are logged
+        except Exception as error:  # noqa: BLE001 - retried one by one below, errors logged
+            if is_concurrency_error(error):
+                raise  # a stale transaction: the whole batch is retried by its caller
             _logger.info("Billing detection: batch creation failed, retrying case by case.")
         cases = self.browse()
         for vals in vals_list:
@@ -275,7 +278,9 @@ class BillingCase(models.Model):
                     vals["detection_rule"],
                     vals["detection_key"],
                 )
-            except Exception:
+            except Exception as error:
+                if is_concurrency_error(error):
+                    raise
                 _logger.exception(
                     "Billing detection: could not create the %s case for %s; skipped.",
                     vals["detection_rule"],

@@ -35,6 +35,7 @@ class BillingCase(models.Model):
         Case = self.sudo()
         queues = Case._get_digest_queues()
         teams = Case._get_digest_teams()
+        # sudo: the digest's recipients, whose e-mail and language the cron reads.
         users = self.env["res.users"].sudo().browse(set(queues) | set(teams)).filtered(
             lambda u: u.active and not u.share and u.email
         )
@@ -44,6 +45,7 @@ class BillingCase(models.Model):
             )
             for user in users.sorted("id")
         ]
+        # sudo: the cron queues system e-mails; users have no right to create mail.mail.
         return self.env["mail.mail"].sudo().create(mail_vals)
 
     # ------------------------------------------------------------------ data
@@ -102,6 +104,7 @@ class BillingCase(models.Model):
     @api.model
     def _get_digest_promises(self):
         """Pending promises to pay due today or earlier, per coordinator of the case."""
+        # sudo: the digest covers every coordinator's promises, whatever the record rules.
         Promise = self.env["billing.case.promise"].sudo()
         domain = (
             Domain("state", "=", "pending")
@@ -121,6 +124,7 @@ class BillingCase(models.Model):
     def _get_digest_activities(self):
         """To-dos on open cases due today or earlier (follow-ups back from resubmission,
         broken promises, escalations), per assigned user."""
+        # sudo: every user's to-dos, for the digest of each of them.
         Activity = self.env["mail.activity"].sudo()
         domain = (
             Domain("res_model", "=", self._name)
@@ -145,6 +149,7 @@ class BillingCase(models.Model):
     def _get_digest_teams(self):
         """{leader id: [team dicts]}: per member open and breached cases, unassigned and
         breached in all, for each active team with a leader and open cases."""
+        # sudo: every team of every company, for the digest of its leader.
         teams = self.env["billing.team"].sudo().search([("leader_id", "!=", False)])
         if not teams:
             return {}

@@ -3,6 +3,7 @@ from odoo.fields import Domain
 from odoo.tools import split_every
 
 from .billing_case import OPEN_STATES
+from .billing_cron_concurrency import run_cron_batch
 
 
 class BillingCasePromise(models.Model):
@@ -46,15 +47,17 @@ class BillingCasePromise(models.Model):
 
     @api.model
     def _cron_check_promises(self, batch_size=100):
-        """Daily: mark pending promises kept or broken, a batch of cases at a time."""
+        """Daily: mark pending promises kept or broken, a batch of cases at a time,
+        committed with the cron progress (see ``run_cron_batch``). A batch is searched
+        again when it runs (and when it is retried after a concurrency error), so a
+        promise another transaction checked meanwhile is not checked twice."""
         domain = self._get_promise_check_domain()
         case_ids = [case.id for [case] in self._read_group(domain, ["case_id"])]
-        cron = self.env["ir.cron"]
-        cron._commit_progress(remaining=len(case_ids))
-        for chunk in split_every(batch_size, case_ids, list):
+
+        def check(chunk):
             self.search(domain & Domain("case_id", "in", chunk))._check_promises()
-            if not cron._commit_progress(len(chunk)):
-                break
+
+        run_cron_batch(self.env, list(split_every(batch_size, case_ids, list)), check)
 
     @api.private
     def _check_promises(self):

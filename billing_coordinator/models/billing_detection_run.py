@@ -25,6 +25,11 @@ class BillingDetectionRun(models.Model):
     cleared = fields.Integer(compute="_compute_totals", store=True)
     reopened = fields.Integer(compute="_compute_totals", store=True)
     failed = fields.Integer(string="Failed Rules", compute="_compute_totals", store=True)
+    skipped = fields.Boolean(
+        readonly=True,
+        help="Another detection run was working on this company at the same time: this "
+        "one left the company to it and did nothing.",
+    )
 
     @api.depends("line_ids.found", "line_ids.created", "line_ids.updated",
                  "line_ids.cleared", "line_ids.reopened", "line_ids.failed")
@@ -48,6 +53,14 @@ class BillingDetectionRun(models.Model):
         """One line per company run: the counts and the failed rules."""
         texts = []
         for run in self:
+            if run.skipped:
+                texts.append(
+                    self.env._(
+                        "%(company)s: skipped, another detection run is working on it.",
+                        company=run.company_id.name,
+                    )
+                )
+                continue
             text = self.env._(
                 "%(company)s: %(found)s found, %(created)s new, %(updated)s updated, "
                 "%(cleared)s cleared, %(reopened)s reopened (%(duration)s s).",

@@ -38,7 +38,7 @@ class BillingHealth(models.AbstractModel):
         )
         interval = timedelta(days=1)
         if cron:
-            cron = cron.sudo()
+            cron = cron.sudo()  # sudo: the cron's interval, see above
             now = fields.Datetime.now()
             interval = max(
                 now + _intervalTypes[cron.interval_type](cron.interval_number) - now,
@@ -186,6 +186,7 @@ class BillingHealth(models.AbstractModel):
                 ["res_id"],
             )
         )
+        # sudo: scheduled actions are technical records; their state is all we read.
         crons = (
             self.env["ir.cron"]
             .sudo()

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import split_every
 
+from .billing_cron_concurrency import run_cron_batch
+
 STATEMENT_REPORT = "billing_coordinator.report_customer_statement_action"
 STATEMENT_TEMPLATE = "billing_coordinator.mail_template_customer_statement"
 # Customers e-mailed per committed batch of the monthly run.
@@ -86,12 +88,15 @@ class ResPartner(models.Model):
         of the customer (its own company, else every company of the run's user), a batch
         at a time with the cron progress API; sent partners are stamped, so a run cut
         short by the time limit goes on where it stopped."""
-        cron = self.env["ir.cron"]
-        partner_ids = self.search(self._get_billing_statement_run_domain()).ids
-        cron._commit_progress(remaining=len(partner_ids))
-        for chunk in split_every(batch_size, partner_ids, list):
-            for company, partners in self.browse(chunk).grouped("company_id").items():
+        domain = self._get_billing_statement_run_domain()
+        partner_ids = self.search(domain).ids
+
+        def send(chunk):
+            # Searched again: a retried batch skips whom a concurrent run already sent to.
+            for company, partners in self.search(domain & Domain("id", "in", chunk)).grouped(
+                "company_id"
+            ).items():
                 company = company or self.env.company
                 partners.with_company(company)._send_billing_statements({"company_id": company.id})
-            if not cron._commit_progress(len(chunk)):
-                break
+
+        run_cron_batch(self.env, list(split_every(batch_size, partner_ids, list)), send)

@@ -60,4 +60,5 @@ class SlaCommon(BillingCaseCommon):
 
     def _run_cron(self, method):
         with patch.object(self.registry["ir.cron"], "_commit_progress", return_value=3600.0):
+            # sudo: the cron runs as the superuser
             getattr(self.Case.sudo(), method)()

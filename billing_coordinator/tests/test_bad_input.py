@@ -49,6 +49,7 @@ class TestBadInput(BillingResolutionCommon):
 
     def _counts(self):
         return {
+            # sudo: count every record, whatever the record rules
             model: self.env[model].sudo().with_context(active_test=False).search_count([])
             for model in COUNTED_MODELS
         }
@@ -279,6 +280,7 @@ class TestBadInput(BillingResolutionCommon):
             )
             invoice.action_post()
         case = self._case(invoice, expected=invoice.amount_total - 100.0, actual=invoice.amount_total)
+        # sudo: lock dates are set by an adviser, not the test user
         self.company.sudo().write({lock_field: self.today})
         return case
 
@@ -310,6 +312,7 @@ class TestBadInput(BillingResolutionCommon):
         invoice = self._create_invoice(amount=1000.0, invoice_date=self.past)
         case = self._case(invoice)
         lock = self.today - timedelta(days=10)
+        # sudo: lock dates are set by an adviser, not the test user
         self.company.sudo().fiscalyear_lock_date = lock
         wizard = self._wizard(case, date=self.past)
         self.assertIn("locked period", wizard.lock_date_message)

@@ -39,6 +39,7 @@ class BillingCallCommon(BillingTeamCommon):
 
     def _run_follow_up_cron(self):
         with patch.object(self.registry["ir.cron"], "_commit_progress", return_value=60.0):
+            # sudo: the cron runs as the superuser
             self.env["billing.case"].sudo()._cron_return_follow_ups()
 
 

@@ -160,6 +160,7 @@ class TestBillingHealth(BillingHealthCommon):
         self.assertIn(f"{run.duration:.1f} s", line["message"])
         self.assertEqual(self._records(line), run)
 
+        # sudo: the run log is read-only for users; backdated as the system
         run.sudo().start = fields.Datetime.now() - timedelta(
             days=3
         )  # the log is read-only

@@ -218,6 +218,7 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
             subject=f"Re: {sent.subject}",
             parent=sent.message_id,
         )
+        # sudo: the mail gateway runs as the superuser
         thread_id = self.env["mail.thread"].sudo().message_process(None, raw)
         self.assertEqual(thread_id, case.id)
         reply = case.message_ids.filtered(lambda m: m.message_type == "email")

@@ -149,6 +149,7 @@ class TestTeamAssignment(BillingTeamCommon):
         self.assertFalse(bens.user_id & self.ben)
         self.assertEqual(len(bens.user_id), 2, "one each to Anna and Cleo, by round robin")
         self.env.cr.flush()  # tracking values are written at flush time
+        # sudo: tracking values are readable by administrators only
         tracking = bens[0].message_ids.sudo().tracking_value_ids.filtered(
             lambda t: t.field_id.name == "user_id"
         )

@@ -142,6 +142,7 @@ class TestDetectionRules(BillingCaseCommon):
         old, recent = self._detect()["runs"], self._detect()["runs"]
         # sudo: the log is read-only for users, written by the detection only.
         old.sudo().start = fields.Datetime.now() - timedelta(days=11)
+        # sudo: the run log is read-only for users; backdated as the system
         recent.sudo().start = fields.Datetime.now() - timedelta(days=9)
         self.env["billing.detection.run"]._gc_detection_runs()
         self.assertFalse(old.exists())

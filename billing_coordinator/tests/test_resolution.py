@@ -41,6 +41,7 @@ class TestResolution(BillingResolutionCommon):
 
     def _counts(self):
         return tuple(
+            # sudo: count every record, whatever the record rules
             self.env[model].sudo().search_count([])
             for model in (
                 "account.move",
@@ -243,6 +244,7 @@ class TestResolution(BillingResolutionCommon):
     def test_credit_note_in_locked_period_is_accounted_on_first_open_date(self):
         invoice = self._create_invoice(amount=1000.0, invoice_date=self.past)
         lock_date = date_utils.start_of(self.today, "month") - timedelta(days=1)
+        # sudo: lock dates are set by an adviser, not the test user
         self.company.sudo().sale_lock_date = lock_date
         case = self._case_for(invoice, expected=900.0, actual=1000.0)
         wizard = self._wizard(case, date=self.past)
@@ -292,6 +294,7 @@ class TestResolution(BillingResolutionCommon):
 
     def test_lock_date_without_open_date_is_refused(self):
         invoice = self._create_invoice(amount=1000.0, invoice_date=self.past)
+        # sudo: lock dates are set by an adviser, not the test user
         self.company.sudo().sale_lock_date = self.today
         case = self._case_for(invoice, expected=900.0, actual=1000.0)
         self.assertRefused(self._wizard(case), r"is locked \(.*Sales Lock Date")
@@ -514,6 +517,7 @@ class TestResolution(BillingResolutionCommon):
         invoice = self._create_invoice(amount=1000.0, invoice_date=self.past)
         self._register_payment(invoice, amount=980.0, payment_date=self.past)
         lock_date = date_utils.start_of(self.today, "month") - timedelta(days=1)
+        # sudo: lock dates are set by an adviser, not the test user
         self.company.sudo().fiscalyear_lock_date = lock_date
         case = self._case_for(
             invoice, expected=1000.0, actual=980.0, case_type=self.type_short_payment
@@ -556,6 +560,7 @@ class TestResolution(BillingResolutionCommon):
         cron = self.env.ref("billing_coordinator.ir_cron_billing_case_promise_check")
         self.assertEqual(cron.code.strip(), "model._cron_check_promises()")
         with patch.object(self.registry["ir.cron"], "_commit_progress", return_value=60.0):
+            # sudo: the cron runs as the superuser
             self.env["billing.case.promise"].sudo()._cron_check_promises()
         self.env.invalidate_all()
 

@@ -40,6 +40,7 @@ class TestResolutionBulk(BillingCaseCommon):
         return invoice, case
 
     def _moves(self):
+        # sudo: count every record, whatever the record rules
         return self.env["account.move"].sudo().search_count([])
 
     # ------------------------------------------------------------------ bulk
@@ -89,6 +90,7 @@ class TestResolutionBulk(BillingCaseCommon):
         cron = self.env.ref("billing_coordinator.ir_cron_billing_auto_write_off")
         self.assertEqual(cron.code.strip(), "model._cron_auto_write_off()")
         with patch.object(self.registry["ir.cron"], "_commit_progress", return_value=60.0):
+            # sudo: the cron runs as the superuser
             self.env["billing.case"].sudo()._cron_auto_write_off()
         self.env.invalidate_all()
 

@@ -1,24 +1,23 @@
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from odoo import Command, api
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.orm.environments import Transaction
-from odoo.tests.common import BaseCase, get_db_name, tagged
+from odoo.tests.common import tagged
 from odoo.tools import mute_logger
+
+from .concurrency_common import BillingConcurrencyCase
 
 
 @tagged("-standard", "billing_concurrency", "-at_install", "post_install")
-class TestResolveConcurrency(BaseCase):
+class TestResolveConcurrency(BillingConcurrencyCase):
     """The same resolution applied twice at the same moment (double click, two tabs),
     each Apply in its own committed transaction as two browser requests: one credit note."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
         cls.addClassCleanup(cls._cleanup_data)
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
@@ -91,11 +90,7 @@ class TestResolveConcurrency(BaseCase):
         second_done = threading.Event()
 
         def apply(wizard_id, first):
-            with self.registry.cursor() as cr:
-                # The threaded test server holds Registry._lock while tests run.
-                cr.transaction = Transaction(self.registry)
-                cr.execute("SET LOCAL lock_timeout = '20s'")
-                env = api.Environment(cr, self.user_id, {"allowed_company_ids": [self.company_id]})
+            with self.worker_env(self.user_id, {"allowed_company_ids": [self.company_id]}) as env:
                 wizard = env["billing.case.resolve"].browse(wizard_id)
                 if first:
                     wizard.action_apply()
@@ -113,14 +108,12 @@ class TestResolveConcurrency(BaseCase):
                     second_done.set()
                 return "applied"
 
-        with ThreadPoolExecutor(max_workers=2) as executor:
-            futures = [
-                executor.submit(apply, wizard_id, first)
+        first, second = self.run_workers(
+            *(
+                partial(apply, wizard_id, first)
                 for wizard_id, first in zip(self.wizard_ids, (True, False))
-            ]
-            errors = [future.exception(timeout=120) for future in futures]
-        self.assertFalse([repr(error) for error in errors if error], "a worker failed")
-        first, second = (future.result() for future in futures)
+            )
+        )
         self.assertEqual(first, "applied")
         self.assertIn("is being resolved in another window", second)
 

@@ -1,26 +1,25 @@
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from odoo import Command, api
-from odoo.orm.environments import Transaction
-from odoo.modules.registry import Registry
-from odoo.tests.common import BaseCase, get_db_name, tagged
+from odoo.tests.common import tagged
 from odoo.tools import mute_logger
+
+from .concurrency_common import BillingConcurrencyCase
 
 WORKERS = 2
 TAKES_PER_WORKER = 3
 
 
 @tagged("-standard", "billing_concurrency", "-at_install", "post_install")
-class TestTakeNextConcurrency(BaseCase):
+class TestTakeNextConcurrency(BillingConcurrencyCase):
     """Two coordinators press Take Next at the same moment, each in their own committed
     transaction (as two browser requests would): nobody gets a case twice."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
         cls.addClassCleanup(cls._cleanup_data)
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
@@ -89,12 +88,7 @@ class TestTakeNextConcurrency(BaseCase):
         committed = threading.Barrier(WORKERS)
 
         def press_take_next(uid):
-            with self.registry.cursor() as cr:
-                # The threaded test server holds Registry._lock while tests run;
-                # giving the cursor its transaction avoids looking the registry up.
-                cr.transaction = Transaction(self.registry)
-                cr.execute("SET LOCAL lock_timeout = '20s'")
-                env = api.Environment(cr, uid, {"allowed_company_ids": [self.company_id]})
+            with self.worker_env(uid, {"allowed_company_ids": [self.company_id]}) as env:
                 env["billing.case"].search_count([])  # the transaction's snapshot starts here
                 started.wait(timeout=30)
                 result = env["billing.case"].action_take_next()
@@ -109,12 +103,7 @@ class TestTakeNextConcurrency(BaseCase):
         def take(uid):
             return [press_take_next(uid) for _i in range(TAKES_PER_WORKER)]
 
-        with ThreadPoolExecutor(max_workers=WORKERS) as executor:
-            futures = [executor.submit(take, uid) for uid in self.user_ids]
-            errors = [future.exception(timeout=120) for future in futures]
-        # The first failure is often the other worker's broken barrier: show them all.
-        self.assertFalse([repr(error) for error in errors if error], "a worker failed")
-        results = [future.result() for future in futures]
+        results = self.run_workers(*(partial(take, uid) for uid in self.user_ids))
 
         handed = [case_id for taken in results for case_id in taken]
         self.assertNotIn(None, handed, "every press got a case")
