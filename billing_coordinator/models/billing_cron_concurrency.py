@@ -12,8 +12,9 @@ another transaction changed the same rows) is rolled back and run once more on a
 snapshot; a second failure propagates, and the cron runner logs it and tries later.
 
 For the crash test (``tools/crash_test.py``) only: with ``BC_CRASH_AFTER_BATCHES=N`` in
-the environment, the process kills itself with SIGKILL right after committing its N-th
-batch, as a worker killed by the system would die.
+the environment, the process kills itself with SIGKILL in the middle of the batch after
+its N-th committed one: that batch's work is done and flushed to the database but not
+committed, as when the system kills a worker.
 """
 
 import logging
@@ -62,11 +63,11 @@ def run_cron_batch(env, batches, process, *, size=len, retries=1):
                     type(error).__name__,
                 )
                 env.cr.rollback()  # also clears the transaction's caches
-        time_left = cron._commit_progress(size(batch))
-        done += 1
         if crash_after and done >= crash_after:
             _logger.warning("%s=%s: killing this process (crash test).", CRASH_ENV, crash_after)
             os.kill(os.getpid(), signal.SIGKILL)
+        time_left = cron._commit_progress(size(batch))
+        done += 1
         if not time_left:
             break
     return done
