@@ -80,12 +80,19 @@ class TestDetectionConcurrency(BillingConcurrencyCase):
             try:
                 self.assertTrue(first_detected.wait(timeout=60))
                 with self.worker_env() as env:
-                    return self._detect(env)
+                    result = self._detect(env)
+                    # What "Detect Now" tells the manager.
+                    run = env["billing.detection.run"].search(
+                        [("company_id", "=", self.company_id)], order="id desc", limit=1
+                    )
+                    result["text"] = run._get_summary_text()
+                    return result
             finally:
                 second_done.set()
 
         first_result, second_result = self.run_workers(first, second)
         self.assertEqual(first_result, {"created": self.keys, "skipped": False, "found": CUSTOMERS})
+        self.assertIn("skipped, another detection run is working on it", second_result.pop("text"))
         self.assertEqual(second_result, {"created": set(), "skipped": True, "found": 0})
         runs = self._assert_each_case_once()
         self.assertEqual(
