@@ -282,6 +282,8 @@ def main():
         odoo.call("res.users", "write", [odoo.uid], {"lang": user_lang})
         browser.close()
 
+    # A new session for the documents: the web client's session took admin's German.
+    odoo = Odoo(args.url, args.db, args.login, args.password)
     with tempfile.TemporaryDirectory(prefix="bc-shots-") as tmp:
         # The statement of the case's customer, page 1.
         pdf = os.path.join(tmp, "statement.pdf")
