@@ -10,7 +10,9 @@ English terms, and also shows at the same place in English, is English left over
 import re
 import warnings
 from datetime import timedelta
+from unittest.mock import patch
 
+from freezegun import freeze_time
 from lxml import etree
 
 from odoo import Command
@@ -187,6 +189,21 @@ class TestGermanDetection(GermanCommon):
         self.assertEqual(
             self.env["billing.case"]._get_detection_lang(self.company), installed[0]
         )
+
+    def test_sla_breach_note_in_german(self):
+        """The daily SLA escalation writes its note in the company's language too."""
+        case = self._create_case(case_type_id=self.type_short_payment.id)
+        self.env.flush_all()
+        Cron = self.registry["ir.cron"]
+        with (
+            freeze_time(self.today + timedelta(days=60)),
+            patch.object(Cron, "_commit_progress", return_value=3600.0),
+        ):
+            self.env["billing.case"].sudo()._cron_escalate_sla_breaches()
+        self.assertTrue(case.sla_breached)
+        notes = " ".join(case.message_ids.mapped("body"))
+        self.assertIn("SLA überschritten: Der Fall war am", notes)
+        self.assertNotIn("SLA breached:", notes)
 
 
 @tagged("post_install", "-at_install")
