@@ -5,8 +5,9 @@ Run by ``BC_LANG=de_DE ./dev run`` as ``odoo shell -d DB < tools/load_language.p
 Odoo applies it while only ``base`` is loaded, so the terms of models of other modules
 (case types, call outcomes, mail templates) stay English. Here the registry is complete:
 the language is activated and every installed module's terms are loaded with overwrite,
-as Settings > Languages > Update does; then the internal users get that language.
-``BC_LANG=en_US`` switches the users back to English.
+as Settings > Languages > Update does; then the internal users and the companies'
+partners get that language (the detection writes its case descriptions in the
+company's language). ``BC_LANG=en_US`` switches them back to English.
 """
 
 import hashlib
@@ -34,5 +35,9 @@ if code != "en_US":
         params.set_param(key, digest.hexdigest())
 users = env["res.users"].search([("share", "=", False)])  # noqa: F821
 users.write({"lang": code})
+companies = env["res.company"].search([])  # noqa: F821
+companies.partner_id.write({"lang": code})
 env.cr.commit()  # noqa: F821 (the shell rolls back otherwise)
-print(f"[dev] {len(users)} internal users now work in {lang.name}")
+print(
+    f"[dev] {len(users)} internal users, {len(companies)} companies now in {lang.name}"
+)

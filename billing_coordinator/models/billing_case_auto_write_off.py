@@ -34,7 +34,10 @@ class BillingCase(models.Model):
         IrCron = self.env["ir.cron"]
         IrCron._commit_progress(remaining=len(companies))
         for company in companies:
-            self._auto_write_off(company)
+            # The notes and the managers' summary in the company's language, as the
+            # detection writes its cases.
+            lang = self._get_detection_lang(company)
+            self.with_context(lang=lang)._auto_write_off(company)
             if not IrCron._commit_progress(1):
                 break
 

@@ -82,7 +82,10 @@ class BillingCase(models.Model):
         now, with what the daily rule would find (e.g. after an invoice e-mail
         bounced); customers without problems are left alone."""
         Case = self.with_company(company).with_context(
-            active_test=False, mail_create_nolog=True, mail_create_nosubscribe=True
+            lang=self._get_detection_lang(company),
+            active_test=False,
+            mail_create_nolog=True,
+            mail_create_nosubscribe=True,
         )
         currency = company.currency_id
         findings = []
@@ -111,4 +114,5 @@ class BillingCase(models.Model):
                 case._update_detected_case(finding)
         Case._set_detection_case_types(company, to_create)
         to_create = Case._filter_covered_findings(company, to_create)
-        return open_cases | Case._create_detected_cases(company, to_create)
+        cases = open_cases | Case._create_detected_cases(company, to_create)
+        return cases.with_env(self.env)

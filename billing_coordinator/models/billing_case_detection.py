@@ -203,6 +203,20 @@ class BillingCase(models.Model):
     # ----------------------------------------------------------------- engine
 
     @api.model
+    def _get_detection_lang(self, company):
+        """The language the detection writes case descriptions and notes in for
+        ``company``: its partner's language when active, else the first active language,
+        else English. The text stays as written; a case read in another language shows
+        the company's words."""
+        installed = [code for code, _name in self.env["res.lang"].get_installed()]
+        # sudo: the company's partner may be unreadable to a coordinator whose action
+        # (a bounce, an invoice post) triggers the detection.
+        lang = company.sudo().partner_id.lang
+        if lang in installed:
+            return lang
+        return installed[0] if installed else "en_US"
+
+    @api.model
     def _detect(self, companies=None, rules=None):
         """Run ``rules`` (default: all) on ``companies``; return a summary dict with the
         created, reopened, cleared and updated cases and the failed (company, rule) pairs."""
@@ -234,6 +248,7 @@ class BillingCase(models.Model):
         logged, rolled back and skipped, the others go on. The run and what each rule
         did is kept in a ``billing.detection.run`` record."""
         Case = self.with_company(company).with_context(
+            lang=self._get_detection_lang(company),
             active_test=False,
             mail_create_nolog=True,
             mail_create_nosubscribe=True,

@@ -215,7 +215,12 @@ class BillingCase(models.Model):
         for chunk in split_every(batch_size, ids, list):
             cases = self.browse(chunk)
             due = cases._get_sla_due_dates(today)
-            cases.filtered(lambda c: due[c.id] < today)._escalate_sla_breach(due)
+            breached = cases.filtered(lambda c: due[c.id] < today)
+            # The note and the leader's to-do in the company's language, as the
+            # detection writes its cases.
+            for company, company_cases in breached.grouped("company_id").items():
+                lang = self._get_detection_lang(company)
+                company_cases.with_context(lang=lang)._escalate_sla_breach(due)
             if not cron._commit_progress(len(chunk)):
                 break
 

@@ -38,10 +38,14 @@ class BillingXlsxMixin(models.AbstractModel):
         return row + 1
 
     def _xlsx_table_header(self, writer, sheet, row, columns):
-        """Column titles at ``row`` with widths; freezes the panes below them.
-        ``columns``: a list of ``(title, width)``."""
+        """Column titles at ``row`` with widths; freezes the panes below them and sets
+        the page up for printing (landscape, all columns on the page width, the titles
+        repeated on every page). ``columns``: a list of ``(title, width)``."""
         for col, (title, width) in enumerate(columns):
             sheet.set_column(col, col, width)
             writer.write_text(sheet, row, col, title, "header")
         sheet.freeze_panes(row + 1, 0)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(row)
         return row + 1

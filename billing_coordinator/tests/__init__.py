@@ -33,3 +33,4 @@ from . import test_resolve_concurrency
 from . import test_billing_health
 from . import test_detection_concurrency
 from . import test_promise_concurrency
+from . import test_i18n_screens

@@ -110,6 +110,14 @@ export class BillingDashboard extends Component {
         return formatFloat(value, { digits: [16, 1] }) + suffix;
     }
 
+    /** A number of days, e.g. "12.5 days": one translatable string, not a concatenation. */
+    days(value) {
+        if (value === null || value === undefined) {
+            return "–";
+        }
+        return _t("%s days", formatFloat(value, { digits: [16, 1] }));
+    }
+
     value(kpi) {
         return kpi !== null && typeof kpi === "object" ? kpi.value : kpi;
     }
@@ -132,16 +140,16 @@ export class BillingDashboard extends Component {
               drill: () => this.openReceivables(_t("Overdue Receivables"), [["days_overdue", ">", 0]]) },
             { key: "credit_sales", label: _t("Credit Sales"), value: this.money(d.credit_sales),
               drill: () => this.openCreditSales() },
-            { key: "dso", label: _t("DSO"), value: this.number(d.dso, _t(" d")),
-              sub: _t("Countback %s", this.number(d.countback_dso, _t(" d"))),
+            { key: "dso", label: _t("DSO"), value: this.days(d.dso),
+              sub: _t("Countback %s", this.days(d.countback_dso)),
               drill: () => this.openReceivables(_t("Open Receivables")) },
-            { key: "best_possible_dso", label: _t("Best Possible DSO"), value: this.number(d.best_possible_dso, _t(" d")),
+            { key: "best_possible_dso", label: _t("Best Possible DSO"), value: this.days(d.best_possible_dso),
               drill: () => this.openReceivables(_t("Receivables Not Due"), [["days_overdue", "<=", 0]]) },
-            { key: "add", label: _t("Average Days Delinquent"), value: this.number(d.add, _t(" d")),
+            { key: "add", label: _t("Average Days Delinquent"), value: this.days(d.add),
               drill: () => this.openReceivables(_t("Overdue Receivables"), [["days_overdue", ">", 0]]) },
             { key: "cei", label: _t("Collection Effectiveness"), value: this.number(d.cei, " %"),
               drill: () => this.openReceivables(_t("Open Receivables")) },
-            { key: "avg_days_to_pay", label: _t("Average Days to Pay"), value: this.number(this.value(d.avg_days_to_pay), _t(" d")),
+            { key: "avg_days_to_pay", label: _t("Average Days to Pay"), value: this.days(this.value(d.avg_days_to_pay)),
               sub: _t("%s invoices paid", d.avg_days_to_pay.count),
               drill: () => this.openPaidInvoices() },
             { key: "open_cases", label: _t("Open Cases"), value: String(d.open_cases.value),
