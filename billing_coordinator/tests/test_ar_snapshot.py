@@ -119,7 +119,9 @@ class TestArSnapshot(BillingCaseCommon):
         snapshot = self._snapshot()
         files = snapshot._snapshot_file_bytes()
         self.assertTrue(files["xlsx"].startswith(b"PK"))
-        from odoo.addons.billing_coordinator.models.billing_ar_snapshot_files import sha256_hex
+        from odoo.addons.billing_coordinator.models.billing_ar_snapshot_files import (
+            sha256_hex,
+        )
 
         self.assertEqual(sha256_hex(files["xlsx"]), snapshot.xlsx_sha256)
         self.assertEqual(sha256_hex(files["zip"]), snapshot.zip_sha256)
