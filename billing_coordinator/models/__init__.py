@@ -78,3 +78,4 @@ from . import billing_ar_snapshot_line
 from . import billing_ar_snapshot_files
 from . import billing_ar_snapshot_integrity
 from . import billing_ar_snapshot_demo
+from . import billing_ar_snapshot_figures

@@ -35,44 +35,70 @@ class BillingArSnapshot(models.Model):
     name = fields.Char(compute="_compute_name", store=True)
     date = fields.Date(string="Month End", required=True, readonly=True, index=True)
     company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True,
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
         default=lambda self: self.env.company,
     )
     currency_id = fields.Many2one(
-        "res.currency", string="Currency", required=True, readonly=True,
+        "res.currency",
+        string="Currency",
+        required=True,
+        readonly=True,
         help="The company currency of the amounts.",
     )
     state = fields.Selection(
-        [("draft", "Draft"), ("signed", "Signed")], default="draft", required=True,
-        readonly=True, tracking=True, copy=False,
+        [("draft", "Draft"), ("signed", "Signed")],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
     )
-    line_ids = fields.One2many("billing.ar.snapshot.line", "snapshot_id", string="Customers")
+    line_ids = fields.One2many(
+        "billing.ar.snapshot.line", "snapshot_id", string="Customers"
+    )
     line_count = fields.Integer(string="Customer Lines", readonly=True)
     bucket_totals = fields.Json(
-        readonly=True, help="Totals per aging bucket as of the month end (bucket key: amount)."
+        readonly=True,
+        help="Totals per aging bucket as of the month end (bucket key: amount).",
     )
-    bucket_labels = fields.Json(readonly=True, help="The aging buckets of the month end, in order.")
+    bucket_labels = fields.Json(
+        readonly=True, help="The aging buckets of the month end, in order."
+    )
     not_due = fields.Monetary(readonly=True)
     overdue = fields.Monetary(readonly=True)
     total = fields.Monetary(readonly=True)
     bucket_summary = fields.Html(compute="_compute_bucket_summary", sanitize=True)
 
-    xlsx_file = fields.Binary(string="Aging Workbook", attachment=True, readonly=True, copy=False)
+    xlsx_file = fields.Binary(
+        string="Aging Workbook", attachment=True, readonly=True, copy=False
+    )
     xlsx_filename = fields.Char(readonly=True)
     xlsx_sha256 = fields.Char(string="Workbook SHA-256", readonly=True, copy=False)
-    zip_file = fields.Binary(string="Period Export", attachment=True, readonly=True, copy=False)
+    zip_file = fields.Binary(
+        string="Period Export", attachment=True, readonly=True, copy=False
+    )
     zip_filename = fields.Char(readonly=True)
     zip_sha256 = fields.Char(string="Export SHA-256", readonly=True, copy=False)
     previous_id = fields.Many2one(
-        "billing.ar.snapshot", string="Previous Snapshot", readonly=True, ondelete="restrict",
+        "billing.ar.snapshot",
+        string="Previous Snapshot",
+        readonly=True,
+        ondelete="restrict",
         help="The company's snapshot of the month end before this one.",
     )
     chain_hash = fields.Char(
-        string="Chain SHA-256", readonly=True, copy=False,
+        string="Chain SHA-256",
+        readonly=True,
+        copy=False,
         help="SHA-256 of this snapshot's file hashes and the previous snapshot's chain hash.",
     )
 
-    signed_by_id = fields.Many2one("res.users", string="Signed by", readonly=True, copy=False)
+    signed_by_id = fields.Many2one(
+        "res.users", string="Signed by", readonly=True, copy=False
+    )
     signed_date = fields.Datetime(string="Signed on", readonly=True, copy=False)
 
     count_new = fields.Integer(string="New Customers", readonly=True)
@@ -82,7 +108,9 @@ class BillingArSnapshot(models.Model):
 
     integrity_state = fields.Selection(
         [("unchecked", "Not Checked"), ("ok", "Unchanged"), ("changed", "Changed")],
-        default="unchecked", readonly=True, copy=False,
+        default="unchecked",
+        readonly=True,
+        copy=False,
     )
     integrity_message = fields.Text(readonly=True, copy=False)
     integrity_date = fields.Datetime(string="Checked on", readonly=True, copy=False)
@@ -107,27 +135,42 @@ class BillingArSnapshot(models.Model):
             totals = snapshot.bucket_totals or {}
             cells = Markup("").join(
                 Markup("<tr><td>%s</td><td class='text-end'>%s</td></tr>")
-                % (label, formatLang(self.env, totals.get(key, 0.0), currency_obj=snapshot.currency_id))
+                % (
+                    label,
+                    formatLang(
+                        self.env,
+                        totals.get(key, 0.0),
+                        currency_obj=snapshot.currency_id,
+                    ),
+                )
                 for key, label in labels
             )
             snapshot.bucket_summary = (
-                Markup("<table class='table table-sm'>%s</table>") % cells if cells else False
+                Markup("<table class='table table-sm'>%s</table>") % cells
+                if cells
+                else False
             )
 
     # ------------------------------------------------------------------ CRUD
 
     def write(self, vals):
         if self._snapshot_locked(vals):
-            raise UserError(self.env._("A signed month-end snapshot cannot be changed."))
+            raise UserError(
+                self.env._("A signed month-end snapshot cannot be changed.")
+            )
         return super().write(vals)
 
     def _snapshot_locked(self, vals):
-        return set(vals) - SIGNED_WRITABLE_FIELDS and any(s.state == "signed" for s in self)
+        return set(vals) - SIGNED_WRITABLE_FIELDS and any(
+            s.state == "signed" for s in self
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_signed(self):
         if any(snapshot.state == "signed" for snapshot in self):
-            raise UserError(self.env._("A signed month-end snapshot cannot be deleted."))
+            raise UserError(
+                self.env._("A signed month-end snapshot cannot be deleted.")
+            )
 
     # ------------------------------------------------------------------ actions
 
@@ -140,7 +183,9 @@ class BillingArSnapshot(models.Model):
             "type": "ir.actions.act_window",
             "name": self.env._("Month-End Snapshots"),
             "res_model": self._name,
-            "views": [(False, "form")] if len(snapshots) == 1 else [(False, "list"), (False, "form")],
+            "views": [(False, "form")]
+            if len(snapshots) == 1
+            else [(False, "list"), (False, "form")],
             "res_id": snapshots[:1].id,
             "domain": [("id", "in", snapshots.ids)],
         }
@@ -152,13 +197,23 @@ class BillingArSnapshot(models.Model):
             raise UserError(self.env._("This snapshot is already signed off."))
         broken = self.filtered(lambda s: not s._snapshot_chain_verifies())
         if broken:
-            raise UserError(self.env._(
-                "The checksums of %(names)s do not verify: check its integrity first.",
-                names=", ".join(broken.mapped("name")),
-            ))
-        self.write({"state": "signed", "signed_by_id": self.env.uid, "signed_date": fields.Datetime.now()})
+            raise UserError(
+                self.env._(
+                    "The checksums of %(names)s do not verify: check its integrity first.",
+                    names=", ".join(broken.mapped("name")),
+                )
+            )
+        self.write(
+            {
+                "state": "signed",
+                "signed_by_id": self.env.uid,
+                "signed_date": fields.Datetime.now(),
+            }
+        )
         for snapshot in self:
-            snapshot.message_post(body=self.env._("Signed off by %(user)s.", user=self.env.user.name))
+            snapshot.message_post(
+                body=self.env._("Signed off by %(user)s.", user=self.env.user.name)
+            )
         return True
 
     def action_view_lines(self):
@@ -176,7 +231,9 @@ class BillingArSnapshot(models.Model):
 
     def _check_snapshot_manager(self):
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(self.env._("Only billing managers create and sign month-end snapshots."))
+            raise AccessError(
+                self.env._("Only billing managers create and sign month-end snapshots.")
+            )
 
     @api.model
     def _last_month_end(self, today=None):
@@ -184,34 +241,48 @@ class BillingArSnapshot(models.Model):
         return today.replace(day=1) - timedelta(days=1)
 
     @api.model
-    def _create_month_end_snapshots(self, date=None, companies=None, skip_existing=False):
+    def _create_month_end_snapshots(
+        self, date=None, companies=None, skip_existing=False
+    ):
         """One snapshot per company as of ``date`` (default: the last month end).
 
         An existing snapshot of a company and date is refused (UserError), or skipped
         with ``skip_existing`` (the cron). Returns the new snapshots."""
         date = fields.Date.to_date(date) if date else self._last_month_end()
         if date >= fields.Date.context_today(self):
-            raise UserError(self.env._("A month-end snapshot freezes a past day: choose a date before today."))
+            raise UserError(
+                self.env._(
+                    "A month-end snapshot freezes a past day: choose a date before today."
+                )
+            )
         companies = companies if companies is not None else self.env.companies
-        existing = self.sudo().search([("company_id", "in", companies.ids), ("date", "=", date)])
+        # sudo: a snapshot of another company the user cannot see still blocks the date
+        existing = self.sudo().search(
+            [("company_id", "in", companies.ids), ("date", "=", date)]
+        )
         if existing and not skip_existing:
-            raise UserError(self.env._(
-                "There is already a snapshot as of %(date)s for %(companies)s.",
-                date=date.isoformat(), companies=", ".join(existing.company_id.mapped("name")),
-            ))
+            raise UserError(
+                self.env._(
+                    "There is already a snapshot as of %(date)s for %(companies)s.",
+                    date=date.isoformat(),
+                    companies=", ".join(existing.company_id.mapped("name")),
+                )
+            )
         companies -= existing.company_id
         if not companies:
             return self.browse()
         previous = self._snapshot_latest_before(companies, date)
-        snapshots = self.create([
-            {
-                "date": date,
-                "company_id": company.id,
-                "currency_id": company.currency_id.id,
-                "previous_id": previous.get(company.id, False),
-            }
-            for company in companies
-        ])
+        snapshots = self.create(
+            [
+                {
+                    "date": date,
+                    "company_id": company.id,
+                    "currency_id": company.currency_id.id,
+                    "previous_id": previous.get(company.id, False),
+                }
+                for company in companies
+            ]
+        )
         line_vals = []
         for snapshot in snapshots:
             line_vals += snapshot._snapshot_freeze_aging()
@@ -225,97 +296,22 @@ class BillingArSnapshot(models.Model):
     def _snapshot_latest_before(self, companies, date):
         """``{company id: id of its latest snapshot before date}`` in one query."""
         groups = self._read_group(
-            [("company_id", "in", companies.ids), ("date", "<", date)], ["company_id"], ["date:max"]
+            [("company_id", "in", companies.ids), ("date", "<", date)],
+            ["company_id"],
+            ["date:max"],
         )
         dates = {company.id: max_date for company, max_date in groups}
         if not dates:
             return {}
-        found = self.search([("company_id", "in", list(dates)), ("date", "in", list(set(dates.values())))])
-        return {s.company_id.id: s.id for s in found if dates.get(s.company_id.id) == s.date}
-
-    def _snapshot_aging(self):
-        """The aging engine's lines as of the snapshot date, in company currency."""
-        self.ensure_one()
-        # sudo: a month-end archive covers every customer of the company, whoever runs it
-        # (managers only reach this; the cron runs without a user's team restrictions).
-        Aging = self.env["billing.receivable.line"].sudo().with_company(self.company_id)
-        return Aging._get_aging(date_at=self.date, company_ids=self.company_id)
-
-    def _snapshot_buckets(self):
-        self.ensure_one()
-        return self.env["billing.receivable.line"]._get_aging_buckets(self.company_id)
-
-    def _snapshot_freeze_aging(self):
-        """Values of the snapshot's lines: the aging as of its date, compared with the
-        previous snapshot (new, grown, shrunk, unchanged; cleared for the customers of the
-        previous month end without any open item now)."""
-        self.ensure_one()
-        bucket_keys = [b["key"] for b in self._snapshot_buckets()]
-        previous = {
-            (line.partner_id.id, line.currency_id.id): line.total
-            for line in self.previous_id.line_ids
-            if line.change != "cleared"
+        found = self.search(
+            [
+                ("company_id", "in", list(dates)),
+                ("date", "in", list(set(dates.values()))),
+            ]
+        )
+        return {
+            s.company_id.id: s.id for s in found if dates.get(s.company_id.id) == s.date
         }
-        currency = self.currency_id
-        values, seen = [], set()
-        for line in self._snapshot_aging():
-            key = (line["partner_id"] or False, line["currency_id"])
-            seen.add(key)
-            old = previous.get(key)
-            if old is None:
-                change = "new"
-            elif currency.compare_amounts(line["total"], old) > 0:
-                change = "grown"
-            elif currency.compare_amounts(line["total"], old) < 0:
-                change = "shrunk"
-            else:
-                change = "unchanged"
-            values.append({
-                "snapshot_id": self.id,
-                "partner_id": key[0],
-                "currency_id": key[1],
-                "bucket_amounts": {k: line[k] for k in bucket_keys},
-                "not_due": line["not_due"],
-                "overdue": line["overdue"],
-                "total": line["total"],
-                "total_currency": line["total_currency"],
-                "previous_total": old or 0.0,
-                "change": change,
-            })
-        for key, old in previous.items():
-            if key not in seen:
-                values.append({
-                    "snapshot_id": self.id,
-                    "partner_id": key[0],
-                    "currency_id": key[1],
-                    "bucket_amounts": dict.fromkeys(bucket_keys, 0.0),
-                    "previous_total": old,
-                    "change": "cleared",
-                })
-        return values
-
-    def _snapshot_write_totals(self):
-        self.ensure_one()
-        buckets = self._snapshot_buckets()
-        lines = self.line_ids
-        totals = {
-            b["key"]: self.currency_id.round(sum((ln.bucket_amounts or {}).get(b["key"], 0.0) for ln in lines))
-            for b in buckets
-        }
-        counts = {kind: len(lines.filtered(lambda ln, k=kind: ln.change == k)) for kind in
-                  ("new", "grown", "shrunk", "cleared")}
-        self.write({
-            "bucket_totals": totals,
-            "bucket_labels": [[b["key"], b["label"]] for b in buckets],
-            "not_due": self.currency_id.round(sum(lines.mapped("not_due"))),
-            "overdue": self.currency_id.round(sum(lines.mapped("overdue"))),
-            "total": self.currency_id.round(sum(lines.mapped("total"))),
-            "line_count": len(lines.filtered(lambda ln: ln.change != "cleared")),
-            "count_new": counts["new"],
-            "count_grown": counts["grown"],
-            "count_shrunk": counts["shrunk"],
-            "count_cleared": counts["cleared"],
-        })
 
     @api.model
     def _cron_create_month_end_snapshots(self):
@@ -323,4 +319,6 @@ class BillingArSnapshot(models.Model):
         # sudo: the cron archives every company, not only those of its user
         Snapshot = self.sudo()
         companies = Snapshot.env["res.company"].search([])
-        return Snapshot._create_month_end_snapshots(companies=companies, skip_existing=True)
+        return Snapshot._create_month_end_snapshots(
+            companies=companies, skip_existing=True
+        )

@@ -17,17 +17,46 @@ from .billing_case import CLOSED_STATES
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 
 INVOICE_FIELDS = [
-    "name", "move_type", "partner_id", "invoice_date", "date", "invoice_date_due", "currency_id",
-    "amount_untaxed", "amount_tax", "amount_total", "amount_residual", "payment_state", "ref",
+    "name",
+    "move_type",
+    "partner_id",
+    "invoice_date",
+    "date",
+    "invoice_date_due",
+    "currency_id",
+    "amount_untaxed",
+    "amount_tax",
+    "amount_total",
+    "amount_residual",
+    "payment_state",
+    "ref",
 ]
 PAYMENT_FIELDS = [
-    "name", "payment_type", "partner_type", "partner_id", "date", "amount", "currency_id",
-    "state", "memo",
+    "name",
+    "payment_type",
+    "partner_type",
+    "partner_id",
+    "date",
+    "amount",
+    "currency_id",
+    "state",
+    "memo",
 ]
 CASE_FIELDS = [
-    "name", "partner_id", "case_type_id", "state", "user_id", "currency_id", "expected_amount",
-    "actual_amount", "amount_difference", "deadline", "resolution_type", "resolved_date",
-    "move_ids", "payment_ids",
+    "name",
+    "partner_id",
+    "case_type_id",
+    "state",
+    "user_id",
+    "currency_id",
+    "expected_amount",
+    "actual_amount",
+    "amount_difference",
+    "deadline",
+    "resolution_type",
+    "resolved_date",
+    "move_ids",
+    "payment_ids",
 ]
 
 
@@ -45,18 +74,24 @@ class BillingArSnapshot(models.Model):
         archive = self._snapshot_render_zip()
         stem = f"ar_snapshot_{self.company_id.id}_{self.date.isoformat()}"
         xlsx_sha, zip_sha = sha256_hex(xlsx), sha256_hex(archive)
-        self.write({
-            "xlsx_file": base64.b64encode(xlsx),
-            "xlsx_filename": f"{stem}.xlsx",
-            "xlsx_sha256": xlsx_sha,
-            "zip_file": base64.b64encode(archive),
-            "zip_filename": f"{stem}.zip",
-            "zip_sha256": zip_sha,
-            "chain_hash": self._snapshot_chain_of(xlsx_sha, zip_sha, self.previous_id.chain_hash),
-        })
+        self.write(
+            {
+                "xlsx_file": base64.b64encode(xlsx),
+                "xlsx_filename": f"{stem}.xlsx",
+                "xlsx_sha256": xlsx_sha,
+                "zip_file": base64.b64encode(archive),
+                "zip_filename": f"{stem}.zip",
+                "zip_sha256": zip_sha,
+                "chain_hash": self._snapshot_chain_of(
+                    xlsx_sha, zip_sha, self.previous_id.chain_hash
+                ),
+            }
+        )
 
     def _snapshot_chain_of(self, xlsx_sha, zip_sha, previous_chain):
-        return sha256_hex("|".join([xlsx_sha or "", zip_sha or "", previous_chain or ""]).encode())
+        return sha256_hex(
+            "|".join([xlsx_sha or "", zip_sha or "", previous_chain or ""]).encode()
+        )
 
     def _snapshot_render_xlsx(self):
         """The AR aging workbook as of the snapshot date for its company (the aging
@@ -65,12 +100,16 @@ class BillingArSnapshot(models.Model):
         # sudo: the archive holds every customer of the company (managers or the cron
         # only get here); the wizard is a transient of this rendering.
         env = self.sudo().with_company(self.company_id).env
-        wizard = env["billing.aging.report"].create({
-            "date_at": self.date,
-            "company_ids": [Command.set(self.company_id.ids)],
-            "team_id": False,
-        })
-        report = env["report.billing_coordinator.aging_xlsx"].with_context(active_model=wizard._name)
+        wizard = env["billing.aging.report"].create(
+            {
+                "date_at": self.date,
+                "company_ids": [Command.set(self.company_id.ids)],
+                "team_id": False,
+            }
+        )
+        report = env["report.billing_coordinator.aging_xlsx"].with_context(
+            active_model=wizard._name
+        )
         content, _format = report.create_xlsx_report(wizard.ids, {})
         return content
 
@@ -84,19 +123,41 @@ class BillingArSnapshot(models.Model):
         # sudo: as _snapshot_render_xlsx, the company's whole period
         env = self.sudo().with_company(company).env
         invoices = env["account.move"].search_read(
-            [("company_id", "=", company.id), ("move_type", "in", ("out_invoice", "out_refund")),
-             ("state", "=", "posted"), ("date", ">=", start), ("date", "<=", self.date)],
-            INVOICE_FIELDS, order="id",
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+                ("date", ">=", start),
+                ("date", "<=", self.date),
+            ],
+            INVOICE_FIELDS,
+            order="id",
         )
         payments = env["account.payment"].search_read(
-            [("company_id", "=", company.id), ("partner_type", "=", "customer"),
-             ("state", "not in", ("draft", "canceled")), ("date", ">=", start), ("date", "<=", self.date)],
-            PAYMENT_FIELDS, order="id",
+            [
+                ("company_id", "=", company.id),
+                ("partner_type", "=", "customer"),
+                ("state", "not in", ("draft", "canceled")),
+                ("date", ">=", start),
+                ("date", "<=", self.date),
+            ],
+            PAYMENT_FIELDS,
+            order="id",
         )
-        cases = env["billing.case"].with_context(active_test=False).search_read(
-            [("company_id", "=", company.id), ("create_date", "<", self.date.isoformat() + " 23:59:59.999999"),
-             "|", ("create_date", ">=", start.isoformat()), ("state", "not in", CLOSED_STATES)],
-            CASE_FIELDS, order="id",
+        cases = (
+            env["billing.case"]
+            .with_context(active_test=False)
+            .search_read(
+                [
+                    ("company_id", "=", company.id),
+                    ("create_date", "<", self.date.isoformat() + " 23:59:59.999999"),
+                    "|",
+                    ("create_date", ">=", start.isoformat()),
+                    ("state", "not in", CLOSED_STATES),
+                ],
+                CASE_FIELDS,
+                order="id",
+            )
         )
         aging = [
             {
@@ -110,7 +171,9 @@ class BillingArSnapshot(models.Model):
                 "total_currency": line.total_currency,
                 "change": line.change,
             }
-            for line in self.line_ids.sorted(lambda ln: (ln.partner_id.id or 0, ln.currency_id.id))
+            for line in self.line_ids.sorted(
+                lambda ln: (ln.partner_id.id or 0, ln.currency_id.id)
+            )
         ]
         header = {
             "company": company.name,
@@ -136,7 +199,9 @@ class BillingArSnapshot(models.Model):
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 info.create_system = 3
-                payload = json.dumps(data, sort_keys=True, indent=1, default=str, ensure_ascii=False)
+                payload = json.dumps(
+                    data, sort_keys=True, indent=1, default=str, ensure_ascii=False
+                )
                 archive.writestr(info, payload.encode())
         return buffer.getvalue()
 
@@ -144,9 +209,19 @@ class BillingArSnapshot(models.Model):
         """``{"xlsx": bytes, "zip": bytes}`` of the stored files as they are now."""
         self.ensure_one()
         # sudo: the attachments of binary fields are readable through the record only
-        attachments = self.env["ir.attachment"].sudo().search([
-            ("res_model", "=", self._name), ("res_id", "=", self.id),
-            ("res_field", "in", ("xlsx_file", "zip_file")),
-        ])
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "=", self.id),
+                    ("res_field", "in", ("xlsx_file", "zip_file")),
+                ]
+            )
+        )
         by_field = {a.res_field: a.raw or b"" for a in attachments}
-        return {"xlsx": by_field.get("xlsx_file", b""), "zip": by_field.get("zip_file", b"")}
+        return {
+            "xlsx": by_field.get("xlsx_file", b""),
+            "zip": by_field.get("zip_file", b""),
+        }

@@ -15,7 +15,9 @@ class BillingArSnapshot(models.Model):
         self.ensure_one()
         if self.previous_id and self.previous_id.chain_hash is False:
             return False
-        expected = self._snapshot_chain_of(self.xlsx_sha256, self.zip_sha256, self.previous_id.chain_hash)
+        expected = self._snapshot_chain_of(
+            self.xlsx_sha256, self.zip_sha256, self.previous_id.chain_hash
+        )
         return bool(self.chain_hash) and self.chain_hash == expected
 
     def _check_integrity(self):
@@ -40,17 +42,33 @@ class BillingArSnapshot(models.Model):
             seen.add(key)
             line = frozen.get(key)
             old_amounts = (line.bucket_amounts or {}) if line else {}
-            differs = line is None or any(
-                currency.compare_amounts(values[k], old_amounts.get(k, 0.0)) for k in bucket_keys
-            ) or currency.compare_amounts(values["total"], line.total)
+            differs = (
+                line is None
+                or any(
+                    currency.compare_amounts(values[k], old_amounts.get(k, 0.0))
+                    for k in bucket_keys
+                )
+                or currency.compare_amounts(values["total"], line.total)
+            )
             if differs:
-                changes.append({
-                    "partner_id": key[0], "currency_id": key[1],
-                    "old": line.total if line else 0.0, "new": values["total"],
-                })
+                changes.append(
+                    {
+                        "partner_id": key[0],
+                        "currency_id": key[1],
+                        "old": line.total if line else 0.0,
+                        "new": values["total"],
+                    }
+                )
         for key, line in frozen.items():
             if key not in seen:
-                changes.append({"partner_id": key[0], "currency_id": key[1], "old": line.total, "new": 0.0})
+                changes.append(
+                    {
+                        "partner_id": key[0],
+                        "currency_id": key[1],
+                        "old": line.total,
+                        "new": 0.0,
+                    }
+                )
         files = []
         stored = self._snapshot_file_bytes()
         if sha256_hex(stored["xlsx"]) != self.xlsx_sha256:
@@ -69,27 +87,45 @@ class BillingArSnapshot(models.Model):
     def _integrity_message(self, changes, files):
         _ = self.env._
         if not changes and not files:
-            return _("The figures and files are as signed off: nothing changed since %(date)s.",
-                     date=self.date.isoformat())
+            return _(
+                "The figures and files are as signed off: nothing changed since %(date)s.",
+                date=self.date.isoformat(),
+            )
         parts = []
         if changes:
-            partners = self.env["res.partner"].browse([c["partner_id"] for c in changes if c["partner_id"]])
+            partners = self.env["res.partner"].browse(
+                [c["partner_id"] for c in changes if c["partner_id"]]
+            )
             names = {p.id: p.display_name for p in partners}
-            currencies = {c.id: c.name for c in self.env["res.currency"].browse({c["currency_id"] for c in changes})}
-            parts.append(_(
-                "%(count)s customer(s) differ from the aging as of %(date)s recomputed today "
-                "(an entry dated on or before the month end was posted, changed or "
-                "reconciled since):", count=len(changes), date=self.date.isoformat(),
-            ))
+            currencies = {
+                c.id: c.name
+                for c in self.env["res.currency"].browse(
+                    {c["currency_id"] for c in changes}
+                )
+            }
+            parts.append(
+                _(
+                    "%(count)s customer(s) differ from the aging as of %(date)s recomputed today "
+                    "(an entry dated on or before the month end was posted, changed or "
+                    "reconciled since):",
+                    count=len(changes),
+                    date=self.date.isoformat(),
+                )
+            )
             for change in changes:
-                parts.append(_(
-                    "- %(customer)s (%(currency)s): %(old).2f then, %(new).2f now",
-                    customer=names.get(change["partner_id"]) or _("No customer"),
-                    currency=currencies.get(change["currency_id"], ""),
-                    old=change["old"], new=change["new"],
-                ))
+                parts.append(
+                    _(
+                        "- %(customer)s (%(currency)s): %(old).2f then, %(new).2f now",
+                        customer=names.get(change["partner_id"]) or _("No customer"),
+                        currency=currencies.get(change["currency_id"], ""),
+                        old=change["old"],
+                        new=change["new"],
+                    )
+                )
         if files:
-            parts.append(_("Checksums that do not match: %(files)s.", files=", ".join(files)))
+            parts.append(
+                _("Checksums that do not match: %(files)s.", files=", ".join(files))
+            )
         return "\n".join(parts)
 
     def action_check_integrity(self):
@@ -98,11 +134,13 @@ class BillingArSnapshot(models.Model):
         now = fields.Datetime.now()
         for snapshot in self:
             result = snapshot._check_integrity()
-            snapshot.write({
-                "integrity_state": "ok" if result["ok"] else "changed",
-                "integrity_message": result["message"],
-                "integrity_date": now,
-            })
+            snapshot.write(
+                {
+                    "integrity_state": "ok" if result["ok"] else "changed",
+                    "integrity_message": result["message"],
+                    "integrity_date": now,
+                }
+            )
             snapshot.message_post(body=result["message"])
         changed = self.filtered(lambda s: s.integrity_state == "changed")
         return {
@@ -110,7 +148,9 @@ class BillingArSnapshot(models.Model):
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Integrity check"),
-                "message": changed[:1].integrity_message or self[:1].integrity_message or "",
+                "message": changed[:1].integrity_message
+                or self[:1].integrity_message
+                or "",
                 "type": "warning" if changed else "success",
                 "sticky": bool(changed),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
@@ -126,27 +166,44 @@ class BillingArSnapshot(models.Model):
         companies = self.env.companies
         # sudo: the health page counts the snapshots of the companies it shows
         Snapshot = self.sudo()
-        signed = Snapshot.search([("company_id", "in", companies.ids), ("state", "=", "signed")])
+        signed = Snapshot.search(
+            [("company_id", "in", companies.ids), ("state", "=", "signed")]
+        )
         broken = signed.filtered(lambda s: not s._snapshot_chain_verifies())
         _ = self.env._
         if broken:
             return {
                 "status": "error",
                 "count": len(broken),
-                "message": _("The checksums of %(names)s do not verify.", names=", ".join(broken.mapped("name"))),
+                "message": _(
+                    "The checksums of %(names)s do not verify.",
+                    names=", ".join(broken.mapped("name")),
+                ),
                 "res_ids": broken.ids,
             }
         month_end = self._last_month_end()
-        last = Snapshot.search([("company_id", "in", companies.ids), ("date", "=", month_end)])
+        last = Snapshot.search(
+            [("company_id", "in", companies.ids), ("date", "=", month_end)]
+        )
         missing = companies - last.company_id
         unsigned = last.filtered(lambda s: s.state != "signed")
         if missing or unsigned:
             parts = []
             if missing:
-                parts.append(_("No snapshot as of %(date)s for %(companies)s.",
-                               date=month_end.isoformat(), companies=", ".join(missing.mapped("name"))))
+                parts.append(
+                    _(
+                        "No snapshot as of %(date)s for %(companies)s.",
+                        date=month_end.isoformat(),
+                        companies=", ".join(missing.mapped("name")),
+                    )
+                )
             if unsigned:
-                parts.append(_("Not signed off yet: %(names)s.", names=", ".join(unsigned.mapped("name"))))
+                parts.append(
+                    _(
+                        "Not signed off yet: %(names)s.",
+                        names=", ".join(unsigned.mapped("name")),
+                    )
+                )
             return {
                 "status": "warning",
                 "count": len(missing) + len(unsigned),
@@ -156,7 +213,10 @@ class BillingArSnapshot(models.Model):
         return {
             "status": "ok",
             "count": len(signed),
-            "message": _("%(count)s signed snapshot(s), checksums verify; %(date)s is signed off.",
-                         count=len(signed), date=month_end.isoformat()),
+            "message": _(
+                "%(count)s signed snapshot(s), checksums verify; %(date)s is signed off.",
+                count=len(signed),
+                date=month_end.isoformat(),
+            ),
             "res_ids": [],
         }

@@ -22,28 +22,42 @@ class TestArSnapshot(BillingCaseCommon):
         cls.month_end = Snapshot._last_month_end(cls.today)
         cls.prev_month_end = cls.month_end.replace(day=1) - timedelta(days=1)
         m0, m1 = cls.prev_month_end, cls.month_end
-        cls.cleared_customer = cls.env["res.partner"].create({"name": "Cleared Customer", "is_company": True})
-        cls.shrunk_customer = cls.env["res.partner"].create({"name": "Shrunk Customer", "is_company": True})
+        cls.cleared_customer = cls.env["res.partner"].create(
+            {"name": "Cleared Customer", "is_company": True}
+        )
+        cls.shrunk_customer = cls.env["res.partner"].create(
+            {"name": "Shrunk Customer", "is_company": True}
+        )
         # Acme: 1000 overdue since before m0, 400 of it paid after m1 (as of m1: 1000, today 600);
         # another 300 in m1's month: grown.
-        cls.invoice_a = cls._create_invoice(amount=1000.0, invoice_date=m0 - timedelta(days=10))
+        cls.invoice_a = cls._create_invoice(
+            amount=1000.0, invoice_date=m0 - timedelta(days=10)
+        )
         cls._register_payment(cls.invoice_a, amount=400.0, payment_date=cls.today)
         cls._create_invoice(amount=300.0, invoice_date=m1.replace(day=5))
         # Other Customer: first invoice in m1's month, not due at m1: new.
         cls._create_invoice(
-            partner=cls.other_customer, amount=500.0, invoice_date=m1.replace(day=15),
+            partner=cls.other_customer,
+            amount=500.0,
+            invoice_date=m1.replace(day=15),
             due_date=m1 + timedelta(days=15),
         )
         # Cleared: open at m0, paid in full in m1's month.
-        invoice_c = cls._create_invoice(partner=cls.cleared_customer, amount=200.0, invoice_date=m0.replace(day=5))
+        invoice_c = cls._create_invoice(
+            partner=cls.cleared_customer, amount=200.0, invoice_date=m0.replace(day=5)
+        )
         cls._register_payment(invoice_c, payment_date=m1.replace(day=10))
         # Shrunk: 800 at m0, 300 paid in m1's month.
-        invoice_d = cls._create_invoice(partner=cls.shrunk_customer, amount=800.0, invoice_date=m0.replace(day=1))
+        invoice_d = cls._create_invoice(
+            partner=cls.shrunk_customer, amount=800.0, invoice_date=m0.replace(day=1)
+        )
         cls._register_payment(invoice_d, amount=300.0, payment_date=m1.replace(day=20))
         cls.Snapshot = Snapshot.with_context(allowed_company_ids=cls.company.ids)
 
     def _snapshot(self, date=None):
-        return self.Snapshot._create_month_end_snapshots(date=date or self.month_end, companies=self.company)
+        return self.Snapshot._create_month_end_snapshots(
+            date=date or self.month_end, companies=self.company
+        )
 
     def _line(self, snapshot, partner):
         return snapshot.line_ids.filtered(lambda line: line.partner_id == partner)
@@ -52,20 +66,36 @@ class TestArSnapshot(BillingCaseCommon):
 
     def test_figures_from_aging_engine(self):
         snapshot = self._snapshot()
-        self.assertEqual((snapshot.date, snapshot.company_id, snapshot.state), (self.month_end, self.company, "draft"))
-        aging = self.env["billing.receivable.line"]._get_aging(date_at=self.month_end, company_ids=self.company)
-        buckets = [b["key"] for b in self.env["billing.receivable.line"]._get_aging_buckets(self.company)]
+        self.assertEqual(
+            (snapshot.date, snapshot.company_id, snapshot.state),
+            (self.month_end, self.company, "draft"),
+        )
+        aging = self.env["billing.receivable.line"]._get_aging(
+            date_at=self.month_end, company_ids=self.company
+        )
+        buckets = [
+            b["key"]
+            for b in self.env["billing.receivable.line"]._get_aging_buckets(
+                self.company
+            )
+        ]
         lines = snapshot.line_ids.filtered(lambda line: line.change != "cleared")
         self.assertEqual(len(lines), len(aging))
         self.assertEqual(snapshot.line_count, len(aging))
         for values in aging:
             line = lines.filtered(
-                lambda ln, v=values: ln.partner_id.id == v["partner_id"] and ln.currency_id.id == v["currency_id"]
+                lambda ln, v=values: ln.partner_id.id == v["partner_id"]
+                and ln.currency_id.id == v["currency_id"]
             )
             self.assertEqual(len(line), 1)
             self.assertEqual(
                 (line.total, line.not_due, line.overdue, line.total_currency),
-                (values["total"], values["not_due"], values["overdue"], values["total_currency"]),
+                (
+                    values["total"],
+                    values["not_due"],
+                    values["overdue"],
+                    values["total_currency"],
+                ),
             )
             self.assertEqual(line.bucket_amounts, {key: values[key] for key in buckets})
         # As of the month end, not today: the 400 paid after it is still open.
@@ -85,7 +115,9 @@ class TestArSnapshot(BillingCaseCommon):
             self._snapshot()
         with self.assertRaises(UserError):
             self._snapshot(date=self.today)
-        self.assertEqual(self.Snapshot.search_count([("company_id", "=", self.company.id)]), 1)
+        self.assertEqual(
+            self.Snapshot.search_count([("company_id", "=", self.company.id)]), 1
+        )
 
     def test_comparison_with_previous_month(self):
         first = self._snapshot(self.prev_month_end)
@@ -95,23 +127,35 @@ class TestArSnapshot(BillingCaseCommon):
         second = self._snapshot()
         self.assertEqual(second.previous_id, first)
         changes = {line.partner_id: line.change for line in second.line_ids}
-        self.assertEqual(changes, {
-            self.customer: "grown",
-            self.other_customer: "new",
-            self.shrunk_customer: "shrunk",
-            self.cleared_customer: "cleared",
-        })
+        self.assertEqual(
+            changes,
+            {
+                self.customer: "grown",
+                self.other_customer: "new",
+                self.shrunk_customer: "shrunk",
+                self.cleared_customer: "cleared",
+            },
+        )
         cleared = self._line(second, self.cleared_customer)
         self.assertEqual((cleared.total, cleared.previous_total), (0.0, 200.0))
         self.assertEqual(self._line(second, self.shrunk_customer).previous_total, 800.0)
         self.assertEqual(
-            (second.count_new, second.count_grown, second.count_shrunk, second.count_cleared), (1, 1, 1, 1)
+            (
+                second.count_new,
+                second.count_grown,
+                second.count_shrunk,
+                second.count_cleared,
+            ),
+            (1, 1, 1, 1),
         )
         action = second.with_context(snapshot_change="cleared").action_view_lines()
         self.assertEqual(action["context"], {"search_default_change_cleared": 1})
-        self.assertEqual(self.env["billing.ar.snapshot.line"].search(
-            action["domain"] + [("change", "=", "cleared")]
-        ), cleared)
+        self.assertEqual(
+            self.env["billing.ar.snapshot.line"].search(
+                action["domain"] + [("change", "=", "cleared")]
+            ),
+            cleared,
+        )
 
     # ------------------------------------------------------------------ files
 
@@ -126,15 +170,24 @@ class TestArSnapshot(BillingCaseCommon):
         self.assertEqual(sha256_hex(files["xlsx"]), snapshot.xlsx_sha256)
         self.assertEqual(sha256_hex(files["zip"]), snapshot.zip_sha256)
         # Two builds of the same data: the same bytes.
-        self.assertEqual(snapshot._snapshot_render_zip(), snapshot._snapshot_render_zip())
-        self.assertEqual(sha256_hex(snapshot._snapshot_render_zip()), snapshot.zip_sha256)
+        self.assertEqual(
+            snapshot._snapshot_render_zip(), snapshot._snapshot_render_zip()
+        )
+        self.assertEqual(
+            sha256_hex(snapshot._snapshot_render_zip()), snapshot.zip_sha256
+        )
         with zipfile.ZipFile(io.BytesIO(files["zip"])) as archive:
-            self.assertEqual(archive.namelist(), ["aging.json", "cases.json", "invoices.json", "payments.json"])
+            self.assertEqual(
+                archive.namelist(),
+                ["aging.json", "cases.json", "invoices.json", "payments.json"],
+            )
             aging = json.loads(archive.read("aging.json"))
             invoices = json.loads(archive.read("invoices.json"))["invoices"]
         self.assertEqual(sum(line["total"] for line in aging["lines"]), snapshot.total)
         # The period is the snapshot's month: the invoices dated in it only.
-        self.assertEqual(sorted(inv["amount_total"] for inv in invoices), [300.0, 500.0])
+        self.assertEqual(
+            sorted(inv["amount_total"] for inv in invoices), [300.0, 500.0]
+        )
         from odoo.addons.billing_coordinator.tests.reports_common import open_xlsx
 
         book = open_xlsx(files["xlsx"])
@@ -160,7 +213,9 @@ class TestArSnapshot(BillingCaseCommon):
         with self.assertRaises(UserError):
             snapshot.line_ids[:1].write({"total": 1.0})
         with self.assertRaises(UserError):
-            self.env["billing.ar.snapshot.line"].create({"snapshot_id": snapshot.id, "total": 5.0})
+            self.env["billing.ar.snapshot.line"].create(
+                {"snapshot_id": snapshot.id, "total": 5.0}
+            )
         with self.assertRaises(UserError):
             snapshot.line_ids[:1].unlink()
         with self.assertRaises(UserError):
@@ -182,14 +237,24 @@ class TestArSnapshot(BillingCaseCommon):
         snapshot.action_check_integrity()
         self.assertEqual(snapshot.integrity_state, "ok")
         # Posted after signing, dated in the signed month.
-        self._create_invoice(partner=self.other_customer, amount=250.0, invoice_date=self.month_end - timedelta(days=3))
+        self._create_invoice(
+            partner=self.other_customer,
+            amount=250.0,
+            invoice_date=self.month_end - timedelta(days=3),
+        )
         result = snapshot._check_integrity()
         self.assertFalse(result["ok"])
         self.assertEqual(result["files"], [])
         self.assertEqual(
             result["changes"],
-            [{"partner_id": self.other_customer.id, "currency_id": self.company.currency_id.id,
-              "old": 500.0, "new": 750.0}],
+            [
+                {
+                    "partner_id": self.other_customer.id,
+                    "currency_id": self.company.currency_id.id,
+                    "old": 500.0,
+                    "new": 750.0,
+                }
+            ],
         )
         action = snapshot.action_check_integrity()
         self.assertEqual(action["params"]["type"], "warning")
@@ -203,9 +268,17 @@ class TestArSnapshot(BillingCaseCommon):
     def test_integrity_detects_tampered_file(self):
         snapshot = self._snapshot()
         snapshot.action_sign_off()
-        attachment = self.env["ir.attachment"].sudo().search([
-            ("res_model", "=", snapshot._name), ("res_id", "=", snapshot.id), ("res_field", "=", "xlsx_file"),
-        ])
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", snapshot._name),
+                    ("res_id", "=", snapshot.id),
+                    ("res_field", "=", "xlsx_file"),
+                ]
+            )
+        )
         self.assertEqual(len(attachment), 1)
         attachment.raw = b"PK tampered workbook"
         result = snapshot._check_integrity()
@@ -224,20 +297,30 @@ class TestArSnapshot(BillingCaseCommon):
         first.action_sign_off()
         snapshot = self._snapshot()
         status = self.Snapshot._health_chain_status()
-        self.assertEqual((status["status"], status["res_ids"]), ("warning", snapshot.ids))
+        self.assertEqual(
+            (status["status"], status["res_ids"]), ("warning", snapshot.ids)
+        )
         snapshot.action_sign_off()
         status = self.Snapshot._health_chain_status()
         self.assertEqual((status["status"], status["count"]), ("ok", 2))
         # A stored hash changed behind the ORM's back breaks the chain of both.
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            "UPDATE billing_ar_snapshot SET chain_hash = %s WHERE id = %s", "0" * 64, first.id
-        ))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE billing_ar_snapshot SET chain_hash = %s WHERE id = %s",
+                "0" * 64,
+                first.id,
+            )
+        )
         self.env.invalidate_all()
         status = self.Snapshot._health_chain_status()
         self.assertEqual(status["status"], "error")
         self.assertEqual(set(status["res_ids"]), {first.id, snapshot.id})
-        lines = self.env["billing.health"].with_context(allowed_company_ids=self.company.ids).get_health_data()
+        lines = (
+            self.env["billing.health"]
+            .with_context(allowed_company_ids=self.company.ids)
+            .get_health_data()
+        )
         self.assertTrue(lines)
 
     def test_cron_creates_last_month_end_once(self):
@@ -249,5 +332,8 @@ class TestArSnapshot(BillingCaseCommon):
         self.assertEqual(mine.total, 2300.0)
         self.assertFalse(Snapshot._cron_create_month_end_snapshots())
         self.assertEqual(
-            Snapshot.sudo().search_count([("company_id", "=", self.company.id), ("date", "=", self.month_end)]), 1
+            Snapshot.sudo().search_count(
+                [("company_id", "=", self.company.id), ("date", "=", self.month_end)]
+            ),
+            1,
         )
