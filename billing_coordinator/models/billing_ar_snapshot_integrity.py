@@ -28,7 +28,11 @@ class BillingArSnapshot(models.Model):
         the files whose SHA-256 no longer matches (and ``chain`` when the chain does not
         verify)."""
         self.ensure_one()
-        bucket_keys = [b["key"] for b in self._snapshot_buckets()]
+        # The buckets are compared when the company's limits are still those of the
+        # snapshot; otherwise the totals and not due only.
+        stored_keys = [key for key, _label in self.bucket_labels or []]
+        current_keys = [b["key"] for b in self._snapshot_buckets()]
+        bucket_keys = stored_keys if stored_keys == current_keys else ["not_due"]
         frozen = {
             (line.partner_id.id or False, line.currency_id.id): line
             for line in self.line_ids
@@ -45,7 +49,9 @@ class BillingArSnapshot(models.Model):
             differs = (
                 line is None
                 or any(
-                    currency.compare_amounts(values[k], old_amounts.get(k, 0.0))
+                    currency.compare_amounts(
+                        values.get(k, 0.0), old_amounts.get(k, 0.0)
+                    )
                     for k in bucket_keys
                 )
                 or currency.compare_amounts(values["total"], line.total)

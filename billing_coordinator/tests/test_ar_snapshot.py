@@ -265,6 +265,19 @@ class TestArSnapshot(BillingCaseCommon):
         # The frozen figures did not move.
         self.assertEqual(self._line(snapshot, self.other_customer).total, 500.0)
 
+    def test_integrity_after_bucket_limits_changed(self):
+        """New bucket limits after signing are no change of the figures."""
+        snapshot = self._snapshot()
+        snapshot.action_sign_off()
+        self.company.billing_aging_bucket_limits = "45,90"
+        result = snapshot._check_integrity()
+        self.assertTrue(result["ok"], result["message"])
+        self._create_invoice(amount=50.0, invoice_date=self.month_end)
+        result = snapshot._check_integrity()
+        self.assertEqual(
+            [c["partner_id"] for c in result["changes"]], self.customer.ids
+        )
+
     def test_integrity_detects_tampered_file(self):
         snapshot = self._snapshot()
         snapshot.action_sign_off()
