@@ -318,7 +318,7 @@ class BillingArSnapshot(models.Model):
         """Daily: the last month end's snapshot of every company that has none yet."""
         # sudo: the cron archives every company, not only those of its user
         Snapshot = self.sudo()
-        companies = Snapshot.env["res.company"].search([])
+        companies = Snapshot.env["res.company"].search([("active", "=", True)])
         return Snapshot._create_month_end_snapshots(
             companies=companies, skip_existing=True
         )

@@ -12,7 +12,9 @@ class BillingArSnapshot(models.Model):
         Billing Health chain line is ok and the previous-month comparison shows.
         Called from demo/billing_ar_snapshot_demo.xml."""
         company = self.env.company
-        manager = self.env.ref("base.user_admin")  # signs off, as a billing manager would
+        manager = self.env.ref(
+            "base.user_admin"
+        )  # signs off, as a billing manager would
         last = self._last_month_end(fields.Date.context_today(self))
         before = last.replace(day=1) - timedelta(days=1)
         for date in (before, last):

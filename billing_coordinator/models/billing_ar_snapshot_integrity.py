@@ -91,9 +91,8 @@ class BillingArSnapshot(models.Model):
         }
 
     def _integrity_message(self, changes, files):
-        _ = self.env._
         if not changes and not files:
-            return _(
+            return self.env._(
                 "The figures and files are as signed off: nothing changed since %(date)s.",
                 date=self.date.isoformat(),
             )
@@ -110,7 +109,7 @@ class BillingArSnapshot(models.Model):
                 )
             }
             parts.append(
-                _(
+                self.env._(
                     "%(count)s customer(s) differ from the aging as of %(date)s recomputed today "
                     "(an entry dated on or before the month end was posted, changed or "
                     "reconciled since):",
@@ -120,9 +119,10 @@ class BillingArSnapshot(models.Model):
             )
             for change in changes:
                 parts.append(
-                    _(
+                    self.env._(
                         "- %(customer)s (%(currency)s): %(old).2f then, %(new).2f now",
-                        customer=names.get(change["partner_id"]) or _("No customer"),
+                        customer=names.get(change["partner_id"])
+                        or self.env._("No customer"),
                         currency=currencies.get(change["currency_id"], ""),
                         old=change["old"],
                         new=change["new"],
@@ -130,7 +130,9 @@ class BillingArSnapshot(models.Model):
                 )
         if files:
             parts.append(
-                _("Checksums that do not match: %(files)s.", files=", ".join(files))
+                self.env._(
+                    "Checksums that do not match: %(files)s.", files=", ".join(files)
+                )
             )
         return "\n".join(parts)
 
@@ -176,12 +178,11 @@ class BillingArSnapshot(models.Model):
             [("company_id", "in", companies.ids), ("state", "=", "signed")]
         )
         broken = signed.filtered(lambda s: not s._snapshot_chain_verifies())
-        _ = self.env._
         if broken:
             return {
                 "status": "error",
                 "count": len(broken),
-                "message": _(
+                "message": self.env._(
                     "The checksums of %(names)s do not verify.",
                     names=", ".join(broken.mapped("name")),
                 ),
@@ -197,7 +198,7 @@ class BillingArSnapshot(models.Model):
             parts = []
             if missing:
                 parts.append(
-                    _(
+                    self.env._(
                         "No snapshot as of %(date)s for %(companies)s.",
                         date=month_end.isoformat(),
                         companies=", ".join(missing.mapped("name")),
@@ -205,7 +206,7 @@ class BillingArSnapshot(models.Model):
                 )
             if unsigned:
                 parts.append(
-                    _(
+                    self.env._(
                         "Not signed off yet: %(names)s.",
                         names=", ".join(unsigned.mapped("name")),
                     )
@@ -219,7 +220,7 @@ class BillingArSnapshot(models.Model):
         return {
             "status": "ok",
             "count": len(signed),
-            "message": _(
+            "message": self.env._(
                 "%(count)s signed snapshot(s), checksums verify; %(date)s is signed off.",
                 count=len(signed),
                 date=month_end.isoformat(),

@@ -7,7 +7,9 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..models.billing_ar_snapshot_files import sha256_hex
 from .common import BillingCaseCommon
+from .reports_common import open_xlsx
 
 
 @tagged("post_install", "-at_install")
@@ -163,10 +165,6 @@ class TestArSnapshot(BillingCaseCommon):
         snapshot = self._snapshot()
         files = snapshot._snapshot_file_bytes()
         self.assertTrue(files["xlsx"].startswith(b"PK"))
-        from odoo.addons.billing_coordinator.models.billing_ar_snapshot_files import (
-            sha256_hex,
-        )
-
         self.assertEqual(sha256_hex(files["xlsx"]), snapshot.xlsx_sha256)
         self.assertEqual(sha256_hex(files["zip"]), snapshot.zip_sha256)
         # Two builds of the same data: the same bytes.
@@ -188,8 +186,6 @@ class TestArSnapshot(BillingCaseCommon):
         self.assertEqual(
             sorted(inv["amount_total"] for inv in invoices), [300.0, 500.0]
         )
-        from odoo.addons.billing_coordinator.tests.reports_common import open_xlsx
-
         book = open_xlsx(files["xlsx"])
         self.assertEqual(book.sheetnames[0], "Summary")
         self.assertTrue(snapshot._snapshot_chain_verifies())
