@@ -1,6 +1,6 @@
 {
     "name": "Billing Coordinator",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Accounting/Accounting",
     "summary": "Billing discrepancy cases, coordinator work queues and receivables follow-up",
     "author": "billing_coordinator developers",
@@ -63,9 +63,13 @@
         "views/res_partner_customer_accounts_views.xml",
         "views/billing_health_views.xml",
         "views/res_config_settings_health_views.xml",
+        "security/billing_ar_snapshot_security.xml",
+        "data/ir_cron_ar_snapshot_data.xml",
+        "views/billing_ar_snapshot_views.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",
+        "demo/billing_ar_snapshot_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

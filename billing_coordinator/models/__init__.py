@@ -73,3 +73,9 @@ from . import billing_health
 from . import billing_health_checks
 from . import res_company_health
 from . import res_config_settings_health
+from . import billing_ar_snapshot
+from . import billing_ar_snapshot_line
+from . import billing_ar_snapshot_files
+from . import billing_ar_snapshot_integrity
+from . import billing_ar_snapshot_demo
+from . import billing_ar_snapshot_figures

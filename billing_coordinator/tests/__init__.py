@@ -34,3 +34,4 @@ from . import test_billing_health
 from . import test_detection_concurrency
 from . import test_promise_concurrency
 from . import test_i18n_screens
+from . import test_ar_snapshot

@@ -25,6 +25,8 @@ other modules of the repository (the sale bridge) are in ``OPTIONAL_ENTRIES``: t
 are checked when that module is installed and skipped when only the core is.
 """
 
+from datetime import timedelta
+
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import call_kw
@@ -228,6 +230,25 @@ MODEL_MATRIX = {
     ("billing.receivable.line", "manager"):    (A, E, E, E),
     ("billing.receivable.line", "portal"):     (E, E, E, E),
     ("billing.receivable.line", "public"):     (E, E, E, E),
+
+    # Month-end snapshots (a draft one as target): billing managers only.
+    ("billing.ar.snapshot", "plain"):            (E, E, E, E),
+    ("billing.ar.snapshot", "clerk"):            (E, E, E, E),
+    ("billing.ar.snapshot", "coord_own"):        (E, E, E, E),
+    ("billing.ar.snapshot", "coord_oth"):        (E, E, E, E),
+    ("billing.ar.snapshot", "leader"):           (E, E, E, E),
+    ("billing.ar.snapshot", "manager"):          (A, A, A, A),
+    ("billing.ar.snapshot", "portal"):           (E, E, E, E),
+    ("billing.ar.snapshot", "public"):           (E, E, E, E),
+
+    ("billing.ar.snapshot.line", "plain"):       (E, E, E, E),
+    ("billing.ar.snapshot.line", "clerk"):       (E, E, E, E),
+    ("billing.ar.snapshot.line", "coord_own"):   (E, E, E, E),
+    ("billing.ar.snapshot.line", "coord_oth"):   (E, E, E, E),
+    ("billing.ar.snapshot.line", "leader"):      (E, E, E, E),
+    ("billing.ar.snapshot.line", "manager"):     (A, A, A, A),
+    ("billing.ar.snapshot.line", "portal"):      (E, E, E, E),
+    ("billing.ar.snapshot.line", "public"):      (E, E, E, E),
 }
 
 # Entry points called as the web client calls them (``call_kw``: RPC, private methods
@@ -320,6 +341,8 @@ COMPANY_MODELS = (
     "billing.case.promise",
     "billing.call.outcome",
     "billing.case.call",
+    "billing.ar.snapshot",
+    "billing.ar.snapshot.line",
 )
 COMPANY_PROFILES = ("clerk", "coord_own", "leader", "manager")
 
@@ -400,6 +423,14 @@ class TestAccessMatrix(BillingCaseCommon):
                 ),
             }
         )
+        snapshot = env["billing.ar.snapshot"].create(
+            {"date": cls.today - timedelta(days=40), "company_id": company.id,
+             "currency_id": company.currency_id.id}
+        )
+        records["billing.ar.snapshot"] = snapshot
+        records["billing.ar.snapshot.line"] = env["billing.ar.snapshot.line"].create(
+            {"snapshot_id": snapshot.id, "partner_id": case.partner_id.id, "total": 10.0}
+        )
         if team == cls.team_a:
             wizard = coordinator["billing.case.resolve"].create(
                 {"case_id": case.id, "resolution_type": "no_action", "note": "Checked."}
@@ -460,6 +491,13 @@ class TestAccessMatrix(BillingCaseCommon):
                 "run_id": self.records["billing.detection.run"].id, "rule_code": "overdue",
             },
             "billing.receivable.line": {"partner_id": self.customer.id, "company_id": case.company_id.id},
+            "billing.ar.snapshot": {
+                "date": self.today - timedelta(days=70), "company_id": case.company_id.id,
+                "currency_id": case.company_id.currency_id.id,
+            },
+            "billing.ar.snapshot.line": {
+                "snapshot_id": self.records["billing.ar.snapshot"].id, "partner_id": self.customer.id,
+            },
         }[model]
 
     WRITE_VALS = {
@@ -482,6 +520,8 @@ class TestAccessMatrix(BillingCaseCommon):
         "billing.detection.run": {"duration": 2.0},
         "billing.detection.run.line": {"error": "Changed."},
         "billing.receivable.line": {"amount_residual": 1.0},
+        "billing.ar.snapshot": {"integrity_message": "Checked."},
+        "billing.ar.snapshot.line": {"total": 11.0},
     }
 
     def _cell(self, call, setup=None):
@@ -614,7 +654,7 @@ class TestAccessMatrix(BillingCaseCommon):
         failures = []
         for (model, profile), expected in MODEL_MATRIX.items():
             operations = self._operations(model, self.users[profile])
-            for operation, call, exp in zip(("read", "create", "write", "unlink"), operations, expected):
+            for operation, call, exp in zip(("read", "create", "write", "unlink"), operations, expected, strict=False):
                 got = self._cell(call)
                 if got != exp:
                     failures.append(f"{model} {profile} {operation}: expected {_name(exp)}, got {_name(got)}")
