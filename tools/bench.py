@@ -210,8 +210,9 @@ def install_peers(database, addons_path):
                             "--target", str(target), requirement], check=True)
         paths.append(str(target / "odoo" / "addons"))
     full = ",".join([addons_path] + paths)
+    names = ",".join(f"'{m}'" for m in PEER_WHEELS)
     installed = _query(database, "SELECT name FROM ir_module_module WHERE state = 'installed' "
-                       "AND name = ANY(ARRAY[%s])" % ",".join(f"'{m}'" for m in PEER_WHEELS))
+                       f"AND name = ANY(ARRAY[{names}])")
     todo = [m for m in PEER_WHEELS if m not in installed]
     if todo:
         print(f"installing {', '.join(todo)} in {database}", flush=True)

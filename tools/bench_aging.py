@@ -131,7 +131,6 @@ def main():
         with registry.cursor() as cr:
             generate(Environment(cr, SUPERUSER_ID, {}), args.generate, random.Random(42))
     with registry.cursor() as cr:
-        env = Environment(cr, SUPERUSER_ID, {})
         cr.execute(
             "SELECT COUNT(*) FROM account_move WHERE move_type IN ('out_invoice', 'out_refund') AND state = 'posted'"
         )

@@ -292,7 +292,7 @@ def build_orm(env, world, plan, items, log=print):
             by_company[items[index]["company"]].append(index)
         invoices = {}
         for company, indexes in by_company.items():
-            vals_list, pay_idx, inv_idx = [], [], []
+            vals_list, inv_idx = [], []
             cdata = world["companies"][company]
             for index in indexes:
                 item = items[index]
@@ -711,9 +711,9 @@ class Cloner:
                     if table == "account_move_line" and row["matching_number"]:
                         number = row["matching_number"]
                         if number.startswith("P"):
-                            new["matching_number"] = "P%s" % idmap[
-                                ("account_partial_reconcile", int(number[1:]))
-                            ]
+                            new["matching_number"] = "P{}".format(
+                                idmap[("account_partial_reconcile", int(number[1:]))]
+                            )
                         else:
                             new["matching_number"] = str(
                                 idmap[("account_full_reconcile", int(number))]

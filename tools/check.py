@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -56,8 +57,9 @@ MESSAGE_PATTERNS = {
 
 
 class Report:
-    def __init__(self, log):
+    def __init__(self, log, show=0):
         self.log = log
+        self.show = show  # findings printed under a failing check (--ci)
         self.failed = []
         self.rows = []
 
@@ -80,6 +82,11 @@ class Report:
         self.log.write(f"== {name}: {status}\n")
         for _kind, line in findings:
             self.log.write(f"{line}\n")
+        if blocking and findings and self.show:
+            for _kind, line in findings[: self.show]:
+                print(f"    {line}", flush=True)
+            if len(findings) > self.show:
+                print(f"    ... {len(findings) - self.show} more", flush=True)
 
 
 def load_config():
@@ -181,9 +188,9 @@ def parse(out, pattern, code):
 class Checker:
     """The hooks of the config, one method each, on the files of ``root``."""
 
-    def __init__(self, config, files, root, report, fix):
+    def __init__(self, config, files, root, report, fix, ci=False):
         self.config, self.files, self.root = config, files, root
-        self.report, self.fix = report, fix
+        self.report, self.fix, self.ci = report, fix, ci
 
     def hook(self, hook_id):
         for repo in self.config["repos"]:
@@ -278,6 +285,11 @@ class Checker:
             ("pylint-odoo:mandatory", ".pylintrc-mandatory", True),
             ("pylint-odoo:optional", ".pylintrc", False),
         ):
+            if not blocking and self.ci:
+                # --ci: the informative run cannot fail the build; it would double the
+                # time of the slowest check.
+                self.report.add(name, [], blocking=False, note="not run in --ci")
+                continue
             cmd = ["pylint", f"--rcfile={rc}", "--output-format=text"]
             cmd += [f"--msg-template={template}", *py_files]
             code, out = run(cmd, self.root)
@@ -315,8 +327,16 @@ def copy_tree(files):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fix", action="store_true", help="run the fixers in place")
+    parser.add_argument(
+        "--ci",
+        action="store_true",
+        help="CI: every check on a copy, the first findings of a failing one, a summary",
+    )
     parser.add_argument("only", nargs="*", choices=[[], *CHECKS], help="checks to run")
     args = parser.parse_args()
+    if args.ci and args.fix:
+        parser.error("--ci checks a copy; it does not fix")
+    started = time.monotonic()
     config = load_config()
     pin_problems = check_pins(config)
     if pin_problems:
@@ -327,8 +347,8 @@ def main():
     CACHE.mkdir(parents=True, exist_ok=True)
     try:
         with open(CACHE / "check.log", "w", encoding="utf-8") as log:
-            report = Report(log)
-            checker = Checker(config, files, root, report, args.fix)
+            report = Report(log, show=20 if args.ci else 0)
+            checker = Checker(config, files, root, report, args.fix, args.ci)
             for name, method in CHECKS.items():
                 if not args.only or name in args.only:
                     method(checker)
@@ -336,6 +356,11 @@ def main():
         if root != REPO:
             shutil.rmtree(root, ignore_errors=True)
     print(f"findings in {CACHE / 'check.log'}")
+    if args.ci:
+        print(
+            f"checks: {len(report.rows) - len(report.failed)} ok, "
+            f"{len(report.failed)} failed in {time.monotonic() - started:.0f} s"
+        )
     if report.failed:
         print(f"failed: {', '.join(report.failed)}")
         return 1

@@ -4,6 +4,9 @@
 #   tools/check.sh              check a copy of the tree (nothing is changed), report by check
 #   tools/check.sh --fix        run the fixers in place (ruff --fix, ruff format, prettier, ...)
 #   tools/check.sh ruff pylint  only these checks (names as printed)
+#   tools/check.sh --ci         CI (.ci/run): as the first form, plus the first findings of
+#                               each failing check and a one-line summary. A second run on
+#                               the same machine reuses the tools cached under .cache/.
 # Exit status 1 when a check that fails pre-commit fails. Full output: .cache/check.log.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

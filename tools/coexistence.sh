@@ -9,6 +9,9 @@
 # Usage: tools/coexistence.sh            (database BC_COEX_DB, default bc_coexistence)
 #        tools/coexistence.sh --keep     reuse the database (-u billing_coordinator)
 #        tools/coexistence.sh --clashes  only the clash queries, on the existing database
+#        tools/coexistence.sh --ci       CI: fresh install, the clash queries and only the
+#                                        tests that meet the peers (BC_COEX_TAGS, default:
+#                                        access matrix and detection; ./dev test runs the rest)
 # Log: .cache/coexistence.log. Exit status 0 only when both parts pass.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +33,12 @@ if [ ! -f "$PEERS/.req-$req_hash" ]; then
 fi
 
 DB="${BC_COEX_DB:-bc_coexistence}"
+TAGS=/billing_coordinator
+if [ "${1:-}" = "--ci" ]; then
+  # What the peers can break: security (groups, rules, menus on shared models) and the
+  # detection on account.move lines they also extend. The whole suite runs in ./dev test.
+  TAGS="${BC_COEX_TAGS:-/billing_coordinator:TestAccessMatrix,/billing_coordinator:TestDetection,/billing_coordinator:TestDetectionRules}"
+fi
 LOG="$CACHE/coexistence.log"
 PEER_MODULES=(account_credit_control account_financial_report partner_statement)
 ODOO_MODULES=()
@@ -47,11 +56,11 @@ else
   init=(-i "$modules")
 fi
 if [ "${1:-}" != "--clashes" ]; then
-  echo "[coexistence] $DB: ${init[*]}; testing /billing_coordinator (log: $LOG)"
+  echo "[coexistence] $DB: ${init[*]}; testing $TAGS (log: $LOG)"
   start=$(date +%s)
   set +e
   "$VENV/bin/python" -m odoo server --addons-path="$ADDONS_PATH,$PEERS/odoo/addons" \
-    -d "$DB" "${init[@]}" --with-demo --test-tags /billing_coordinator --stop-after-init \
+    -d "$DB" "${init[@]}" --with-demo --test-tags "$TAGS" --stop-after-init \
     --http-interface=127.0.0.1 --http-port="${BC_TEST_PORT:-8269}" --log-level=test \
     --logfile= > "$LOG" 2>&1
   rc=$?

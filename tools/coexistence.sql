@@ -18,12 +18,15 @@ SELECT format('menu "%s" under "%s": billing_coordinator.%s and %s.%s',
 
 -- One record (a field, selection value, view, action, ...) claimed by us and by a peer:
 -- the later module silently redefines the other's. Models themselves are shared by design,
--- and so are the magic fields every module that inherits a model declares again.
+-- and so are the magic fields every module that inherits a model declares again, and the
+-- ir.model.inherit rows: Odoo's _reflect_inherits gives every module with a class in a
+-- model's MRO an xmlid of the same row, so a peer extending a parent of ours (report_xlsx_helper
+-- on report.report_xlsx.abstract) co-owns the rows of our XLSX reports.
 SELECT format('%s #%s: billing_coordinator.%s and %s.%s', o.model, o.res_id, o.name, t.module, t.name)
   FROM ours o
   JOIN theirs t ON t.model = o.model AND t.res_id = o.res_id AND t.module IN :peers
   LEFT JOIN ir_model_fields f ON o.model = 'ir.model.fields' AND f.id = o.res_id
- WHERE o.model <> 'ir.model'
+ WHERE o.model NOT IN ('ir.model', 'ir.model.inherit')
    AND f.name IS DISTINCT FROM 'id' AND f.name IS DISTINCT FROM 'display_name';
 
 -- A model of ours (billing.*) that a peer defines too.

@@ -2,7 +2,8 @@
 
 Odoo's runner exits 0 when a test logged an ERROR yet passed, when the tags matched no
 test, when the module was unknown, or when browser tests were skipped. This gate fails
-in each of those cases, on any WARNING, ERROR or CRITICAL log line, and prints the closing line ``N passed, N failed``.
+in each of those cases, on any WARNING, ERROR or CRITICAL log line, and prints the closing
+line ``N passed, N failed``.
 """
 import re
 import sys

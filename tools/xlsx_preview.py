@@ -70,7 +70,8 @@ def main():
     style = """
         body { font-family: 'DejaVu Sans', sans-serif; font-size: 11px; margin: 8px; }
         table { border-collapse: collapse; table-layout: fixed; margin-bottom: 14px; }
-        td, th { border: 1px solid #d0d0d0; padding: 2px 4px; white-space: nowrap; overflow: hidden; }
+        td, th { border: 1px solid #d0d0d0; padding: 2px 4px; white-space: nowrap;
+                 overflow: hidden; }
         th { background: #f0f0f0; color: #555; font-weight: normal; }
         td.b { font-weight: bold; } td.head { background: #D9E1F2; } td.num { text-align: right; }
         h3 { margin: 6px 0; font-size: 12px; }
@@ -79,7 +80,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         page = os.path.join(tmp, "sheet.html")
         with open(page, "w") as out:
-            out.write(f"<html><head><meta charset='utf-8'><style>{style}</style></head><body>{body}</body></html>")
+            out.write(
+                f"<html><head><meta charset='utf-8'><style>{style}</style></head>"
+                f"<body>{body}</body></html>"
+            )
         subprocess.run(
             ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              f"--user-data-dir={tmp}/profile", f"--window-size={args.width},{args.height}",

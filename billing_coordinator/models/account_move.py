@@ -26,7 +26,10 @@ class AccountMove(models.Model):
         self.ensure_one()
         if self.state != "posted" or self.move_type not in ("out_invoice", "out_refund"):
             raise UserError(
-                self.env._("Discrepancies can only be reported on posted customer invoices and credit notes.")
+                self.env._(
+                    "Discrepancies can only be reported on posted customer invoices and "
+                    "credit notes."
+                )
             )
         self.env["billing.case"].check_access("create")
         return {

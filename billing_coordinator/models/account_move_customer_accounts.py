@@ -65,7 +65,7 @@ class AccountMove(models.Model):
     def _message_receive_bounce(self, email, partner):
         """An e-mail sent from a customer invoice bounced: open or update the customer's
         customer_data case at once, instead of waiting for the daily detection."""
-        super()._message_receive_bounce(email, partner)
+        res = super()._message_receive_bounce(email, partner)
         invoices = self.filtered(
             lambda m: m.move_type in ("out_invoice", "out_refund") and m.state == "posted"
         )
@@ -73,3 +73,4 @@ class AccountMove(models.Model):
         Case = self.env["billing.case"].sudo()
         for company, moves in invoices.grouped("company_id").items():
             Case._sync_customer_data_cases(company, moves.commercial_partner_id)
+        return res

@@ -77,7 +77,8 @@ class BillingCase(models.Model):
                     "expected_amount": 1500.0,
                     "actual_amount": inv_overcharged.amount_total,
                     "root_cause": "pricing_error",
-                    "description": "<p>Customer says the agreed freight rate is 105.00 per unit, not 120.00.</p>",
+                    "description": "<p>Customer says the agreed freight rate is 105.00 "
+                    "per unit, not 120.00.</p>",
                 },
                 {
                     "partner_id": harbor.id,

@@ -40,8 +40,8 @@ class BillingCase(models.Model):
     @api.model
     def _detect_duplicate_customer(self, company):
         """Pairs of active commercial partners visible in ``company``, at least one of
-        them with posted customer invoices in ``company``, with the same VAT number, the same e-mail domain and name, or a
-        bank account with the same number."""
+        them with posted customer invoices in ``company``, with the same VAT number, the
+        same e-mail domain and name, or a bank account with the same number."""
         Partner = self.env["res.partner"]
         Partner.flush_model(["name", "vat", "email_normalized", "active"])
         self.env["account.move"].flush_model(["commercial_partner_id", "move_type", "state"])

@@ -83,7 +83,8 @@ class BillingCase(models.Model):
                 query.select(
                     SQL.identifier(table, "id"),
                     SQL(
-                        "ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s DESC NULLS LAST, %s, %s) AS rank",
+                        "ROW_NUMBER() OVER "
+                        "(PARTITION BY %s ORDER BY %s DESC NULLS LAST, %s, %s) AS rank",
                         SQL.identifier(table, "user_id"),
                         SQL.identifier(table, "priority_score"),
                         SQL.identifier(table, "deadline"),

@@ -115,7 +115,10 @@ class BillingCase(models.Model):
         today = fields.Date.context_today(self)
         if fields.Date.to_date(follow_up_date) <= today:
             raise UserError(
-                self.env._("Choose a follow-up date after today; to work the case today, keep it in the queue.")
+                self.env._(
+                    "Choose a follow-up date after today; to work the case today, keep it "
+                    "in the queue."
+                )
             )
         self._check_state(
             OPEN_STATES,

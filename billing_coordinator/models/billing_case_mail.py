@@ -9,6 +9,7 @@ TEMPLATE_NOTICE = "billing_coordinator.mail_template_billing_case_notice"
 TEMPLATE_RESOLVED = "billing_coordinator.mail_template_billing_case_resolved"
 TEMPLATE_REMINDER = "billing_coordinator.mail_template_billing_case_reminder"
 TEMPLATE_PROMISE = "billing_coordinator.mail_template_billing_case_promise"
+MAIL_LAYOUT = "mail.mail_notification_layout_with_responsible_signature"
 
 # Case kinds where the customer owes money: the first e-mail is a payment reminder.
 REMINDER_CODES = ("overdue", "short_payment", "undercharge")
@@ -48,7 +49,7 @@ class BillingCase(models.Model):
                 "default_res_ids": self.ids,
                 "default_composition_mode": "comment",
                 "default_template_id": template.id,
-                "default_email_layout_xmlid": "mail.mail_notification_layout_with_responsible_signature",
+                "default_email_layout_xmlid": MAIL_LAYOUT,
                 "email_notification_allow_footer": True,
                 "force_email": True,
             },

@@ -96,7 +96,8 @@ class BillingCase(models.Model):
         """
         self.ensure_one()
         # Keep default_* keys of a caller's context away from the documents created.
-        case = self.with_context(clean_context(self.env.context))
+        # Replaced, not merged: kwargs would keep the default_* keys.
+        case = self.with_context(clean_context(self.env.context))  # pylint: disable=context-overridden
         case.check_access("write")
         case._lock_for_resolution()
         if case.state not in OPEN_STATES:

@@ -366,7 +366,8 @@ class BillingDashboard(models.AbstractModel):
             start=start,
             stop=stop,
             resolved=SQL(
-                "(%(case)s.state = 'resolved' AND %(case)s.resolved_date BETWEEN %(first)s AND %(last)s)",
+                "(%(case)s.state = 'resolved' "
+                "AND %(case)s.resolved_date BETWEEN %(first)s AND %(last)s)",
                 case=case, first=period.date_from, last=period.date_to,
             ),
         )

@@ -177,7 +177,8 @@ class BillingDetectionRule(models.Model):
     def _ensure_rules(self, companies=None):
         """Create the missing rule records of ``companies`` (default: all), one per
         registered rule code, in the registry's order; return every rule record."""
-        companies = companies if companies is not None else self.env["res.company"].search([])
+        if companies is None:
+            companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         codes = list(self.env["billing.case"]._get_detection_rules())
         # sudo: rule records are bookkeeping of the detection; the run creates a
         # missing one even when started by a manager of one company.

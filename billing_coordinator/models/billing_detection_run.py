@@ -83,7 +83,7 @@ class BillingDetectionRun(models.Model):
     @api.autovacuum
     def _gc_detection_runs(self):
         """Daily (the autovacuum job): drop runs older than each company's log days."""
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
             limit = fields.Datetime.now() - timedelta(days=company.billing_detection_log_days)
             self.search([("company_id", "=", company.id), ("start", "<", limit)]).unlink()
 

@@ -42,7 +42,7 @@ class BillingReceivableLine(models.Model):
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(readonly=True, aggregator="max")
     aging_bucket = fields.Selection(
-        selection="_selection_aging_bucket", string="Aging Bucket", readonly=True,
+        selection="_selection_aging_bucket", readonly=True,
         group_expand=True,
     )
     amount_residual = fields.Monetary(
@@ -65,7 +65,7 @@ class BillingReceivableLine(models.Model):
     def _table_query(self) -> SQL:
         # Every company: the record rules restrict rows per user. ``sudo`` because the
         # view is defined once for all users, not per the current user's companies.
-        companies = self.env["res.company"].sudo().search([])
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
         return SQL(
             """
             SELECT item.id, item.partner_id, item.move_id, item.move_type, item.company_id,
@@ -84,7 +84,7 @@ class BillingReceivableLine(models.Model):
     @api.model
     def _selection_aging_bucket(self):
         # sudo: the labels of every company's buckets, as the view covers every company
-        buckets = self._get_aging_buckets(self.env["res.company"].sudo().search([]))
+        buckets = self._get_aging_buckets(self.env["res.company"].sudo().search([]))  # pylint: disable=no-search-all
         return [(b["key"], b["label"]) for b in buckets]
 
     def _compute_case_ids(self):

@@ -63,6 +63,7 @@ class ResPartner(models.Model):
         )
         if refused:
             raise AccessError(self.env._(
-                "You can only report on your own and your teams' customers, not on %(customers)s.",
+                "You can only report on your own and your teams' customers, "
+                "not on %(customers)s.",
                 customers=", ".join(refused.mapped("display_name")),
             ))

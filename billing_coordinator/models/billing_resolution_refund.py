@@ -60,7 +60,7 @@ class BillingResolutionRefund(models.AbstractModel):
 
     @api.model
     def _check_journal(self, resolution):
-        super()._check_journal(resolution)
+        res = super()._check_journal(resolution)
         journal, currency = resolution["journal"], resolution["case"].currency_id
         if journal.currency_id and journal.currency_id != currency:
             raise UserError(
@@ -79,6 +79,7 @@ class BillingResolutionRefund(models.AbstractModel):
                     journal=journal.display_name,
                 )
             )
+        return res
 
     @api.model
     def _get_refund_credit_lines(self, resolution):

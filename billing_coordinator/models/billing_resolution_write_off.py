@@ -37,9 +37,10 @@ class BillingResolutionWriteOff(models.AbstractModel):
 
     @api.model
     def _check(self, resolution):
-        super()._check(resolution)
+        res = super()._check(resolution)
         self._check_write_off_account(resolution)
         self._check_write_off_limit(resolution)
+        return res
 
     @api.model
     def _check_write_off_account(self, resolution):

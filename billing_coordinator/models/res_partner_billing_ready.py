@@ -8,7 +8,6 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     billing_ready = fields.Boolean(
-        string="Billing Ready",
         compute="_compute_billing_ready",
         help="The customer has what billing needs: a valid VAT number where one is "
         "needed, an invoicing e-mail that does not bounce, a complete address, payment "

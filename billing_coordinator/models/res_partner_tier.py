@@ -12,7 +12,6 @@ class ResPartner(models.Model):
 
     billing_tier = fields.Selection(
         BILLING_TIERS,
-        string="Billing Tier",
         default="standard",
         tracking=True,
         help="How important the customer is in the billing queue: key accounts get the "

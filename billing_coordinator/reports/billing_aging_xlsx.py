@@ -63,12 +63,11 @@ class ReportAgingXlsx(models.AbstractModel):
             writer.write(sheet, row, col, target.round(totals[key]), total_fmt)
 
     def _get_detail_columns(self):
-        _ = self.env._
         return [
-            (_("Customer"), 32), (_("Company"), 18), (_("Number"), 18), (_("Type"), 16),
-            (_("Reference"), 18), (_("Invoice Date"), 12), (_("Due Date"), 12),
-            (_("Days Overdue"), 8), (_("Bucket"), 10), (_("Currency"), 9),
-            (_("Amount in Currency"), 16), (_("Amount"), 16), (_("Open Case"), 9),
+            (self.env._("Customer"), 32), (self.env._("Company"), 18), (self.env._("Number"), 18), (self.env._("Type"), 16),
+            (self.env._("Reference"), 18), (self.env._("Invoice Date"), 12), (self.env._("Due Date"), 12),
+            (self.env._("Days Overdue"), 8), (self.env._("Bucket"), 10), (self.env._("Currency"), 9),
+            (self.env._("Amount in Currency"), 16), (self.env._("Amount"), 16), (self.env._("Open Case"), 9),
         ]
 
     def _write_detail(self, writer, sheet, wizard, filters, buckets, target):

@@ -16,25 +16,24 @@ class ReportBillingCaseRegisterXlsx(models.AbstractModel):
 
     def _get_register_columns(self):
         """``(title, width, field name)`` of each column, in order."""
-        _ = self.env._
         return [
-            (_("Reference"), 16, "name"),
-            (_("Type"), 22, "case_type_id"),
-            (_("Status"), 16, "state"),
-            (_("Customer"), 30, "partner_id"),
-            (_("Coordinator"), 20, "user_id"),
-            (_("Team"), 18, "team_id"),
-            (_("Currency"), 9, "currency_id"),
-            (_("Expected Amount"), 15, "expected_amount"),
-            (_("Actual Amount"), 15, "actual_amount"),
-            (_("Difference"), 15, "amount_difference"),
-            (_("Deadline"), 12, "deadline"),
-            (_("SLA Breached"), 10, "sla_breached"),
-            (_("Root Cause"), 24, "root_cause"),
-            (_("Resolution"), 20, "resolution_type"),
-            (_("Resolution Note"), 40, "resolution_note"),
-            (_("Created on"), 12, "create_date"),
-            (_("Resolved on"), 12, "resolved_date"),
+            (self.env._("Reference"), 16, "name"),
+            (self.env._("Type"), 22, "case_type_id"),
+            (self.env._("Status"), 16, "state"),
+            (self.env._("Customer"), 30, "partner_id"),
+            (self.env._("Coordinator"), 20, "user_id"),
+            (self.env._("Team"), 18, "team_id"),
+            (self.env._("Currency"), 9, "currency_id"),
+            (self.env._("Expected Amount"), 15, "expected_amount"),
+            (self.env._("Actual Amount"), 15, "actual_amount"),
+            (self.env._("Difference"), 15, "amount_difference"),
+            (self.env._("Deadline"), 12, "deadline"),
+            (self.env._("SLA Breached"), 10, "sla_breached"),
+            (self.env._("Root Cause"), 24, "root_cause"),
+            (self.env._("Resolution"), 20, "resolution_type"),
+            (self.env._("Resolution Note"), 40, "resolution_note"),
+            (self.env._("Created on"), 12, "create_date"),
+            (self.env._("Resolved on"), 12, "resolved_date"),
         ]
 
     def generate_xlsx_report(self, workbook, data, objs):

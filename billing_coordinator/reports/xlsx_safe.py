@@ -66,7 +66,8 @@ class SafeXlsxWriter:
             self._props[name] = dict(base, num_format=f"{num_format};-{num_format}")
         return name
 
-    def write(self, sheet, row, col, value, fmt=None):
+    # Not an Odoo model's write(): a helper class with no parent method to call.
+    def write(self, sheet, row, col, value, fmt=None):  # pylint: disable=method-required-super
         """Write ``value`` by its Python type; ``None``/``False`` leave a blank cell."""
         if value is None or value is False:
             sheet.write_blank(row, col, None, self.format(fmt or "text"))

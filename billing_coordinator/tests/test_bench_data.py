@@ -36,8 +36,8 @@ class TestBenchData(BillingCaseCommon):
                                         m.amount_total_signed, m.id))
         line_keys, snapshot = {}, {"moves": [], "partials": []}
         for move_index, move in enumerate(moves):
-            lines = move.line_ids.sorted(lambda l: (l.display_type, l.account_id.code, l.balance,
-                                                    l.amount_currency, l.id))
+            lines = move.line_ids.sorted(lambda line: (line.display_type, line.account_id.code,
+                                                       line.balance, line.amount_currency, line.id))
             for line_index, line in enumerate(lines):
                 line_keys[line.id] = (move_index, line_index)
             snapshot["moves"].append({
@@ -113,4 +113,6 @@ class TestBenchData(BillingCaseCommon):
         fast_moves = self.env["account.move"].browse([m for moves in fast_made for m in moves])
         numbers = [(move.journal_id, move.name) for move in fast_moves]
         self.assertEqual(len(numbers), len(set(numbers)))
-        self.assertTrue(all(move.name == f"{move.sequence_prefix}{move.sequence_number:0{len(move.name) - len(move.sequence_prefix)}d}" for move in fast_moves))
+        for move in fast_moves:
+            digits = len(move.name) - len(move.sequence_prefix)
+            self.assertEqual(move.name, f"{move.sequence_prefix}{move.sequence_number:0{digits}d}")

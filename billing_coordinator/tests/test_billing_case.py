@@ -17,7 +17,7 @@ class TestBillingCase(BillingCaseCommon):
         action = invoice.with_user(self.coordinator).action_report_discrepancy()
         self.assertEqual(action["res_model"], "billing.case")
 
-        form = Form(self.env["billing.case"].with_user(self.coordinator).with_context(action["context"]))
+        form = Form(self.env["billing.case"].with_user(self.coordinator).with_context(**action["context"]))
         form.case_type_id = self.type_short_payment
         case = form.save()
 
@@ -177,7 +177,7 @@ class TestBillingCase(BillingCaseCommon):
     def test_cancel_wizard_records_reason(self):
         case = self._create_case()
         action = case.action_open_cancel_wizard()
-        wizard = Form(self.env[action["res_model"]].with_context(action["context"]))
+        wizard = Form(self.env[action["res_model"]].with_context(**action["context"]))
         wizard.reason = "Duplicate of an older case"
         wizard.save().action_confirm()
         self.assertEqual(case.state, "cancelled")

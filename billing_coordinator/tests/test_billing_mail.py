@@ -177,7 +177,7 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
 
         # The composer opened from the case takes the same language.
         composer = self.env["mail.compose.message"].with_context(
-            case.action_send_email()["context"]
+            **case.action_send_email()["context"]
         ).create({})
         self.assertEqual(composer.lang, "fr_FR")
         self.assertIn("Surfacturation", composer.body)
@@ -194,7 +194,7 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
         composer = (
             self.env["mail.compose.message"]
             .with_user(self.coordinator)
-            .with_context(as_coordinator.action_send_email()["context"])
+            .with_context(**as_coordinator.action_send_email()["context"])
             .create({})
         )
         self.assertEqual(composer.template_id, self.tpl_notice)

@@ -673,7 +673,7 @@ class TestResolution(BillingResolutionCommon):
         action = case.with_user(self.coordinator).action_open_resolve_wizard()
         self.assertEqual(action["res_model"], "billing.case.resolve")
         wizard_form = Form(
-            self.env(user=self.coordinator)[action["res_model"]].with_context(action["context"])
+            self.env(user=self.coordinator)[action["res_model"]].with_context(**action["context"])
         )
         self.assertEqual(wizard_form.resolution_type, "credit_note")
         self.assertEqual(wizard_form.amount, 100.0)

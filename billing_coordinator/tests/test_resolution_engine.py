@@ -250,7 +250,7 @@ class TestResolutionEngine(BillingResolutionCommon):
 
         def failing(unit, resolution):
             original(unit, resolution)
-            raise UserError("Posting failed")
+            raise UserError(unit.env._("Posting failed"))
 
         with patch.object(WriteOff, "_create_documents", failing):
             self.assertResolveRefused(case, "write_off", "Posting failed")

@@ -94,15 +94,14 @@ class BillingAgingReport(models.TransientModel):
     def _get_filter_lines(self):
         """``(label, value)`` of each filter, for the header of the reports."""
         self.ensure_one()
-        _ = self.env._
         lines = [
-            (_("As of"), self.date_at),
-            (_("Companies"), ", ".join(self.company_ids.mapped("name"))),
+            (self.env._("As of"), self.date_at),
+            (self.env._("Companies"), ", ".join(self.company_ids.mapped("name"))),
         ]
         if self.team_id:
-            lines.append((_("Team"), self.team_id.name))
+            lines.append((self.env._("Team"), self.team_id.name))
         if self.user_id:
-            lines.append((_("Coordinator"), self.user_id.name))
+            lines.append((self.env._("Coordinator"), self.user_id.name))
         if self.partner_ids:
-            lines.append((_("Customers"), ", ".join(self.partner_ids.mapped("display_name"))))
+            lines.append((self.env._("Customers"), ", ".join(self.partner_ids.mapped("display_name"))))
         return lines

@@ -34,7 +34,8 @@ class BillingCase(models.Model):
                   FROM (SELECT %(base)s AS base,
                                CASE WHEN COALESCE(item.price_round, 0) != 0
                                     THEN ROUND(%(base)s * (1 - item.price_discount / 100)
-                                               / item.price_round::numeric) * item.price_round::numeric
+                                               / item.price_round::numeric)
+                                         * item.price_round::numeric
                                     ELSE %(base)s * (1 - item.price_discount / 100) END
                                + COALESCE(item.price_surcharge, 0) * %(unit)s AS price) f
             )""",
@@ -68,14 +69,18 @@ class BillingCase(models.Model):
                             FROM product_pricelist_item candidate
                             LEFT JOIN product_category item_categ
                                    ON item_categ.id = candidate.categ_id
-                            LEFT JOIN product_category product_categ ON product_categ.id = pt.categ_id
+                            LEFT JOIN product_category product_categ
+                                   ON product_categ.id = pt.categ_id
                            WHERE candidate.pricelist_id = pl.id
-                             AND (candidate.product_tmpl_id IS NULL OR candidate.product_tmpl_id = pt.id)
+                             AND (candidate.product_tmpl_id IS NULL
+                                  OR candidate.product_tmpl_id = pt.id)
                              AND (candidate.product_id IS NULL OR candidate.product_id = pp.id)
                              AND (candidate.categ_id IS NULL
                                   OR product_categ.parent_path LIKE item_categ.parent_path || '%%')
-                             AND (candidate.date_start IS NULL OR candidate.date_start <= ref_so.date_order)
-                             AND (candidate.date_end IS NULL OR candidate.date_end >= ref_so.date_order)
+                             AND (candidate.date_start IS NULL
+                                  OR candidate.date_start <= ref_so.date_order)
+                             AND (candidate.date_end IS NULL
+                                  OR candidate.date_end >= ref_so.date_order)
                              AND COALESCE(candidate.min_quantity, 0) <= ref_sol.product_uom_qty
                                  * COALESCE(ref_sol_uom.factor / NULLIF(product_uom.factor, 0), 1)
                            ORDER BY candidate.applied_on, candidate.min_quantity DESC,

@@ -212,8 +212,8 @@ class TestOrderMismatch(BillingCaseCommon):
             }
         )
         order = self._order([(self.training, 1, 0.0), (self.kit, 2, 0.0)], pricelist=pricelist)
-        order.order_line.filtered(lambda l: l.product_id == self.kit).qty_delivered = 2
-        lines = order.order_line.sorted(lambda l: l.product_id == self.kit)
+        order.order_line.filtered(lambda line: line.product_id == self.kit).qty_delivered = 2
+        lines = order.order_line.sorted(lambda line: line.product_id == self.kit)
         self.assertAlmostEqual(lines[0].price_unit * (1 - lines[0].discount / 100), 640.0)
         self.assertAlmostEqual(lines[1].price_unit, 30.0)
         self._invoice(order)
