@@ -17,7 +17,6 @@ reads the year's reconciliations, not the whole ledger.
 """
 
 from collections import defaultdict
-from datetime import date
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -434,8 +433,24 @@ class BillingReceivableLine(models.Model):
         ``{date: {"total", "not_due", "overdue", "<bucket key>": ...}}`` in the target
         currency (see ``_get_aging``). The dashboard uses it for the receivables at the
         start and end of the period and for the month-end trend."""
+        return self._get_aging_overview(
+            dates, company_ids=company_ids, partner_ids=partner_ids, team_id=team_id,
+            user_id=user_id,
+        )[0]
+
+    @api.model
+    def _get_aging_overview(
+        self, dates, partner_date=None, company_ids=None, partner_ids=None, team_id=None,
+        user_id=None,
+    ):
+        """The totals of ``_get_aging_totals(dates)`` and, as of ``partner_date`` (one of
+        ``dates``), the totals per customer, from one query: ``(totals, partners)`` where
+        ``partners`` is a list of ``{"partner_id", "not_due", "<bucket key>", ...,
+        "overdue", "total"}`` (all currencies together, target currency; empty without
+        ``partner_date``). The dashboard takes every receivable figure from this call."""
         companies = self._aging_companies(company_ids)
         dates = sorted({self._aging_dates(d) for d in dates})
+        partner_date = self._aging_dates(partner_date) if partner_date else None
         bucket_keys = [b["key"] for b in self._get_aging_buckets(companies)]
         target = self._aging_target_currency(companies)
         self._aging_without_jit()
@@ -443,29 +458,45 @@ class BillingReceivableLine(models.Model):
             SQL(
                 """
                 SELECT item.date_at, item.company_id, item.aging_bucket,
+                       CASE WHEN item.date_at = %s THEN item.partner_id END AS partner_id,
                        SUM(item.amount_residual) AS amount_residual
                   FROM (%s) AS item
-              GROUP BY 1, 2, 3
+              GROUP BY 1, 2, 3, 4
                 """,
+                partner_date,
                 self._get_aging_items_query(
                     dates=dates, company_ids=companies, partner_ids=partner_ids,
                     team_id=team_id, user_id=user_id, order=False,
                 ),
             )
         )
-        totals = {
-            d: {**dict.fromkeys(bucket_keys, 0.0), "overdue": 0.0, "total": 0.0} for d in dates
-        }
+
+        def empty():
+            return {**dict.fromkeys(bucket_keys, 0.0), "overdue": 0.0, "total": 0.0}
+
+        totals = {d: empty() for d in dates}
+        partners = {}
         rates = {}
         for row in rows:
-            as_of = row["date_at"] if isinstance(row["date_at"], date) else fields.Date.to_date(row["date_at"])
-            amount = self._aging_convert(float(row["amount_residual"]), row["company_id"], target, as_of, rates)
-            values = totals[as_of]
-            values[row["aging_bucket"]] += amount
-            values["total"] += amount
-            if row["aging_bucket"] != "not_due":
-                values["overdue"] += amount
-        for values in totals.values():
+            as_of = fields.Date.to_date(row["date_at"])
+            amount = self._aging_convert(
+                float(row["amount_residual"]), row["company_id"], target, as_of, rates
+            )
+            targets = [totals[as_of]]
+            if partner_date and as_of == partner_date:
+                values = partners.get(row["partner_id"] or False)
+                if values is None:
+                    values = partners[row["partner_id"] or False] = {
+                        "partner_id": row["partner_id"] or False, **empty()
+                    }
+                targets.append(values)
+            for values in targets:
+                values[row["aging_bucket"]] += amount
+                values["total"] += amount
+                if row["aging_bucket"] != "not_due":
+                    values["overdue"] += amount
+        for values in [*totals.values(), *partners.values()]:
             for key in values:
-                values[key] = target.round(values[key])
-        return totals
+                if key != "partner_id":
+                    values[key] = target.round(values[key])
+        return totals, list(partners.values())
