@@ -8,8 +8,8 @@ reconciliations matched after D (``max_date > D``) added back: on the debit side
 partial had reduced a positive residual (add its amount), on the credit side it had
 raised a negative one (subtract it). Items dated after D do not exist yet at D. This is
 what Odoo's aged partner report and OCA's open items replay in Python; here it is one
-SQL query, each item's later partials summed by a lateral lookup on the partials'
-indexes, for one or many dates at once.
+SQL query, the partials matched after the earliest date read once and summed per item and
+date by hash joins, for one or many dates at once.
 
 The candidates are the receivable items open today (partial index on ``reconciled``)
 plus the items touched by a partial after the earliest date, so a date a year back
@@ -155,15 +155,29 @@ class BillingReceivableLine(models.Model):
             WITH as_of AS (
                 SELECT d::date AS date_at FROM unnest(%(dates)s::date[]) AS d
             ),
+            later_partial AS MATERIALIZED (
+                -- the partials matched after the earliest date, once per side: what
+                -- they took off the item's residual (debit side) or added (credit side)
+                SELECT p.debit_move_id AS line_id, p.max_date, p.amount,
+                       p.debit_amount_currency AS amount_currency
+                  FROM account_partial_reconcile p
+                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
+                UNION ALL
+                SELECT p.credit_move_id, p.max_date, -p.amount, -p.credit_amount_currency
+                  FROM account_partial_reconcile p
+                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
+            ),
             later AS (
                 -- the items matched after the earliest date: open at that date
-                SELECT p.debit_move_id AS line_id
-                  FROM account_partial_reconcile p
-                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
-                UNION
-                SELECT p.credit_move_id
-                  FROM account_partial_reconcile p
-                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
+                SELECT DISTINCT line_id FROM later_partial
+            ),
+            added AS (
+                -- per item and date, the partials matched after the date (added back)
+                SELECT lp.line_id, as_of.date_at, SUM(lp.amount) AS amount,
+                       SUM(lp.amount_currency) AS amount_currency
+                  FROM later_partial lp
+                  JOIN as_of ON lp.max_date > as_of.date_at
+              GROUP BY 1, 2
             ),
             candidate AS MATERIALIZED (
                 -- the receivable items open today (the partial index on unreconciled
@@ -209,16 +223,7 @@ class BillingReceivableLine(models.Model):
                   JOIN as_of ON aml.date <= as_of.date_at
              LEFT JOIN res_partner partner ON partner.id = aml.partner_id
              LEFT JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
-                       -- the partials matched after the date, added back (two index probes)
-             LEFT JOIN LATERAL (
-                       SELECT SUM(CASE WHEN p.debit_move_id = aml.id THEN p.amount
-                                       ELSE -p.amount END) AS amount,
-                              SUM(CASE WHEN p.debit_move_id = aml.id THEN p.debit_amount_currency
-                                       ELSE -p.credit_amount_currency END) AS amount_currency
-                         FROM account_partial_reconcile p
-                        WHERE (p.debit_move_id = aml.id OR p.credit_move_id = aml.id)
-                          AND p.max_date > as_of.date_at
-                       ) AS added ON TRUE
+             LEFT JOIN added ON added.line_id = aml.id AND added.date_at = as_of.date_at
                  WHERE %(filters)s
             )
             SELECT item.*,
