@@ -223,10 +223,10 @@ def _duplicate_setup(env):
     cr.execute("""
         INSERT INTO res_partner (name, vat, email, email_normalized, active, is_company, type,
                                  autopost_bills, create_date, write_date)
-        SELECT 'Bench Co ' || (CASE WHEN g % 700 = 1 THEN g - 1 ELSE g END) || ' Ltd',
-               CASE WHEN g % 500 IN (0, 1) THEN 'BE0' || (g / 2)::text ELSE 'XX' || g END,
-               'ap@bench' || (CASE WHEN g % 700 = 1 THEN g - 1 ELSE g END) || '.example.com',
-               'ap@bench' || (CASE WHEN g % 700 = 1 THEN g - 1 ELSE g END) || '.example.com',
+        SELECT 'Bench Co ' || (CASE WHEN g %% 700 = 1 THEN g - 1 ELSE g END) || ' Ltd',
+               CASE WHEN g %% 500 IN (0, 1) THEN 'BE0' || (g / 2)::text ELSE 'XX' || g END,
+               'ap@bench' || (CASE WHEN g %% 700 = 1 THEN g - 1 ELSE g END) || '.example.com',
+               'ap@bench' || (CASE WHEN g %% 700 = 1 THEN g - 1 ELSE g END) || '.example.com',
                TRUE, TRUE, 'contact', 'ask', now(), now()
           FROM generate_series(1, %s) g
     """, [DUPLICATE_COMPANIES])

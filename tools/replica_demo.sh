@@ -91,10 +91,16 @@ printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' > "$DIR/data/pg_
 chown "$PGUSER_OS" "$DIR/data/postgresql.conf" "$DIR/data/pg_hba.conf" "$DIR/data/pg_ident.conf"
 runuser -u "$PGUSER_OS" -- "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/replica.log" -w start >/dev/null
 say "replica started: in recovery = $(psql_replica -Atc 'select pg_is_in_recovery()')"
+for _i in $(seq 1 120); do  # streaming once it caught up with the WAL written meanwhile
+  [ "$(psql -d postgres -Atqc "select count(*) from pg_stat_replication where state = 'streaming'")" != 0 ] && break
+  sleep 1
+done
 psql -d postgres -qX -c "select application_name, state, sync_state, replay_lsn from pg_stat_replication"
 
 # (2) Odoo with two HTTP workers and the replica
-"$VENV/bin/python" -m odoo server --addons-path="$ADDONS_PATH" -d "$DB" --db-filter="^$DB\$" \
+# odoo-bin, not "python -m odoo": the prefork server respawns its gevent process with
+# sys.argv[0]
+"$VENV/bin/python" "$CACHE/odoo-root/usr/bin/odoo" server --addons-path="$ADDONS_PATH" -d "$DB" --db-filter="^$DB\$" \
   --http-interface=127.0.0.1 --http-port="$ODOO_PORT" --workers=2 --max-cron-threads=0 \
   --db_replica_host=127.0.0.1 --db_replica_port="$REPLICA_PORT" \
   --logfile="$DIR/odoo.log" --log-level=warn &
@@ -104,6 +110,12 @@ for _i in $(seq 1 120); do
   sleep 1
 done
 say "Odoo (pid $ODOO_PID) on port $ODOO_PORT: --workers=2 --db_replica_host=127.0.0.1 --db_replica_port=$REPLICA_PORT"
+
+# Scans of the ledger tables counted by the replica (a hot standby keeps its own
+# statistics of the queries it serves).
+SCANS="select coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0) from pg_stat_user_tables
+        where relname in ('account_move_line', 'account_partial_reconcile')"
+replica_scans_before="$(psql_replica -At -c "$SCANS")"
 
 # (3) JSON-RPC as admin: the dashboard (readonly) and a write; (4) while it runs and
 # after, pg_stat_activity of the replica
@@ -135,22 +147,34 @@ call("res.partner", "write", [partner, {"comment": mark}])
 print(f"[replica] RPC res.partner.write (comment) on partner {partner[0]}", flush=True)
 EOF
 RPC_PID=$!
-seen=0
+ACTIVE="select pid, application_name, state, left(regexp_replace(query, '\s+', ' ', 'g'), 100)
+          from pg_stat_activity where datname = '$DB' and application_name like 'odoo%'
+           and state = 'active' and pid <> pg_backend_pid() and query ilike '%account_move_line%'"
+seen_replica=0 seen_primary=0
+: > "$CACHE/replica-samples.txt"
 while kill -0 "$RPC_PID" 2>/dev/null; do
-  rows="$(psql_replica -At -c "select count(*) from pg_stat_activity where datname = '$DB' and state = 'active' and query ilike '%account_move_line%'")"
-  [ "${rows:-0}" != 0 ] && seen=$((seen + 1))
+  rows="$(psql_replica -At -c "$ACTIVE")"
+  if [ -n "$rows" ]; then
+    seen_replica=$((seen_replica + 1))
+    [ "$seen_replica" = 1 ] && echo "$rows" | head -1 > "$CACHE/replica-samples.txt"
+  fi
+  rows="$(psql_primary -c "$ACTIVE")"
+  [ -n "$rows" ] && seen_primary=$((seen_primary + 1))
   sleep 0.05
 done
 wait "$RPC_PID"
-say "samples of the replica with an active aging query of the dashboard during the calls: $seen"
-sleep 1
-say "pg_stat_activity on the REPLICA (port $REPLICA_PORT), Odoo's connections, last query of each:"
-psql_replica -c "select pid, application_name, state, left(regexp_replace(query, '\s+', ' ', 'g'), 110) as last_query
-                   from pg_stat_activity where datname = '$DB' and application_name like 'odoo%'
-                  order by query_start"
-say "pg_stat_activity on the PRIMARY (port 5432), Odoo's connections with a write as last query:"
-psql -d postgres -qX -c "select pid, application_name, state, left(regexp_replace(query, '\s+', ' ', 'g'), 110) as last_query
-                          from pg_stat_activity where datname = '$DB' and application_name like 'odoo%'
-                           and query ~* '^\s*(update|insert)' order by query_start"
+sleep 2  # statistics are flushed at most once a second
+lsn="$(psql_primary -c 'select pg_current_wal_lsn()')"
+for _i in $(seq 1 60); do  # the replica replays the write
+  [ "$(psql_replica -At -c "select pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && break
+  sleep 1
+done
+say "pg_stat_activity sampled every 50 ms during the calls, Odoo's active queries on account_move_line:"
+say "  on the REPLICA: in $seen_replica samples; the first one (pid|application|state|query):"
+sed 's/^/[replica]     /' "$CACHE/replica-samples.txt"
+say "  on the PRIMARY: in $seen_primary samples"
+say "scans of account_move_line/account_partial_reconcile on the REPLICA during the calls: +$(( $(psql_replica -At -c "$SCANS") - replica_scans_before ))"
+say "the write, read on the PRIMARY: $(psql_primary -c "select count(*) from res_partner where comment::text like '%$MARK%'") partner(s)"
+rm -f "$CACHE/replica-samples.txt"
 say "the write, read on the replica (replayed): $(psql_replica -At -c "select count(*) from res_partner where comment::text like '%$MARK%'") partner(s)"
 say "a write on the replica is refused: $(psql_replica -At -c "update res_partner set comment = comment where false" 2>&1 | head -1)"
