@@ -344,9 +344,11 @@ def _peer_aged_partner(env, detail):
             "account_ids": [(6, 0, accounts.ids)], "receivable_accounts_only": True,
             "show_move_line_details": detail,
         })
+        # the data as the web client posts it (report_action's data goes through JSON)
+        data = json.loads(json.dumps(wizard._prepare_report_data(), default=str))
         env["ir.actions.report"].with_company(company)._render(
             "account_financial_report.action_report_aged_partner_balance_xlsx", wizard.ids,
-            data=wizard._prepare_report_data(),
+            data=data,
         )
 
 
