@@ -418,11 +418,18 @@ def queue_domain(env):
     ]
 
 
+_LIST_SPEC = {}
+
+
 def queue_list_spec(env):
-    """The fields the My Queue action's list view reads, as a web_search_read spec."""
-    action = env.ref("billing_coordinator.billing_case_action_my")
+    """The fields the My Queue action's list view reads, as a web_search_read spec
+    (read once per process, as the web client caches its views)."""
+    if _LIST_SPEC:
+        return _LIST_SPEC
+    # sudo: the view's structure only; the timed read is the coordinator's
+    action = env.ref("billing_coordinator.billing_case_action_my").sudo()
     view_id = next(v.view_id.id for v in action.view_ids if v.view_mode == "list")
-    Case = env["billing.case"]
+    Case = env["billing.case"].sudo()
     views = Case.get_views([(view_id, "list")])
     arch = etree.fromstring(views["views"]["list"]["arch"])
     spec = {}
@@ -431,6 +438,7 @@ def queue_list_spec(env):
         if name in Case._fields:
             field = Case._fields[name]
             spec[name] = {"fields": {"display_name": {}}} if field.type == "many2one" else {}
+    _LIST_SPEC.update(spec)
     return spec
 
 
