@@ -4,9 +4,9 @@
 :class:`DashboardPeriod`, then asks each registered KPI (``_get_dashboard_kpis()``, the
 units are in ``billing_dashboard_kpis.py``) for its value. The KPIs share a few
 set-based datasets computed once per call and cached on the period: the aging totals at
-the period start, end and the 12 month ends (one engine query), the credit sales per day
-(one query), the open cases and the period's cases (two queries), the customers' aging
-at the end and the paid invoices (one query each). A module adds a KPI by extending
+the period start, end and the 12 month ends with the customers' aging at the end (one
+aging engine query), the credit sales per day (one query), the open cases and the
+period's cases (two queries) and the paid invoices (one query). A module adds a KPI by extending
 ``_get_dashboard_kpis()`` with one more method; it never copies ours.
 """
 
@@ -70,6 +70,7 @@ class BillingDashboard(models.AbstractModel):
     _description = "Billing Dashboard"
 
     @api.model
+    @api.readonly
     def get_dashboard_data(self, filters=None):
         """Every figure of the dashboard for ``filters`` as plain JSON.
 
@@ -218,19 +219,22 @@ class BillingDashboard(models.AbstractModel):
 
     # ------------------------------------------------------------------ shared datasets
 
-    def _dashboard_aging_totals(self, period):
-        """Receivables as of the period start, end and month ends: one engine query."""
-        return self.env["billing.receivable.line"]._get_aging_totals(
-            [period.start, period.end, *period.month_ends],
+    def _dashboard_aging(self, period):
+        """Receivables as of the period start, end and month ends, and per customer at
+        the end: one aging engine query (``_get_aging_overview``)."""
+        return self.env["billing.receivable.line"]._get_aging_overview(
+            [period.start, period.end, *period.month_ends], partner_date=period.end,
             company_ids=period.companies, team_id=period.team_id, user_id=period.user_id,
         )
 
+    def _dashboard_aging_totals(self, period):
+        """``{date: totals}`` at the period start, end and month ends."""
+        return period.get("aging")[0]
+
     def _dashboard_aging_rows(self, period):
-        """The customers' aging at the period end (``_get_aging``)."""
-        return self.env["billing.receivable.line"]._get_aging(
-            date_at=period.end, company_ids=period.companies, team_id=period.team_id,
-            user_id=period.user_id,
-        )
+        """The customers' receivables at the period end (``partner_id``, the buckets,
+        ``overdue``, ``total``)."""
+        return period.get("aging")[1]
 
     def _dashboard_sales_by_day(self, period):
         """Credit sales per invoice date, far enough back for the trend and countback:

@@ -19,6 +19,12 @@ from .billing_dashboard import COUNTBACK_MONTHS
 TOP_CUSTOMERS = 10
 
 
+def _names(records):
+    """``{id: display_name}`` of ``records``, computed for all of them at once (a
+    ``records.browse(id).display_name`` per row would read them one by one)."""
+    return {record.id: record.display_name for record in records}
+
+
 def _ratio(numerator, denominator, factor=1.0, digits=1):
     """numerator / denominator x factor rounded to ``digits`` (None: unrounded), or
     None when the denominator is zero."""
@@ -112,15 +118,15 @@ class BillingDashboard(models.AbstractModel):
         paid = period.get("paid_invoices")
         amount = sum(v["amount"] for v in paid.values())
         weighted = sum(v["weighted_days"] for v in paid.values())
-        partners = self.env["res.partner"].browse(list(paid))
         by_customer = sorted(paid.items(), key=lambda item: -item[1]["amount"])[:TOP_CUSTOMERS]
+        names = _names(self.env["res.partner"].browse([pid for pid, _v in by_customer]))
         return {
             "value": _ratio(weighted, amount),
             "count": sum(v["count"] for v in paid.values()),
             "by_customer": [
                 {
                     "partner_id": partner_id,
-                    "name": partners.browse(partner_id).display_name,
+                    "name": names[partner_id],
                     "value": _ratio(values["weighted_days"], values["amount"]),
                     "amount": period.currency.round(values["amount"]),
                     "count": values["count"],
@@ -161,12 +167,12 @@ class BillingDashboard(models.AbstractModel):
             group = groups.setdefault(row["case_type_id"], {"count": 0, "amount": 0.0})
             group["count"] += row["count"]
             group["amount"] += row["amount"]
-        types = self.env["billing.case.type"].browse(list(groups))
+        names = _names(self.env["billing.case.type"].browse(list(groups)))
         return sorted(
             (
                 {
                     "case_type_id": type_id,
-                    "name": types.browse(type_id).display_name,
+                    "name": names[type_id],
                     "count": group["count"],
                     "amount": period.currency.round(group["amount"]),
                 }
@@ -222,12 +228,12 @@ class BillingDashboard(models.AbstractModel):
             values["resolved"] += row["resolved"]
             values["resolution_days"] += row["resolution_days"]
             values["amount_recovered"] += row["amount"]
-        records = self.env["res.users"].browse([uid for uid in users if uid])
+        names = _names(self.env["res.users"].browse([uid for uid in users if uid]))
         return sorted(
             (
                 {
                     "user_id": user_id,
-                    "name": records.browse(user_id).display_name if user_id else self.env._("Unassigned"),
+                    "name": names[user_id] if user_id else self.env._("Unassigned"),
                     "open": values["open"],
                     "breached": values["breached"],
                     "resolved": values["resolved"],
@@ -281,11 +287,11 @@ class BillingDashboard(models.AbstractModel):
             key=lambda item: -item[1]["overdue"],
         )[:TOP_CUSTOMERS]
         paid = period.get("paid_invoices")
-        partners = self.env["res.partner"].browse([pid for pid, _v in top])
+        names = _names(self.env["res.partner"].browse([pid for pid, _v in top]))
         return [
             {
                 "partner_id": pid,
-                "name": partners.browse(pid).display_name,
+                "name": names[pid],
                 "overdue": period.currency.round(values["overdue"]),
                 "total": period.currency.round(values["total"]),
                 "avg_days_to_pay": _ratio(paid[pid]["weighted_days"], paid[pid]["amount"]) if pid in paid else None,

@@ -8,8 +8,8 @@ reconciliations matched after D (``max_date > D``) added back: on the debit side
 partial had reduced a positive residual (add its amount), on the credit side it had
 raised a negative one (subtract it). Items dated after D do not exist yet at D. This is
 what Odoo's aged partner report and OCA's open items replay in Python; here it is one
-SQL query, each item's later partials summed by a lateral lookup on the partials'
-indexes, for one or many dates at once.
+SQL query, the partials matched after the earliest date read once and summed per item and
+date by hash joins, for one or many dates at once.
 
 The candidates are the receivable items open today (partial index on ``reconciled``)
 plus the items touched by a partial after the earliest date, so a date a year back
@@ -17,7 +17,6 @@ reads the year's reconciliations, not the whole ledger.
 """
 
 from collections import defaultdict
-from datetime import date
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -157,15 +156,29 @@ class BillingReceivableLine(models.Model):
             WITH as_of AS (
                 SELECT d::date AS date_at FROM unnest(%(dates)s::date[]) AS d
             ),
+            later_partial AS MATERIALIZED (
+                -- the partials matched after the earliest date, once per side: what
+                -- they took off the item's residual (debit side) or added (credit side)
+                SELECT p.debit_move_id AS line_id, p.max_date, p.amount,
+                       p.debit_amount_currency AS amount_currency
+                  FROM account_partial_reconcile p
+                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
+                UNION ALL
+                SELECT p.credit_move_id, p.max_date, -p.amount, -p.credit_amount_currency
+                  FROM account_partial_reconcile p
+                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
+            ),
             later AS (
                 -- the items matched after the earliest date: open at that date
-                SELECT p.debit_move_id AS line_id
-                  FROM account_partial_reconcile p
-                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
-                UNION
-                SELECT p.credit_move_id
-                  FROM account_partial_reconcile p
-                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
+                SELECT DISTINCT line_id FROM later_partial
+            ),
+            added AS (
+                -- per item and date, the partials matched after the date (added back)
+                SELECT lp.line_id, as_of.date_at, SUM(lp.amount) AS amount,
+                       SUM(lp.amount_currency) AS amount_currency
+                  FROM later_partial lp
+                  JOIN as_of ON lp.max_date > as_of.date_at
+              GROUP BY 1, 2
             ),
             candidate AS MATERIALIZED (
                 -- the receivable items open today (the partial index on unreconciled
@@ -211,16 +224,7 @@ class BillingReceivableLine(models.Model):
                   JOIN as_of ON aml.date <= as_of.date_at
              LEFT JOIN res_partner partner ON partner.id = aml.partner_id
              LEFT JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
-                       -- the partials matched after the date, added back (two index probes)
-             LEFT JOIN LATERAL (
-                       SELECT SUM(CASE WHEN p.debit_move_id = aml.id THEN p.amount
-                                       ELSE -p.amount END) AS amount,
-                              SUM(CASE WHEN p.debit_move_id = aml.id THEN p.debit_amount_currency
-                                       ELSE -p.credit_amount_currency END) AS amount_currency
-                         FROM account_partial_reconcile p
-                        WHERE (p.debit_move_id = aml.id OR p.credit_move_id = aml.id)
-                          AND p.max_date > as_of.date_at
-                       ) AS added ON TRUE
+             LEFT JOIN added ON added.line_id = aml.id AND added.date_at = as_of.date_at
                  WHERE %(filters)s
             )
             SELECT item.*,
@@ -435,8 +439,24 @@ class BillingReceivableLine(models.Model):
         ``{date: {"total", "not_due", "overdue", "<bucket key>": ...}}`` in the target
         currency (see ``_get_aging``). The dashboard uses it for the receivables at the
         start and end of the period and for the month-end trend."""
+        return self._get_aging_overview(
+            dates, company_ids=company_ids, partner_ids=partner_ids, team_id=team_id,
+            user_id=user_id,
+        )[0]
+
+    @api.model
+    def _get_aging_overview(
+        self, dates, partner_date=None, company_ids=None, partner_ids=None, team_id=None,
+        user_id=None,
+    ):
+        """The totals of ``_get_aging_totals(dates)`` and, as of ``partner_date`` (one of
+        ``dates``), the totals per customer, from one query: ``(totals, partners)`` where
+        ``partners`` is a list of ``{"partner_id", "not_due", "<bucket key>", ...,
+        "overdue", "total"}`` (all currencies together, target currency; empty without
+        ``partner_date``). The dashboard takes every receivable figure from this call."""
         companies = self._aging_companies(company_ids)
         dates = sorted({self._aging_dates(d) for d in dates})
+        partner_date = self._aging_dates(partner_date) if partner_date else None
         bucket_keys = [b["key"] for b in self._get_aging_buckets(companies)]
         target = self._aging_target_currency(companies)
         self._aging_without_jit()
@@ -444,29 +464,45 @@ class BillingReceivableLine(models.Model):
             SQL(
                 """
                 SELECT item.date_at, item.company_id, item.aging_bucket,
+                       CASE WHEN item.date_at = %s THEN item.partner_id END AS partner_id,
                        SUM(item.amount_residual) AS amount_residual
                   FROM (%s) AS item
-              GROUP BY 1, 2, 3
+              GROUP BY 1, 2, 3, 4
                 """,
+                partner_date,
                 self._get_aging_items_query(
                     dates=dates, company_ids=companies, partner_ids=partner_ids,
                     team_id=team_id, user_id=user_id, order=False,
                 ),
             )
         )
-        totals = {
-            d: {**dict.fromkeys(bucket_keys, 0.0), "overdue": 0.0, "total": 0.0} for d in dates
-        }
+
+        def empty():
+            return {**dict.fromkeys(bucket_keys, 0.0), "overdue": 0.0, "total": 0.0}
+
+        totals = {d: empty() for d in dates}
+        partners = {}
         rates = {}
         for row in rows:
-            as_of = row["date_at"] if isinstance(row["date_at"], date) else fields.Date.to_date(row["date_at"])
-            amount = self._aging_convert(float(row["amount_residual"]), row["company_id"], target, as_of, rates)
-            values = totals[as_of]
-            values[row["aging_bucket"]] += amount
-            values["total"] += amount
-            if row["aging_bucket"] != "not_due":
-                values["overdue"] += amount
-        for values in totals.values():
+            as_of = fields.Date.to_date(row["date_at"])
+            amount = self._aging_convert(
+                float(row["amount_residual"]), row["company_id"], target, as_of, rates
+            )
+            targets = [totals[as_of]]
+            if partner_date and as_of == partner_date:
+                values = partners.get(row["partner_id"] or False)
+                if values is None:
+                    values = partners[row["partner_id"] or False] = {
+                        "partner_id": row["partner_id"] or False, **empty()
+                    }
+                targets.append(values)
+            for values in targets:
+                values[row["aging_bucket"]] += amount
+                values["total"] += amount
+                if row["aging_bucket"] != "not_due":
+                    values["overdue"] += amount
+        for values in [*totals.values(), *partners.values()]:
             for key in values:
-                values[key] = target.round(values[key])
-        return totals
+                if key != "partner_id":
+                    values[key] = target.round(values[key])
+        return totals, list(partners.values())

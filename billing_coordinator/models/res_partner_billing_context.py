@@ -22,6 +22,7 @@ CONTEXT_LIST_LIMIT = 5
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    @api.readonly
     def get_billing_context_panel(self, company_ids=None, exclude_case_ids=None):
         """The panel's data for this partner's commercial entity, as plain JSON.
 

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
@@ -204,3 +205,30 @@ class TestBillingDashboard(BillingCaseCommon):
         ):
             self.assertIn(key, kpis)
         self.assertEqual(set(self._data()) - {"meta"}, set(kpis))
+
+    def test_one_aging_query_and_readonly(self):
+        """Every receivable figure comes from one aging engine call (totals and the
+        customers' aging at the end agree with ``_get_aging``), and the RPC method is
+        routed to a read replica (``@api.readonly``)."""
+        Aging = type(self.env["billing.receivable.line"])
+        calls = []
+        overview = Aging._get_aging_overview
+
+        def counted(model, *args, **kwargs):
+            calls.append(args)
+            return overview(model, *args, **kwargs)
+
+        with patch.object(Aging, "_get_aging_overview", counted), patch.object(
+            Aging, "_get_aging", side_effect=AssertionError("a second aging computation")
+        ):
+            data = self._data()
+        self.assertEqual(len(calls), 1)
+        [top] = data["top_customers"]
+        [row] = self.env["billing.receivable.line"]._get_aging(date_at=self.end)
+        self.assertEqual((top["overdue"], top["total"]), (row["overdue"], row["total"]))
+        self.assertEqual(data["total_receivable"], row["total"])
+        for method in (
+            type(self.env["billing.dashboard"]).get_dashboard_data,
+            type(self.env["res.partner"]).get_billing_context_panel,
+        ):
+            self.assertTrue(getattr(method, "_readonly", False), method.__name__)
