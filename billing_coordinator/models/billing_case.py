@@ -362,6 +362,7 @@ class BillingCase(models.Model):
         formatter = sequence.with_context(ir_sequence_date=today)
         pg_sequence = f"ir_sequence_{sequence.id:03d}"
         if sequence.use_date_range:
+            # sudo: sequence date ranges are system data coordinators cannot read.
             date_range = self.env["ir.sequence.date_range"].sudo().search(
                 [("sequence_id", "=", sequence.id), ("date_from", "<=", today), ("date_to", ">=", today)],
                 limit=1,
@@ -383,6 +384,7 @@ class BillingCase(models.Model):
         )
         if not sequence:
             template = self.env.ref("billing_coordinator.seq_billing_case")
+            # sudo: the company's copy of the template sequence (system data).
             sequence = template.sudo().copy(
                 {"company_id": company.id, "code": "billing.case", "number_next": 1}
             )

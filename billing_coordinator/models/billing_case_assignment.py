@@ -110,6 +110,7 @@ class BillingCase(models.Model):
             if not members or not todo:
                 continue
             pick = self._pick_round_robin if team.assignment_method == "round_robin" else self._pick_least_loaded
+            # sudo: the round-robin pointer is kept on the team, which coordinators cannot write.
             last = team.sudo().last_assigned_user_id
             for case in todo:
                 member = pick(members, loads, last)
@@ -120,7 +121,9 @@ class BillingCase(models.Model):
                 handed.setdefault(user, self.browse())
                 handed[user] |= case
                 last = user
+            # sudo: move the team's round-robin pointer (not writable by coordinators).
             if team.assignment_method == "round_robin" and last != team.sudo().last_assigned_user_id:
+                # sudo: see above.
                 team.sudo().last_assigned_user_id = last
         assigned = self.browse()
         for user, user_cases in handed.items():

@@ -35,6 +35,7 @@ class BillingCase(models.Model):
         Case = self.sudo()
         queues = Case._get_digest_queues()
         teams = Case._get_digest_teams()
+        # sudo: the recipients' e-mail and language, read by the cron for every user.
         users = self.env["res.users"].sudo().browse(set(queues) | set(teams)).filtered(
             lambda u: u.active and not u.share and u.email
         )
@@ -44,6 +45,7 @@ class BillingCase(models.Model):
             )
             for user in users.sorted("id")
         ]
+        # sudo: the digest e-mails are queued by the system, not by a user.
         return self.env["mail.mail"].sudo().create(mail_vals)
 
     # ------------------------------------------------------------------ data
@@ -102,6 +104,7 @@ class BillingCase(models.Model):
     @api.model
     def _get_digest_promises(self):
         """Pending promises to pay due today or earlier, per coordinator of the case."""
+        # sudo: the digest counts every coordinator's promises, whatever the record rules.
         Promise = self.env["billing.case.promise"].sudo()
         domain = (
             Domain("state", "=", "pending")
@@ -121,6 +124,7 @@ class BillingCase(models.Model):
     def _get_digest_activities(self):
         """To-dos on open cases due today or earlier (follow-ups back from resubmission,
         broken promises, escalations), per assigned user."""
+        # sudo: the digest counts every user's to-dos, whatever the record rules.
         Activity = self.env["mail.activity"].sudo()
         domain = (
             Domain("res_model", "=", self._name)
@@ -145,6 +149,7 @@ class BillingCase(models.Model):
     def _get_digest_teams(self):
         """{leader id: [team dicts]}: per member open and breached cases, unassigned and
         breached in all, for each active team with a leader and open cases."""
+        # sudo: every team with a leader, for the leaders' digest.
         teams = self.env["billing.team"].sudo().search([("leader_id", "!=", False)])
         if not teams:
             return {}

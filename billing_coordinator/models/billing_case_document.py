@@ -12,6 +12,7 @@ class BillingCaseDocument(models.AbstractModel):
     def create(self, vals_list):
         records = super().create(vals_list)
         if not self.env.su and any(vals.get("billing_case_ids") for vals in vals_list):
+            # sudo: check the linked cases, also those the user cannot see.
             self.env["billing.case"]._check_linked_from_documents(records.sudo().billing_case_ids)
         return records
 
@@ -21,5 +22,6 @@ class BillingCaseDocument(models.AbstractModel):
         # sudo: the cases linked before, including those the user cannot see.
         before = self.sudo().billing_case_ids
         result = super().write(vals)
+        # sudo: the cases linked now, including those the user cannot see.
         self.env["billing.case"]._check_linked_from_documents(before | self.sudo().billing_case_ids)
         return result

@@ -318,5 +318,6 @@ class BillingCase(models.Model):
         cases = self.sudo().search(
             [("company_id", "in", companies.ids), ("state", "in", OPEN_STATES)]
         )
+        # sudo: as above, every open case of the company is ranked again.
         for chunk in split_every(1000, cases.ids, self.sudo().browse):
             chunk._refresh_priority_scores()

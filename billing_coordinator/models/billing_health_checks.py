@@ -38,6 +38,7 @@ class BillingHealth(models.AbstractModel):
         )
         interval = timedelta(days=1)
         if cron:
+            # sudo: see above, the detection cron's interval only.
             cron = cron.sudo()
             now = fields.Datetime.now()
             interval = max(
@@ -186,6 +187,7 @@ class BillingHealth(models.AbstractModel):
                 ["res_id"],
             )
         )
+        # sudo: scheduled actions are technical records only administrators read.
         crons = (
             self.env["ir.cron"]
             .sudo()

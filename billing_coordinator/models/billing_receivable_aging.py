@@ -102,6 +102,7 @@ class BillingReceivableLine(models.Model):
             # result is the caller's to guard, see _get_aging_items_query)
             partners = self._aging_browse("res.partner", partner_ids)
             conditions.append(
+                # sudo: the commercial entity of a contact the user may not read (see above).
                 SQL("%s = ANY(%s)", SQL.identifier(alias, "id"), partners.sudo().commercial_partner_id.ids)
             )
         if team_id:

@@ -75,6 +75,7 @@ class BillingReceivableLine(models.Model):
                    item.team_id, item.has_open_case
               FROM (%s) AS item
             """,
+            # sudo: one view for every user; the record rules restrict the rows.
             self.sudo()._get_aging_items_query(
                 date_at=fields.Date.context_today(self), company_ids=companies, order=False
             ),

@@ -31,3 +31,5 @@ from . import test_access_matrix
 from . import test_bad_input
 from . import test_resolve_concurrency
 from . import test_billing_health
+from . import test_static_safety
+from . import test_lifecycle
