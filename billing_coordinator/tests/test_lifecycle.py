@@ -198,3 +198,26 @@ class TestLifecycle(BillingResolutionCommon):
         self.env.ref("billing_coordinator.call_outcome_reached").unlink()
         self.type_overdue.unlink()
         self.env.flush_all()
+
+    def test_company_created_by_an_administrator_without_billing_rights(self):
+        """Odoo's own tests (and any settings administrator) create companies as a user
+        without our groups: the company gets its detection rules all the same."""
+        admin = self.env["res.users"].create(
+            {
+                "name": "Settings Admin",
+                "login": "settings_admin",
+                "group_ids": [Command.set([self.env.ref("base.group_system").id])],
+            }
+        )
+        self.assertFalse(admin.has_group("billing_coordinator.group_billing_user"))
+        company = (
+            self.env["res.company"].with_user(admin).create({"name": "New Branch Co"})
+        )
+        codes = set(self.env["billing.case"]._get_detection_rules())
+        # sudo: the test user is not in the new company (company record rule).
+        rules = (
+            self.env["billing.detection.rule"]
+            .sudo()
+            .search([("company_id", "=", company.id)])
+        )
+        self.assertEqual(set(rules.mapped("code")), codes)
