@@ -9,7 +9,7 @@ lines before and after ``_run_detection`` and each kind of resolution.
 from datetime import timedelta
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import SQL
 
 from ..hooks import uninstall_hook
@@ -221,3 +221,13 @@ class TestLifecycle(BillingResolutionCommon):
             .search([("company_id", "=", company.id)])
         )
         self.assertEqual(set(rules.mapped("code")), codes)
+
+    def test_invoice_form_with_the_currency_emptied(self):
+        """As Odoo's test_invoice_with_empty_currency does: emptying the currency on the
+        form of a draft invoice computes the alerts (our duplicate check) without error."""
+        draft = self._create_invoice(amount=115.0, post=False)
+        self._create_invoice(amount=115.0)  # a posted twin: the check has work to do
+        self.env.user.group_ids |= self.env.ref("base.group_multi_currency")
+        move_form = Form(draft)
+        move_form.currency_id = self.env["res.currency"]
+        self.assertTrue(draft.currency_id)
