@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["account", "mail", "resource", "report_xlsx"],
+    "uninstall_hook": "uninstall_hook",
     "external_dependencies": {"python": ["python-stdnum"]},
     "data": [
         "security/billing_security.xml",

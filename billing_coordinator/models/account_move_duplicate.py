@@ -24,7 +24,7 @@ class AccountMove(models.Model):
     def _compute_billing_duplicate_invoice_ids(self):
         drafts = self.filtered(
             lambda m: m.state == "draft" and m.move_type == "out_invoice" and m._origin.id
-            and m.commercial_partner_id
+            and m.commercial_partner_id and m.currency_id  # emptied on the form: no check
         )
         (self - drafts).billing_duplicate_invoice_ids = False
         if not drafts:

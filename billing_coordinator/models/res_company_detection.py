@@ -21,5 +21,7 @@ class ResCompany(models.Model):
     def create(self, vals_list):
         companies = super().create(vals_list)
         # Every company gets its detection rules, with the default thresholds.
-        self.env["billing.detection.rule"]._ensure_rules(companies)
+        # sudo: also when an administrator without billing rights creates the company
+        # (the rules' search and return need read access to billing.detection.rule).
+        self.env["billing.detection.rule"].sudo()._ensure_rules(companies)
         return companies

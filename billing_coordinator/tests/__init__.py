@@ -35,3 +35,5 @@ from . import test_detection_concurrency
 from . import test_promise_concurrency
 from . import test_i18n_screens
 from . import test_ar_snapshot
+from . import test_static_safety
+from . import test_lifecycle
