@@ -51,20 +51,48 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT / ".cache" / "peers"
 PEER_REQUIREMENTS = ROOT / "tools" / "requirements-peers.txt"
-PEER_MODULES = ("account_credit_control", "account_financial_report", "partner_statement")
+PEER_MODULES = (
+    "account_credit_control",
+    "account_financial_report",
+    "partner_statement",
+)
 OPEN_STATES = ("new", "in_progress", "waiting_customer")  # billing_case.OPEN_STATES
 OPERATIONS = {}
 
 
 class Operation:
-    def __init__(self, name, label, run, setup=None, items=None, user=None, peer=None,
-                 pending=None, phase="main"):
+    def __init__(
+        self,
+        name,
+        label,
+        run,
+        setup=None,
+        items=None,
+        user=None,
+        peer=None,
+        pending=None,
+        phase="main",
+    ):
         self.name, self.label, self.run, self.setup = name, label, run, setup
-        self.items, self.user, self.peer, self.pending, self.phase = items, user, peer, pending, phase
+        self.items, self.user, self.peer, self.pending, self.phase = (
+            items,
+            user,
+            peer,
+            pending,
+            phase,
+        )
 
 
-def operation(name, label, setup=None, items=None, user=None, peer=None, pending=None,
-              phase="main"):
+def operation(
+    name,
+    label,
+    setup=None,
+    items=None,
+    user=None,
+    peer=None,
+    pending=None,
+    phase="main",
+):
     """Register ``func(env)`` as operation ``name``. ``setup(env)`` runs untimed in the same
     transaction before it; ``items(env)`` counts what it works on (for items/s); ``user(env)``
     gives the uid to run as; ``peer`` names the OCA module it needs; ``pending(env)`` returns
@@ -72,7 +100,9 @@ def operation(name, label, setup=None, items=None, user=None, peer=None, pending
     queue cases are created."""
 
     def register(func):
-        OPERATIONS[name] = Operation(name, label, func, setup, items, user, peer, pending, phase)
+        OPERATIONS[name] = Operation(
+            name, label, func, setup, items, user, peer, pending, phase
+        )
         return func
 
     return register
@@ -139,13 +169,16 @@ def largest_customer(env):
 
 def largest_customer_items(env):
     company, partner = largest_customer(env)
-    env.cr.execute("""
+    env.cr.execute(
+        """
         SELECT COUNT(*) FROM account_move_line l
           JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
           JOIN res_partner p ON p.id = l.partner_id
          WHERE l.parent_state = 'posted' AND NOT l.reconciled AND l.amount_residual != 0
            AND l.company_id = %s AND p.commercial_partner_id = %s
-    """, [company.id, partner.id])
+    """,
+        [company.id, partner.id],
+    )
     return env.cr.fetchone()[0]
 
 
@@ -157,32 +190,54 @@ def year_ago(env):
 # detection
 
 
-@operation("detection_first", "detection: first run, all rules (creates cases)", items=open_items)
+@operation(
+    "detection_first",
+    "detection: first run, all rules (creates cases)",
+    items=open_items,
+)
 def _detection_first(env):
     env["billing.case"]._run_detection()
 
 
-@operation("detection_rerun", "detection: idempotent rerun, all rules",
-           setup=lambda env: env["billing.case"]._run_detection(), items=open_items)
+@operation(
+    "detection_rerun",
+    "detection: idempotent rerun, all rules",
+    setup=lambda env: env["billing.case"]._run_detection(),
+    items=open_items,
+)
 def _detection_rerun(env):
     env["billing.case"]._run_detection()
 
 
-@operation("detection_overdue_first", "detection: first run, overdue rule only",
-           items=open_items)
+@operation(
+    "detection_overdue_first",
+    "detection: first run, overdue rule only",
+    items=open_items,
+)
 def _detection_overdue(env):
     env["billing.case"]._detect(rules=["overdue"])
 
 
-@operation("peer_credit_control", "OCA account_credit_control: run (line generation)",
-           items=open_items, peer="account_credit_control")
+@operation(
+    "peer_credit_control",
+    "OCA account_credit_control: run (line generation)",
+    items=open_items,
+    peer="account_credit_control",
+)
 def _peer_credit_control(env):
     today = env.cr.now().date()
     for company in all_companies(env):
-        run = env["credit.control.run"].with_company(company).create({
-            "date": today, "company_id": company.id,
-            "policy_ids": [(6, 0, company.credit_policy_id.ids)],
-        })
+        run = (
+            env["credit.control.run"]
+            .with_company(company)
+            .create(
+                {
+                    "date": today,
+                    "company_id": company.id,
+                    "policy_ids": [(6, 0, company.credit_policy_id.ids)],
+                }
+            )
+        )
         run.generate_credit_lines()
 
 
@@ -190,26 +245,44 @@ CLEARING_CASES = 2000
 
 
 def _clearing_setup(env):
-    partner = env["res.partner"].create({"name": "Clearing Bench Customer", "is_company": True})
+    partner = env["res.partner"].create(
+        {"name": "Clearing Bench Customer", "is_company": True}
+    )
     case_type = env.ref("billing_coordinator.case_type_overdue")
     Case = env["billing.case"].with_context(
         mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
     )
-    Case.create([
-        {"partner_id": partner.id, "case_type_id": case_type.id, "expected_amount": 100.0,
-         "actual_amount": 0.0, "detection_rule": "overdue",
-         "detection_key": f"account.move,{900000000 + index}",
-         "detection_fingerprint": "bench"}
-        for index in range(CLEARING_CASES)
-    ])
+    Case.create(
+        [
+            {
+                "partner_id": partner.id,
+                "case_type_id": case_type.id,
+                "expected_amount": 100.0,
+                "actual_amount": 0.0,
+                "detection_rule": "overdue",
+                "detection_key": f"account.move,{900000000 + index}",
+                "detection_fingerprint": "bench",
+            }
+            for index in range(CLEARING_CASES)
+        ]
+    )
 
 
-@operation("detection_clearing", f"detection: clear {CLEARING_CASES:,} cases at once",
-           setup=_clearing_setup, items=lambda env: CLEARING_CASES)
+@operation(
+    "detection_clearing",
+    f"detection: clear {CLEARING_CASES:,} cases at once",
+    setup=_clearing_setup,
+    items=lambda env: CLEARING_CASES,
+)
 def _detection_clearing(env):
     Case = env["billing.case"]
-    cases = Case.search([("detection_fingerprint", "=", "bench"),
-                         ("detection_rule", "=", "overdue"), ("state", "in", OPEN_STATES)])
+    cases = Case.search(
+        [
+            ("detection_fingerprint", "=", "bench"),
+            ("detection_rule", "=", "overdue"),
+            ("state", "in", OPEN_STATES),
+        ]
+    )
     Case._clear_detected_cases(cases, "overdue")
 
 
@@ -220,7 +293,8 @@ def _duplicate_setup(env):
     """100,000 companies (every 500th shares a VAT number with the next one, every 700th
     the e-mail domain and name), half of them invoiced, inserted by SQL: rolled back."""
     cr, company = env.cr, env.company
-    cr.execute("""
+    cr.execute(
+        """
         INSERT INTO res_partner (name, vat, email, email_normalized, active, is_company, type,
                                  autopost_bills, create_date, write_date)
         SELECT 'Bench Co ' || (CASE WHEN g %% 700 = 1 THEN g - 1 ELSE g END) || ' Ltd',
@@ -229,10 +303,15 @@ def _duplicate_setup(env):
                'ap@bench' || (CASE WHEN g %% 700 = 1 THEN g - 1 ELSE g END) || '.example.com',
                TRUE, TRUE, 'contact', 'ask', now(), now()
           FROM generate_series(1, %s) g
-    """, [DUPLICATE_COMPANIES])
-    cr.execute("UPDATE res_partner SET commercial_partner_id = id "
-               "WHERE commercial_partner_id IS NULL")
-    cr.execute("""
+    """,
+        [DUPLICATE_COMPANIES],
+    )
+    cr.execute(
+        "UPDATE res_partner SET commercial_partner_id = id "
+        "WHERE commercial_partner_id IS NULL"
+    )
+    cr.execute(
+        """
         INSERT INTO account_move (move_type, state, company_id, commercial_partner_id,
                                   partner_id, journal_id, currency_id, date, auto_post,
                                   create_date, write_date)
@@ -240,12 +319,18 @@ def _duplicate_setup(env):
                (SELECT id FROM account_journal WHERE type = 'sale' AND company_id = %s LIMIT 1),
                %s, now(), 'no', now(), now()
           FROM res_partner WHERE name LIKE 'Bench Co %%' AND id %% 50 < 25
-    """, [company.id, company.id, company.currency_id.id])
+    """,
+        [company.id, company.id, company.currency_id.id],
+    )
     env.invalidate_all()
 
 
-@operation("duplicate_customer", "detection: duplicate_customer rule on 100,000 companies",
-           setup=_duplicate_setup, items=lambda env: DUPLICATE_COMPANIES)
+@operation(
+    "duplicate_customer",
+    "detection: duplicate_customer rule on 100,000 companies",
+    setup=_duplicate_setup,
+    items=lambda env: DUPLICATE_COMPANIES,
+)
 def _duplicate_customer(env):
     env["billing.case"]._detect_duplicate_customer(env.company)
 
@@ -254,7 +339,9 @@ def _duplicate_customer(env):
 # the floor: one SQL aggregate of open receivable residuals by partner and bucket
 
 
-@operation("sql_floor", "SQL floor: open residuals by partner and age bucket", items=open_items)
+@operation(
+    "sql_floor", "SQL floor: open residuals by partner and age bucket", items=open_items
+)
 def _sql_floor(env):
     env.cr.execute("""
         SELECT l.company_id, l.partner_id,
@@ -275,19 +362,27 @@ def _sql_floor(env):
 # aging and dashboard (every company; "one team": Bench Team 0 of the queue preparation)
 
 
-@operation("aging_today", "aging: _get_aging() as of today, all companies", items=open_items)
+@operation(
+    "aging_today", "aging: _get_aging() as of today, all companies", items=open_items
+)
 def _aging_today(env):
     env["billing.receivable.line"]._get_aging(company_ids=all_companies(env))
 
 
-@operation("aging_year_ago", "aging: _get_aging() as of a year ago, all companies",
-           items=open_items)
+@operation(
+    "aging_year_ago",
+    "aging: _get_aging() as of a year ago, all companies",
+    items=open_items,
+)
 def _aging_year_ago(env):
-    env["billing.receivable.line"]._get_aging(date_at=year_ago(env),
-                                              company_ids=all_companies(env))
+    env["billing.receivable.line"]._get_aging(
+        date_at=year_ago(env), company_ids=all_companies(env)
+    )
 
 
-@operation("dashboard_all", "dashboard: get_dashboard_data, all companies", phase="queue")
+@operation(
+    "dashboard_all", "dashboard: get_dashboard_data, all companies", phase="queue"
+)
 def _dashboard_all(env):
     env["billing.dashboard"].get_dashboard_data({"company_ids": all_companies(env).ids})
 
@@ -304,13 +399,18 @@ def _dashboard_team(env):
 
 
 def _aging_wizard(env, detail=True):
-    return env["billing.aging.report"].create({
-        "date_at": env.cr.now().date(), "detail": detail,
-        "company_ids": [(6, 0, all_companies(env).ids)],
-    })
+    return env["billing.aging.report"].create(
+        {
+            "date_at": env.cr.now().date(),
+            "detail": detail,
+            "company_ids": [(6, 0, all_companies(env).ids)],
+        }
+    )
 
 
-@operation("aging_xlsx_summary", "reports: AR aging XLSX, summary sheet", items=open_items)
+@operation(
+    "aging_xlsx_summary", "reports: AR aging XLSX, summary sheet", items=open_items
+)
 def _aging_xlsx_summary(env):
     import xlsxwriter  # noqa: PLC0415
 
@@ -320,86 +420,130 @@ def _aging_xlsx_summary(env):
     Aging = env["billing.receivable.line"]
     workbook = xlsxwriter.Workbook(io.BytesIO(), report.get_workbook_options())
     report._write_summary(
-        report._xlsx_writer(workbook), workbook.add_worksheet("Summary"), wizard, filters,
+        report._xlsx_writer(workbook),
+        workbook.add_worksheet("Summary"),
+        wizard,
+        filters,
         Aging._get_aging_buckets(filters["company_ids"]),
         Aging._aging_target_currency(filters["company_ids"]),
     )
     workbook.close()
 
 
-@operation("aging_xlsx_detail", "reports: AR aging XLSX, summary + every open item",
-           items=open_items)
+@operation(
+    "aging_xlsx_detail",
+    "reports: AR aging XLSX, summary + every open item",
+    items=open_items,
+)
 def _aging_xlsx_detail(env):
     wizard = _aging_wizard(env)
-    env["ir.actions.report"]._render("billing_coordinator.aging_xlsx_action", wizard.ids)
+    env["ir.actions.report"]._render(
+        "billing_coordinator.aging_xlsx_action", wizard.ids
+    )
 
 
 def _peer_aged_partner(env, detail):
     for company in all_companies(env):
-        accounts = env["account.account"].search([
-            ("account_type", "=", "asset_receivable"), ("company_ids", "in", company.ids),
-        ])
-        wizard = env["aged.partner.balance.report.wizard"].with_company(company).create({
-            "company_id": company.id, "date_at": env.cr.now().date(),
-            "account_ids": [(6, 0, accounts.ids)], "receivable_accounts_only": True,
-            "show_move_line_details": detail,
-        })
+        accounts = env["account.account"].search(
+            [
+                ("account_type", "=", "asset_receivable"),
+                ("company_ids", "in", company.ids),
+            ]
+        )
+        wizard = (
+            env["aged.partner.balance.report.wizard"]
+            .with_company(company)
+            .create(
+                {
+                    "company_id": company.id,
+                    "date_at": env.cr.now().date(),
+                    "account_ids": [(6, 0, accounts.ids)],
+                    "receivable_accounts_only": True,
+                    "show_move_line_details": detail,
+                }
+            )
+        )
         # the data as the web client posts it (report_action's data goes through JSON)
         data = json.loads(json.dumps(wizard._prepare_report_data(), default=str))
         env["ir.actions.report"].with_company(company)._render(
-            "account_financial_report.action_report_aged_partner_balance_xlsx", wizard.ids,
+            "account_financial_report.action_report_aged_partner_balance_xlsx",
+            wizard.ids,
             data=data,
         )
 
 
-@operation("peer_aged_partner", "OCA account_financial_report: aged partner XLSX",
-           items=open_items, peer="account_financial_report")
+@operation(
+    "peer_aged_partner",
+    "OCA account_financial_report: aged partner XLSX",
+    items=open_items,
+    peer="account_financial_report",
+)
 def _peer_aged(env):
     _peer_aged_partner(env, False)
 
 
-@operation("peer_aged_partner_detail",
-           "OCA account_financial_report: aged partner XLSX, line detail",
-           items=open_items, peer="account_financial_report")
+@operation(
+    "peer_aged_partner_detail",
+    "OCA account_financial_report: aged partner XLSX, line detail",
+    items=open_items,
+    peer="account_financial_report",
+)
 def _peer_aged_detail(env):
     _peer_aged_partner(env, True)
 
 
-@operation("statement_html", "reports: statement HTML, largest customer",
-           items=largest_customer_items)
+@operation(
+    "statement_html",
+    "reports: statement HTML, largest customer",
+    items=largest_customer_items,
+)
 def _statement_html(env):
     company, partner = largest_customer(env)
     env["ir.actions.report"]._render_qweb_html(
-        "billing_coordinator.report_customer_statement_action", partner.ids,
+        "billing_coordinator.report_customer_statement_action",
+        partner.ids,
         data={"date_at": env.cr.now().date().isoformat(), "company_id": company.id},
     )
 
 
-@operation("peer_outstanding_statement",
-           "OCA partner_statement: outstanding statement HTML, largest customer",
-           items=largest_customer_items, peer="partner_statement")
+@operation(
+    "peer_outstanding_statement",
+    "OCA partner_statement: outstanding statement HTML, largest customer",
+    items=largest_customer_items,
+    peer="partner_statement",
+)
 def _peer_statement(env):
     company, partner = largest_customer(env)
-    wizard = env["outstanding.statement.wizard"].with_context(
-        active_ids=partner.ids, active_model="res.partner"
-    ).create({"company_id": company.id, "date_end": env.cr.now().date()})
+    wizard = (
+        env["outstanding.statement.wizard"]
+        .with_context(active_ids=partner.ids, active_model="res.partner")
+        .create({"company_id": company.id, "date_end": env.cr.now().date()})
+    )
     data = wizard._prepare_statement()
     env["ir.actions.report"]._render_qweb_html(
-        "partner_statement.action_print_outstanding_statement_html", partner.ids, data=data,
+        "partner_statement.action_print_outstanding_statement_html",
+        partner.ids,
+        data=data,
     )
 
 
-@operation("case_register_xlsx", "reports: case register XLSX, 10,000 cases",
-           items=lambda env: len(_register_cases(env)), phase="queue")
+@operation(
+    "case_register_xlsx",
+    "reports: case register XLSX, 10,000 cases",
+    items=lambda env: len(_register_cases(env)),
+    phase="queue",
+)
 def _case_register(env):
     env["ir.actions.report"]._render(
-        "billing_coordinator.billing_case_register_xlsx_action", _register_cases(env).ids
+        "billing_coordinator.billing_case_register_xlsx_action",
+        _register_cases(env).ids,
     )
 
 
 def _register_cases(env):
-    return env["billing.case"].search([("state", "in", OPEN_STATES)], limit=QUEUE_CASES,
-                                      order="id")
+    return env["billing.case"].search(
+        [("state", "in", OPEN_STATES)], limit=QUEUE_CASES, order="id"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -414,7 +558,9 @@ def queue_domain(env):
     return [
         ("user_id", "=", env.uid),
         ("state", "in", OPEN_STATES),
-        "|", ("follow_up_date", "=", False), ("follow_up_date", "<=", today),
+        "|",
+        ("follow_up_date", "=", False),
+        ("follow_up_date", "<=", today),
     ]
 
 
@@ -437,17 +583,28 @@ def queue_list_spec(env):
         name = node.get("name")
         if name in Case._fields:
             field = Case._fields[name]
-            spec[name] = {"fields": {"display_name": {}}} if field.type == "many2one" else {}
+            spec[name] = (
+                {"fields": {"display_name": {}}} if field.type == "many2one" else {}
+            )
     _LIST_SPEC.update(spec)
     return spec
 
 
-@operation("queue_first_page", "queue: My Queue list, 80 rows by score (web_search_read)",
-           user=queue_user, phase="queue")
+@operation(
+    "queue_first_page",
+    "queue: My Queue list, 80 rows by score (web_search_read)",
+    user=queue_user,
+    phase="queue",
+)
 def _queue_first_page(env):
     order = "priority_score desc, deadline, id"
-    env["billing.case"].web_search_read(queue_domain(env), queue_list_spec(env), limit=80,
-                                        order=order, count_limit=10001)
+    env["billing.case"].web_search_read(
+        queue_domain(env),
+        queue_list_spec(env),
+        limit=80,
+        order=order,
+        count_limit=10001,
+    )
 
 
 @operation("queue_take_next", "queue: Take Next", user=queue_user, phase="queue")
@@ -464,21 +621,41 @@ def prepare_queue(env, count=QUEUE_CASES):
     rng = random.Random(42)
     company = env["res.company"].search([], order="id", limit=1)
     group = env.ref("billing_coordinator.group_billing_user")
-    users = env["res.users"].create([
-        {"name": f"Queue Bench {i}", "login": f"queue_bench_{i}", "company_id": company.id,
-         "company_ids": [(6, 0, all_companies(env).ids)], "group_ids": [(6, 0, group.ids)]}
-        for i in range(10)
-    ])
-    teams = env["billing.team"].create([
-        {"name": f"Bench Team {t}", "assignment_method": "round_robin",
-         "member_ids": [(6, 0, users[t * 5:(t + 1) * 5].ids)]}
-        for t in range(2)
-    ])
-    partners = env["res.partner"].search([("is_company", "=", True),
-                                          ("customer_rank", ">", 0)], order="id")
+    users = env["res.users"].create(
+        [
+            {
+                "name": f"Queue Bench {i}",
+                "login": f"queue_bench_{i}",
+                "company_id": company.id,
+                "company_ids": [(6, 0, all_companies(env).ids)],
+                "group_ids": [(6, 0, group.ids)],
+            }
+            for i in range(10)
+        ]
+    )
+    teams = env["billing.team"].create(
+        [
+            {
+                "name": f"Bench Team {t}",
+                "assignment_method": "round_robin",
+                "member_ids": [(6, 0, users[t * 5 : (t + 1) * 5].ids)],
+            }
+            for t in range(2)
+        ]
+    )
+    partners = env["res.partner"].search(
+        [("is_company", "=", True), ("customer_rank", ">", 0)], order="id"
+    )
     if len(partners) < 100:
-        partners |= env["res.partner"].with_context(tracking_disable=True).create(
-            [{"name": f"Queue Customer {i:04d}", "is_company": True} for i in range(1000)]
+        partners |= (
+            env["res.partner"]
+            .with_context(tracking_disable=True)
+            .create(
+                [
+                    {"name": f"Queue Customer {i:04d}", "is_company": True}
+                    for i in range(1000)
+                ]
+            )
         )
     for index, team in enumerate(teams):
         partners[index::2].with_context(tracking_disable=True).write(
@@ -487,23 +664,31 @@ def prepare_queue(env, count=QUEUE_CASES):
     types = env["billing.case.type"].search([])
     # No chatter work in a bulk fixture: no tracking, no assignment notification e-mails.
     Case = env["billing.case"].with_context(
-        mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True,
-        tracking_disable=True, mail_auto_subscribe_no_notify=True,
+        mail_create_nolog=True,
+        mail_create_nosubscribe=True,
+        mail_notrack=True,
+        tracking_disable=True,
+        mail_auto_subscribe_no_notify=True,
     )
     for start in range(0, count, 1000):
         vals = []
         for _i in range(start, min(start + 1000, count)):
             expected = rng.randint(50, 20000)
-            vals.append({
-                "partner_id": rng.choice(partners).id, "case_type_id": rng.choice(types).id,
-                "expected_amount": expected,
-                "actual_amount": max(expected + rng.randint(-2000, 2000), 0),
-                "priority": rng.choice("0123"),
-            })
+            vals.append(
+                {
+                    "partner_id": rng.choice(partners).id,
+                    "case_type_id": rng.choice(types).id,
+                    "expected_amount": expected,
+                    "actual_amount": max(expected + rng.randint(-2000, 2000), 0),
+                    "priority": rng.choice("0123"),
+                }
+            )
         cases = Case.create(vals)
         cases.filtered(lambda c: rng.random() < 0.2).user_id = False
         for state in ("in_progress", "waiting_customer"):
-            cases.filtered(lambda c, s=state: rng.random() < 0.3 and c.user_id).state = state
+            cases.filtered(
+                lambda c, s=state: rng.random() < 0.3 and c.user_id
+            ).state = state
         env.cr.commit()
     Case.search([("state", "in", OPEN_STATES)])._refresh_priority_scores()
 
@@ -517,24 +702,57 @@ def install_peers(database, addons_path):
     .cache/peers and the peer modules into ``database``."""
     marker = PEERS / ".req-bench"
     if not marker.exists() or marker.read_text() != PEER_REQUIREMENTS.read_text():
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                        "--disable-pip-version-check", "--no-deps", "--target", str(PEERS),
-                        "-r", str(PEER_REQUIREMENTS)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--target",
+                str(PEERS),
+                "-r",
+                str(PEER_REQUIREMENTS),
+            ],
+            check=True,
+        )
         marker.write_text(PEER_REQUIREMENTS.read_text())
     full = ",".join([addons_path, str(PEERS / "odoo" / "addons")])
-    installed = _query(database, "SELECT name FROM ir_module_module WHERE state = 'installed'")
+    installed = _query(
+        database, "SELECT name FROM ir_module_module WHERE state = 'installed'"
+    )
     todo = [m for m in PEER_MODULES if m not in installed]
     if todo:
         print(f"installing {', '.join(todo)} in {database}", flush=True)
-        subprocess.run([sys.executable, "-m", "odoo", "server", f"--addons-path={full}",
-                        "-d", database, "-i", ",".join(todo), "--stop-after-init",
-                        "--no-http", "--log-level=warn"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "server",
+                f"--addons-path={full}",
+                "-d",
+                database,
+                "-i",
+                ",".join(todo),
+                "--stop-after-init",
+                "--no-http",
+                "--log-level=warn",
+            ],
+            check=True,
+        )
     return full
 
 
 def _query(database, sql):
-    out = subprocess.run(["psql", "-d", database, "-Atqc", sql], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["psql", "-d", database, "-Atqc", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return out.split()
 
 
@@ -544,11 +762,23 @@ def prepare_credit_control(env):
     for company in all_companies(env):
         if company.credit_policy_id.company_id == company:
             continue
-        accounts = env["account.account"].with_company(company).search(
-            [("account_type", "=", "asset_receivable"), ("company_ids", "in", company.ids)]
+        accounts = (
+            env["account.account"]
+            .with_company(company)
+            .search(
+                [
+                    ("account_type", "=", "asset_receivable"),
+                    ("company_ids", "in", company.ids),
+                ]
+            )
         )
-        policy = template.copy({"name": f"3 reminders ({company.name})", "company_id": company.id,
-                                "account_ids": [(6, 0, accounts.ids)]})
+        policy = template.copy(
+            {
+                "name": f"3 reminders ({company.name})",
+                "company_id": company.id,
+                "account_ids": [(6, 0, accounts.ids)],
+            }
+        )
         company.credit_policy_id = policy
 
 
@@ -571,7 +801,9 @@ def child(database, name, runs, addons_path):
     from odoo.modules.registry import Registry
     from odoo.tools import config
 
-    config.parse_config(["--addons-path", addons_path, "-d", database, "--log-level=warn"])
+    config.parse_config(
+        ["--addons-path", addons_path, "-d", database, "--log-level=warn"]
+    )
     registry = Registry(database)
     with registry.cursor() as cr:
         env = Environment(cr, SUPERUSER_ID, {})
@@ -616,21 +848,39 @@ def child(database, name, runs, addons_path):
             deltas.append(memory["VmHWM"] - idle)
     median = statistics.median(times)
     return {
-        "name": name, "label": op.label, "runs": runs, "times": times, "median_s": median,
-        "peak_rss_mb": max(peaks), "above_idle_mb": max(deltas), "items": items,
+        "name": name,
+        "label": op.label,
+        "runs": runs,
+        "times": times,
+        "median_s": median,
+        "peak_rss_mb": max(peaks),
+        "above_idle_mb": max(deltas),
+        "items": items,
         "items_per_s": items / median if items and median else None,
     }
 
 
 def run_child(database, name, runs, addons_path):
-    cmd = [sys.executable, __file__, database, "--child", name, "--runs", str(runs),
-           "--addons-path", addons_path]
+    cmd = [
+        sys.executable,
+        __file__,
+        database,
+        "--child",
+        name,
+        "--runs",
+        str(runs),
+        "--addons-path",
+        addons_path,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode or not lines:
         sys.stderr.write(proc.stderr[-3000:])
-        return {"name": name, "label": getattr(OPERATIONS.get(name), "label", name),
-                "error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+        return {
+            "name": name,
+            "label": getattr(OPERATIONS.get(name), "label", name),
+            "error": (proc.stderr.strip().splitlines() or ["failed"])[-1],
+        }
     return json.loads(lines[-1])
 
 
@@ -640,52 +890,91 @@ def run_child(database, name, runs, addons_path):
 
 def print_table(results, label):
     print(f"\n{label}")
-    print(f"{'operation':58s} {'median':>10s} {'peak RSS':>9s} {'+RSS':>7s} {'items/s':>9s}")
+    print(
+        f"{'operation':58s} {'median':>10s} {'peak RSS':>9s} {'+RSS':>7s} {'items/s':>9s}"
+    )
     for r in results:
         if "median_s" not in r:
-            print(f"{r['label']:58s} {r.get('pending') or 'ERROR: ' + r.get('error', '')}")
+            print(
+                f"{r['label']:58s} {r.get('pending') or 'ERROR: ' + r.get('error', '')}"
+            )
             continue
         rate = f"{r['items_per_s']:9.0f}" if r.get("items_per_s") else " " * 9
-        print(f"{r['label']:58s} {r['median_s'] * 1000:8.1f}ms {r['peak_rss_mb']:7.0f}MB "
-              f"{r['above_idle_mb']:5.0f}MB {rate}")
+        print(
+            f"{r['label']:58s} {r['median_s'] * 1000:8.1f}ms {r['peak_rss_mb']:7.0f}MB "
+            f"{r['above_idle_mb']:5.0f}MB {rate}"
+        )
     by_name = {r["name"]: r for r in results if "median_s" in r}
     for ours, theirs, text in RATIOS:
         if ours in by_name and theirs in by_name:
-            print(f"  {text}: {by_name[theirs]['median_s'] / by_name[ours]['median_s']:.2f}x")
+            print(
+                f"  {text}: {by_name[theirs]['median_s'] / by_name[ours]['median_s']:.2f}x"
+            )
     for ours, theirs, text in MEMORY_RATIOS:
-        if ours in by_name and theirs in by_name and by_name[theirs]["above_idle_mb"] > 0:
-            print(f"  {text}: {by_name[ours]['above_idle_mb']:.0f} MB / "
-                  f"{by_name[theirs]['above_idle_mb']:.0f} MB")
+        if (
+            ours in by_name
+            and theirs in by_name
+            and by_name[theirs]["above_idle_mb"] > 0
+        ):
+            print(
+                f"  {text}: {by_name[ours]['above_idle_mb']:.0f} MB / "
+                f"{by_name[theirs]['above_idle_mb']:.0f} MB"
+            )
 
 
 # (a, b, text): b's median / a's median
 RATIOS = [
-    ("detection_overdue_first", "peer_credit_control",
-     "OCA credit control run / our overdue detection first run (target >= 10x)"),
-    ("detection_first", "peer_credit_control",
-     "OCA credit control run / our detection (all rules) first run"),
+    (
+        "detection_overdue_first",
+        "peer_credit_control",
+        "OCA credit control run / our overdue detection first run (target >= 10x)",
+    ),
+    (
+        "detection_first",
+        "peer_credit_control",
+        "OCA credit control run / our detection (all rules) first run",
+    ),
     ("sql_floor", "detection_rerun", "detection rerun / SQL floor"),
-    ("sql_floor", "dashboard_all", "dashboard all companies / SQL floor (target <= 2x)"),
+    (
+        "sql_floor",
+        "dashboard_all",
+        "dashboard all companies / SQL floor (target <= 2x)",
+    ),
     ("sql_floor", "dashboard_team", "dashboard one team / SQL floor"),
     ("sql_floor", "aging_today", "aging today / SQL floor"),
     ("sql_floor", "aging_year_ago", "aging a year ago / SQL floor (target <= 3x)"),
-    ("aging_xlsx_summary", "peer_aged_partner",
-     "OCA aged partner XLSX / our AR aging XLSX summary"),
-    ("aging_xlsx_detail", "peer_aged_partner_detail",
-     "OCA aged partner XLSX with detail / our AR aging XLSX with detail (target >= 3x)"),
-    ("statement_html", "peer_outstanding_statement",
-     "OCA outstanding statement / our statement (target > 1x)"),
+    (
+        "aging_xlsx_summary",
+        "peer_aged_partner",
+        "OCA aged partner XLSX / our AR aging XLSX summary",
+    ),
+    (
+        "aging_xlsx_detail",
+        "peer_aged_partner_detail",
+        "OCA aged partner XLSX with detail / our AR aging XLSX with detail (target >= 3x)",
+    ),
+    (
+        "statement_html",
+        "peer_outstanding_statement",
+        "OCA outstanding statement / our statement (target > 1x)",
+    ),
 ]
 MEMORY_RATIOS = [
-    ("aging_xlsx_detail", "peer_aged_partner_detail",
-     "memory above idle, our AR aging XLSX detail / OCA's (target <= 1/3)"),
+    (
+        "aging_xlsx_detail",
+        "peer_aged_partner_detail",
+        "memory above idle, our AR aging XLSX detail / OCA's (target <= 1/3)",
+    ),
 ]
 
 
 def print_growth(paths):
     runs = [json.loads(Path(p).read_text()) for p in paths]
-    print(f"{'operation':58s} " + " ".join(f"{r['label']:>10s}" for r in runs)
-          + "  growth (time ratio from one size to the next; items ratio in brackets)")
+    print(
+        f"{'operation':58s} "
+        + " ".join(f"{r['label']:>10s}" for r in runs)
+        + "  growth (time ratio from one size to the next; items ratio in brackets)"
+    )
     names = [r["name"] for r in runs[0]["results"]]
     for name in names:
         rows = [next((x for x in r["results"] if x["name"] == name), {}) for r in runs]
@@ -694,8 +983,11 @@ def print_growth(paths):
         cells = " ".join(f"{x['median_s'] * 1000:8.0f}ms" for x in rows)
         growth = []
         for a, b, ra, rb in zip(rows, rows[1:], runs, runs[1:], strict=False):
-            items = (f" [{rb['open_items'] / ra['open_items']:.2f}]"
-                     if ra.get("open_items") else "")
+            items = (
+                f" [{rb['open_items'] / ra['open_items']:.2f}]"
+                if ra.get("open_items")
+                else ""
+            )
             growth.append(f"{b['median_s'] / a['median_s']:.2f}x{items}")
         print(f"{rows[0]['label']:58s} {cells}  {', '.join(growth)}")
 
@@ -710,14 +1002,18 @@ def main():
     parser.add_argument("--label", help="a name for this run (the dataset size)")
     parser.add_argument("--json", help="write the results to this file")
     parser.add_argument("--no-peers", action="store_true", help="skip the OCA peers")
-    parser.add_argument("--growth", nargs="+", metavar="JSON", help="compare earlier runs")
+    parser.add_argument(
+        "--growth", nargs="+", metavar="JSON", help="compare earlier runs"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--addons-path", help=argparse.SUPPRESS)
     parser.add_argument("--list", action="store_true", help="list the operations")
     args = parser.parse_args()
     if args.list:
         for op in OPERATIONS.values():
-            print(f"{op.name:26s} {op.label}" + (f"  (peer {op.peer})" if op.peer else ""))
+            print(
+                f"{op.name:26s} {op.label}" + (f"  (peer {op.peer})" if op.peer else "")
+            )
         return 0
     if args.growth:
         print_growth(args.growth)
@@ -736,15 +1032,28 @@ def main():
         addons_path = install_peers(args.database, addons_path)
         if any(OPERATIONS[n].peer for n in names):
             run_child(args.database, "prepare_peers", 0, addons_path)
-    open_count = int(_query(args.database, """
+    open_count = int(
+        _query(
+            args.database,
+            """
         SELECT COUNT(*) FROM account_move_line l JOIN account_account a ON a.id = l.account_id
          WHERE a.account_type = 'asset_receivable' AND l.parent_state = 'posted'
-           AND NOT l.reconciled AND l.amount_residual != 0""")[0])
-    invoices = int(_query(args.database, "SELECT COUNT(*) FROM account_move WHERE "
-                          "move_type = 'out_invoice' AND state = 'posted'")[0])
+           AND NOT l.reconciled AND l.amount_residual != 0""",
+        )[0]
+    )
+    invoices = int(
+        _query(
+            args.database,
+            "SELECT COUNT(*) FROM account_move WHERE "
+            "move_type = 'out_invoice' AND state = 'posted'",
+        )[0]
+    )
     label = args.label or args.database
-    print(f"{args.database}: {invoices} posted invoices, {open_count} open items; "
-          f"{args.runs} runs per operation", flush=True)
+    print(
+        f"{args.database}: {invoices} posted invoices, {open_count} open items; "
+        f"{args.runs} runs per operation",
+        flush=True,
+    )
     results = []
     for phase in ("main", "queue"):
         todo = [n for n in names if OPERATIONS[n].phase == phase]
@@ -757,9 +1066,19 @@ def main():
                 print(f"  {name}: {result['median_s'] * 1000:.1f} ms", flush=True)
     print_table(results, f"{label}: {invoices} invoices, {open_count} open items")
     if args.json:
-        Path(args.json).write_text(json.dumps(
-            {"label": label, "database": args.database, "invoices": invoices,
-             "open_items": open_count, "results": results}, indent=1, default=str))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "label": label,
+                    "database": args.database,
+                    "invoices": invoices,
+                    "open_items": open_count,
+                    "results": results,
+                },
+                indent=1,
+                default=str,
+            )
+        )
     return 0
 
 

@@ -37,7 +37,6 @@ to its balance minus its partial reconciliations) and the counts are printed.
 """
 
 import argparse
-import calendar
 import os
 import random
 import re
@@ -57,22 +56,72 @@ SIZES = {
 MONTHS = 24
 BATCH = 250
 COUNTRIES = [  # code, share, VAT prefix (False: customers there have no VAT number)
-    ("US", 30, False), ("CA", 6, False), ("DE", 20, "DE"), ("FR", 12, "FR"),
-    ("GB", 10, "GB"), ("NL", 8, "NL"), ("BE", 7, "BE"), ("CH", 7, "CHE"),
+    ("US", 30, False),
+    ("CA", 6, False),
+    ("DE", 20, "DE"),
+    ("FR", 12, "FR"),
+    ("GB", 10, "GB"),
+    ("NL", 8, "NL"),
+    ("BE", 7, "BE"),
+    ("CH", 7, "CHE"),
 ]
-NAME_A = ["Nordwind", "Alpine", "Blue Harbor", "Cedar", "Delta", "Evergreen", "Falcon",
-          "Granite", "Horizon", "Iris", "Juniper", "Keystone", "Lakeside", "Meridian",
-          "Northstar", "Oakridge", "Pioneer", "Quartz", "Riverside", "Summit"]
-NAME_B = ["Trading", "Logistics", "Foods", "Systems", "Builders", "Retail", "Medical",
-          "Energy", "Studios", "Textiles", "Motors", "Labs"]
+NAME_A = [
+    "Nordwind",
+    "Alpine",
+    "Blue Harbor",
+    "Cedar",
+    "Delta",
+    "Evergreen",
+    "Falcon",
+    "Granite",
+    "Horizon",
+    "Iris",
+    "Juniper",
+    "Keystone",
+    "Lakeside",
+    "Meridian",
+    "Northstar",
+    "Oakridge",
+    "Pioneer",
+    "Quartz",
+    "Riverside",
+    "Summit",
+]
+NAME_B = [
+    "Trading",
+    "Logistics",
+    "Foods",
+    "Systems",
+    "Builders",
+    "Retail",
+    "Medical",
+    "Energy",
+    "Studios",
+    "Textiles",
+    "Motors",
+    "Labs",
+]
 PRODUCTS = [  # name, list price (company currency)
-    ("Consulting hour", 120.0), ("Support plan (month)", 450.0), ("Installation", 890.0),
-    ("Licence seat", 39.0), ("Hardware kit", 1250.0), ("Training day", 980.0),
-    ("Spare part A", 14.5), ("Spare part B", 27.9), ("Maintenance visit", 310.0),
-    ("Cloud storage (TB)", 22.0), ("Shipping", 35.0), ("Custom development", 1500.0),
-    ("Audit", 2400.0), ("Subscription (year)", 3600.0), ("Cable set", 8.75),
-    ("Sensor", 64.0), ("Controller", 329.0), ("Manual (print)", 19.9),
-    ("Express fee", 49.0), ("Data migration", 1750.0),
+    ("Consulting hour", 120.0),
+    ("Support plan (month)", 450.0),
+    ("Installation", 890.0),
+    ("Licence seat", 39.0),
+    ("Hardware kit", 1250.0),
+    ("Training day", 980.0),
+    ("Spare part A", 14.5),
+    ("Spare part B", 27.9),
+    ("Maintenance visit", 310.0),
+    ("Cloud storage (TB)", 22.0),
+    ("Shipping", 35.0),
+    ("Custom development", 1500.0),
+    ("Audit", 2400.0),
+    ("Subscription (year)", 3600.0),
+    ("Cable set", 8.75),
+    ("Sensor", 64.0),
+    ("Controller", 329.0),
+    ("Manual (print)", 19.9),
+    ("Express fee", 49.0),
+    ("Data migration", 1750.0),
 ]
 GBP_RATES = {"USD": 0.79, "EUR": 0.86}  # GBP per unit of the company currency
 
@@ -98,15 +147,24 @@ def setup_world(env, customers, rng, today, companies=None):
     else:
         first = env.ref("base.main_company")
         if not first.chart_template:
-            env["account.chart.template"].try_loading("generic_coa", first, install_demo=False)
+            env["account.chart.template"].try_loading(
+                "generic_coa", first, install_demo=False
+            )
         first.write({"name": "Bench US Inc.", "country_id": env.ref("base.us").id})
-        second = env["res.company"].search([("name", "=", "Bench Europe GmbH")], limit=1)
+        second = env["res.company"].search(
+            [("name", "=", "Bench Europe GmbH")], limit=1
+        )
         second = second or env["res.company"].create(
-            {"name": "Bench Europe GmbH", "currency_id": eur.id,
-             "country_id": env.ref("base.de").id}
+            {
+                "name": "Bench Europe GmbH",
+                "currency_id": eur.id,
+                "country_id": env.ref("base.de").id,
+            }
         )
         if not second.chart_template:
-            env["account.chart.template"].try_loading("generic_coa", second, install_demo=False)
+            env["account.chart.template"].try_loading(
+                "generic_coa", second, install_demo=False
+            )
             second.currency_id = eur  # the generic chart sets USD; no entry exists yet
     env.user.company_ids |= first | second
     companies = []
@@ -115,31 +173,53 @@ def setup_world(env, customers, rng, today, companies=None):
         tax = company.account_sale_tax_id
         if tax.amount != 15.0 or tax.amount_type != "percent":
             tax = env["account.tax"].create(
-                {"name": "15%", "amount": 15.0, "type_tax_use": "sale", "company_id": company.id}
+                {
+                    "name": "15%",
+                    "amount": 15.0,
+                    "type_tax_use": "sale",
+                    "company_id": company.id,
+                }
             )
         base = GBP_RATES.get(company.currency_id.name, 0.8)
         for shift in range(-MONTHS, 1):
-            rate_vals.append({
-                "currency_id": gbp.id, "company_id": company.id,
-                "name": month_start(today, shift),
-                "rate": round(base * (1 + rng.uniform(-0.04, 0.04)), 6),
-            })
+            rate_vals.append(
+                {
+                    "currency_id": gbp.id,
+                    "company_id": company.id,
+                    "name": month_start(today, shift),
+                    "rate": round(base * (1 + rng.uniform(-0.04, 0.04)), 6),
+                }
+            )
         bank = env["account.journal"].search(
             [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
         )
-        companies.append({
-            "id": company.id, "currency": company.currency_id.id, "tax": tax.id, "bank": bank.id,
-            "gbp_rate": base,
-            "sale": env["account.journal"].search(
-                [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
-            ).id,
-        })
+        companies.append(
+            {
+                "id": company.id,
+                "currency": company.currency_id.id,
+                "tax": tax.id,
+                "bank": bank.id,
+                "gbp_rate": base,
+                "sale": env["account.journal"]
+                .search(
+                    [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+                )
+                .id,
+            }
+        )
     env["res.currency.rate"].create(rate_vals)
-    products = env["product.product"].create([
-        {"name": name, "type": "service", "list_price": price, "default_code": f"B{index:03d}",
-         "taxes_id": [(6, 0, [c["tax"] for c in companies])]}
-        for index, (name, price) in enumerate(PRODUCTS)
-    ])
+    products = env["product.product"].create(
+        [
+            {
+                "name": name,
+                "type": "service",
+                "list_price": price,
+                "default_code": f"B{index:03d}",
+                "taxes_id": [(6, 0, [c["tax"] for c in companies])],
+            }
+            for index, (name, price) in enumerate(PRODUCTS)
+        ]
+    )
     countries = {
         code: env.ref("base.uk" if code == "GB" else f"base.{code.lower()}").id
         for code, _s, _v in COUNTRIES
@@ -151,9 +231,13 @@ def setup_world(env, customers, rng, today, companies=None):
         name = f"{rng.choice(NAME_A)} {rng.choice(NAME_B)} {index + 1:05d}"
         slug = re.sub(r"\W+", "", name.lower())
         vals = {
-            "name": name, "is_company": True, "country_id": countries[code],
-            "email": f"accounts@{slug}.example.com", "street": f"{rng.randint(1, 250)} Market Street",
-            "city": "Springfield", "zip": f"{rng.randint(10000, 99999)}",
+            "name": name,
+            "is_company": True,
+            "country_id": countries[code],
+            "email": f"accounts@{slug}.example.com",
+            "street": f"{rng.randint(1, 250)} Market Street",
+            "city": "Springfield",
+            "zip": f"{rng.randint(10000, 99999)}",
             "vat": vat_prefix and f"{vat_prefix}{rng.randint(100000000, 999999999)}",
         }
         roll = rng.random()  # seeded billing-data errors
@@ -166,13 +250,20 @@ def setup_world(env, customers, rng, today, companies=None):
         partner_vals.append(vals)
         # Customers in Europe mostly buy from the European company.
         homes.append(1 if code not in ("US", "CA") and rng.random() < 0.6 else 0)
-    partners = env["res.partner"].with_context(no_vat_validation=True).create(partner_vals)
+    partners = (
+        env["res.partner"].with_context(no_vat_validation=True).create(partner_vals)
+    )
     env.flush_all()
     return {
-        "companies": companies, "gbp": gbp.id, "products": products.ids,
+        "companies": companies,
+        "gbp": gbp.id,
+        "products": products.ids,
         "prices": [price for _n, price in PRODUCTS],
-        "customers": [[p for p, h in zip(partners.ids, homes) if h == c] or partners.ids
-                      for c in (0, 1)],
+        "customers": [
+            [p for p, h in zip(partners.ids, homes, strict=False) if h == c]
+            or partners.ids
+            for c in (0, 1)
+        ],
     }
 
 
@@ -182,9 +273,13 @@ def setup_world(env, customers, rng, today, companies=None):
 
 def draw_shape(rng, world, company):
     """One invoice shape: currency, due days, lines and its events (offsets in days)."""
-    currency = world["gbp"] if rng.random() < 0.1 else world["companies"][company]["currency"]
+    currency = (
+        world["gbp"] if rng.random() < 0.1 else world["companies"][company]["currency"]
+    )
     # GBP prices are the list prices at the usual rate (list prices are company currency)
-    factor = world["companies"][company]["gbp_rate"] if currency == world["gbp"] else 1.0
+    factor = (
+        world["companies"][company]["gbp_rate"] if currency == world["gbp"] else 1.0
+    )
     lines = []
     for _i in range(rng.choice([1, 1, 2, 2, 3, 4])):
         product = rng.randrange(len(world["products"]))
@@ -214,8 +309,13 @@ def draw_shape(rng, world, company):
         events = [("refund_partial", refund, round(rng.uniform(0.1, 0.4), 2))]
         if rng.random() < 0.6:
             events.append(("pay", refund + rng.randint(3, term), 1.0))
-    return {"company": company, "currency": currency, "term": term, "lines": lines,
-            "events": events}
+    return {
+        "company": company,
+        "currency": currency,
+        "term": term,
+        "lines": lines,
+        "events": events,
+    }
 
 
 def default_shapes(invoices):
@@ -244,27 +344,42 @@ def make_plan(world, invoices, rng, today, shapes_per_month=50, months=MONTHS):
             shape_id = rng.choice(pools[company])
             invoice_date = start + timedelta(days=rng.randint(0, (last - start).days))
             shape = shapes[shape_id]
-            events = tuple(e for e in shape["events"]
-                           if invoice_date + timedelta(days=e[1]) <= today)
-            items.append({
-                "kind": "invoice", "shape": shape_id, "company": company,
-                "customer": rng.choice(world["customers"][company]),
-                "date": invoice_date, "events": events,
-            })
+            events = tuple(
+                e
+                for e in shape["events"]
+                if invoice_date + timedelta(days=e[1]) <= today
+            )
+            items.append(
+                {
+                    "kind": "invoice",
+                    "shape": shape_id,
+                    "company": company,
+                    "customer": rng.choice(world["customers"][company]),
+                    "date": invoice_date,
+                    "events": events,
+                }
+            )
     for _i in range(max(2, invoices // 50)):  # payments on account, never applied
         company = 0 if rng.random() < 0.7 else 1
         currency = world["companies"][company]["currency"]
-        items.append({
-            "kind": "payment", "company": company, "shape": ("payment", currency),
-            "customer": rng.choice(world["customers"][company]),
-            "date": today - timedelta(days=rng.randint(0, 30 * months - 20)),
-            "amount": rng.choice([100.0, 250.0, 480.0, 1200.0, 3000.0]), "events": (),
-        })
+        items.append(
+            {
+                "kind": "payment",
+                "company": company,
+                "shape": ("payment", currency),
+                "customer": rng.choice(world["customers"][company]),
+                "date": today - timedelta(days=rng.randint(0, 30 * months - 20)),
+                "amount": rng.choice([100.0, 250.0, 480.0, 1200.0, 3000.0]),
+                "events": (),
+            }
+        )
     return {"items": items, "shapes": shapes}
 
 
 def item_dates(item):
-    return [item["date"]] + [item["date"] + timedelta(days=e[1]) for e in item["events"]]
+    return [item["date"]] + [
+        item["date"] + timedelta(days=e[1]) for e in item["events"]
+    ]
 
 
 def group_key(plan, item):
@@ -281,8 +396,12 @@ def group_key(plan, item):
 
 def build_orm(env, world, plan, items, log=print):
     """Build ``items`` through Odoo; returns, per item, the ids of the moves it made."""
-    Move = env["account.move"].with_context(tracking_disable=True, mail_create_nolog=True)
-    Payment = env["account.payment"].with_context(tracking_disable=True, mail_create_nolog=True)
+    Move = env["account.move"].with_context(
+        tracking_disable=True, mail_create_nolog=True
+    )
+    Payment = env["account.payment"].with_context(
+        tracking_disable=True, mail_create_nolog=True
+    )
     made = [[] for _i in items]
     started = time.monotonic()
     for start in range(0, len(items), BATCH):
@@ -300,33 +419,54 @@ def build_orm(env, world, plan, items, log=print):
                     continue
                 shape = plan["shapes"][item["shape"]]
                 inv_idx.append(index)
-                vals_list.append({
-                    "move_type": "out_invoice", "partner_id": item["customer"],
-                    "journal_id": cdata["sale"], "currency_id": shape["currency"],
-                    "invoice_date": item["date"],
-                    "invoice_date_due": item["date"] + timedelta(days=shape["term"]),
-                    "invoice_line_ids": [
-                        (0, 0, {"product_id": world["products"][p], "quantity": q,
-                                "price_unit": price, "tax_ids": [(6, 0, [cdata["tax"]])]})
-                        for p, q, price in shape["lines"]
-                    ],
-                })
+                vals_list.append(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": item["customer"],
+                        "journal_id": cdata["sale"],
+                        "currency_id": shape["currency"],
+                        "invoice_date": item["date"],
+                        "invoice_date_due": item["date"]
+                        + timedelta(days=shape["term"]),
+                        "invoice_line_ids": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "product_id": world["products"][p],
+                                    "quantity": q,
+                                    "price_unit": price,
+                                    "tax_ids": [(6, 0, [cdata["tax"]])],
+                                },
+                            )
+                            for p, q, price in shape["lines"]
+                        ],
+                    }
+                )
             moves = Move.with_company(cdata["id"]).create(vals_list)
             moves.action_post()
-            for index, move in zip(inv_idx, moves):
+            for index, move in zip(inv_idx, moves, strict=False):
                 invoices[index] = move
                 made[index].append(move.id)
             on_account = [i for i in indexes if items[i]["kind"] == "payment"]
             if on_account:
-                payments = Payment.with_company(cdata["id"]).create([
-                    {"payment_type": "inbound", "partner_type": "customer",
-                     "partner_id": items[i]["customer"], "amount": items[i]["amount"],
-                     "currency_id": cdata["currency"], "date": items[i]["date"],
-                     "journal_id": cdata["bank"], "memo": "Payment on account"}
-                    for i in on_account
-                ])
+                payments = Payment.with_company(cdata["id"]).create(
+                    [
+                        {
+                            "payment_type": "inbound",
+                            "partner_type": "customer",
+                            "partner_id": items[i]["customer"],
+                            "amount": items[i]["amount"],
+                            "currency_id": cdata["currency"],
+                            "date": items[i]["date"],
+                            "journal_id": cdata["bank"],
+                            "memo": "Payment on account",
+                        }
+                        for i in on_account
+                    ]
+                )
                 payments.action_post()
-                for index, payment in zip(on_account, payments):
+                for index, payment in zip(on_account, payments, strict=False):
                     made[index].append(payment.move_id.id)
         # events, slot by slot: an item's events are in date order
         last_amount = {}
@@ -336,40 +476,71 @@ def build_orm(env, world, plan, items, log=print):
             for kind in ("refund_full", "refund_partial", "pay", "dup"):
                 indexes = [i for i in todo if items[i]["events"][slot][0] == kind]
                 if indexes:
-                    plans += _run_event(env, world, plan, items, invoices, made, kind,
-                                        indexes, slot, last_amount)
+                    plans += _run_event(
+                        env,
+                        world,
+                        plan,
+                        items,
+                        invoices,
+                        made,
+                        kind,
+                        indexes,
+                        slot,
+                        last_amount,
+                    )
             if plans:
                 env["account.move.line"]._reconcile_plan(plans)
         env.flush_all()
-        log(f"  orm: {min(start + BATCH, len(items))}/{len(items)} items "
-            f"({time.monotonic() - started:.0f} s)")
+        log(
+            f"  orm: {min(start + BATCH, len(items))}/{len(items)} items "
+            f"({time.monotonic() - started:.0f} s)"
+        )
     return made
 
 
 def _receivable(moves):
     return moves.line_ids.filtered(
-        lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+        lambda line: line.account_id.account_type == "asset_receivable"
+        and not line.reconciled
     )
 
 
-def _run_event(env, world, plan, items, invoices, made, kind, indexes, slot, last_amount):
+def _run_event(
+    env, world, plan, items, invoices, made, kind, indexes, slot, last_amount
+):
     """Create the documents of one event kind for ``indexes``; returns reconciliation plans."""
-    Move = env["account.move"].with_context(tracking_disable=True, mail_create_nolog=True)
-    Payment = env["account.payment"].with_context(tracking_disable=True, mail_create_nolog=True)
+    Move = env["account.move"].with_context(
+        tracking_disable=True, mail_create_nolog=True
+    )
+    Payment = env["account.payment"].with_context(
+        tracking_disable=True, mail_create_nolog=True
+    )
     plans = []
     for company in (0, 1):
         cdata = world["companies"][company]
         mine = [i for i in indexes if items[i]["company"] == company]
         if not mine:
             continue
-        dates = {i: items[i]["date"] + timedelta(days=items[i]["events"][slot][1]) for i in mine}
+        dates = {
+            i: items[i]["date"] + timedelta(days=items[i]["events"][slot][1])
+            for i in mine
+        }
         if kind == "refund_full":
-            moves = Move.browse([invoices[i].id for i in mine]).with_company(cdata["id"])
-            refunds = moves._reverse_moves(
-                [{"date": dates[i], "invoice_date": dates[i], "invoice_date_due": dates[i]}
-                 for i in mine], cancel=True,
+            moves = Move.browse([invoices[i].id for i in mine]).with_company(
+                cdata["id"]
             )
-            for index, refund in zip(mine, refunds):
+            refunds = moves._reverse_moves(
+                [
+                    {
+                        "date": dates[i],
+                        "invoice_date": dates[i],
+                        "invoice_date_due": dates[i],
+                    }
+                    for i in mine
+                ],
+                cancel=True,
+            )
+            for index, refund in zip(mine, refunds, strict=False):
                 made[index].append(refund.id)
             continue
         if kind == "refund_partial":
@@ -377,21 +548,38 @@ def _run_event(env, world, plan, items, invoices, made, kind, indexes, slot, las
             for i in mine:
                 invoice, fraction = invoices[i], items[i]["events"][slot][2]
                 shape = plan["shapes"][items[i]["shape"]]
-                vals_list.append({
-                    "move_type": "out_refund", "partner_id": items[i]["customer"],
-                    "journal_id": cdata["sale"], "currency_id": shape["currency"],
-                    "invoice_date": dates[i], "invoice_date_due": dates[i],
-                    "reversed_entry_id": invoice.id, "ref": f"Price adjustment {invoice.name}",
-                    "invoice_line_ids": [(0, 0, {
-                        "product_id": world["products"][shape["lines"][0][0]],
-                        "name": "Price adjustment", "quantity": 1,
-                        "price_unit": round(invoice.amount_untaxed * fraction, 2),
-                        "tax_ids": [(6, 0, [cdata["tax"]])],
-                    })],
-                })
+                vals_list.append(
+                    {
+                        "move_type": "out_refund",
+                        "partner_id": items[i]["customer"],
+                        "journal_id": cdata["sale"],
+                        "currency_id": shape["currency"],
+                        "invoice_date": dates[i],
+                        "invoice_date_due": dates[i],
+                        "reversed_entry_id": invoice.id,
+                        "ref": f"Price adjustment {invoice.name}",
+                        "invoice_line_ids": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "product_id": world["products"][
+                                        shape["lines"][0][0]
+                                    ],
+                                    "name": "Price adjustment",
+                                    "quantity": 1,
+                                    "price_unit": round(
+                                        invoice.amount_untaxed * fraction, 2
+                                    ),
+                                    "tax_ids": [(6, 0, [cdata["tax"]])],
+                                },
+                            )
+                        ],
+                    }
+                )
             refunds = Move.with_company(cdata["id"]).create(vals_list)
             refunds.action_post()
-            for index, refund in zip(mine, refunds):
+            for index, refund in zip(mine, refunds, strict=False):
                 made[index].append(refund.id)
                 plans.append(_receivable(invoices[index] | refund))
             continue
@@ -404,15 +592,21 @@ def _run_event(env, world, plan, items, invoices, made, kind, indexes, slot, las
                 # what is left after earlier events (a credit note) were reconciled
                 amount = invoice.currency_id.round(invoice.amount_residual * fraction)
                 last_amount[i] = amount
-            vals_list.append({
-                "payment_type": "inbound", "partner_type": "customer",
-                "partner_id": items[i]["customer"], "amount": amount,
-                "currency_id": invoice.currency_id.id, "date": dates[i],
-                "journal_id": cdata["bank"], "memo": invoice.name,
-            })
+            vals_list.append(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": items[i]["customer"],
+                    "amount": amount,
+                    "currency_id": invoice.currency_id.id,
+                    "date": dates[i],
+                    "journal_id": cdata["bank"],
+                    "memo": invoice.name,
+                }
+            )
         payments = Payment.with_company(cdata["id"]).create(vals_list)
         payments.action_post()
-        for index, payment in zip(mine, payments):
+        for index, payment in zip(mine, payments, strict=False):
             made[index].append(payment.move_id.id)
             if kind == "pay":
                 plans.append(_receivable(invoices[index] | payment.move_id))
@@ -422,8 +616,13 @@ def _run_event(env, world, plan, items, invoices, made, kind, indexes, slot, las
 # ---------------------------------------------------------------------------------------
 # the fast path: build each key once through the ORM, copy its rows for the others
 
-CLONED = ["account_move", "account_move_line", "account_payment", "account_partial_reconcile",
-          "account_full_reconcile"]
+CLONED = [
+    "account_move",
+    "account_move_line",
+    "account_payment",
+    "account_partial_reconcile",
+    "account_full_reconcile",
+]
 
 
 def build_fast(env, world, plan, log=print):
@@ -437,20 +636,31 @@ def build_fast(env, world, plan, log=print):
     template_made = with_exchange_moves(
         env, build_orm(env, world, plan, [items[i] for i in firsts], log=log)
     )
-    for index, moves in zip(firsts, template_made):
+    for index, moves in zip(firsts, template_made, strict=False):
         made[index] = moves
     started = time.monotonic()
-    copies = [(indexes[0], other) for indexes in groups.values() for other in indexes[1:]]
+    copies = [
+        (indexes[0], other) for indexes in groups.values() for other in indexes[1:]
+    ]
     cloner = Cloner(env)
     for start in range(0, len(copies), 5000):
-        chunk = copies[start:start + 5000]
+        chunk = copies[start : start + 5000]
         result = cloner.clone(
-            [(made[src], items[src]["customer"], items[dst]["customer"],
-              (items[dst]["date"] - items[src]["date"]).days) for src, dst in chunk]
+            [
+                (
+                    made[src],
+                    items[src]["customer"],
+                    items[dst]["customer"],
+                    (items[dst]["date"] - items[src]["date"]).days,
+                )
+                for src, dst in chunk
+            ]
         )
-        for (_src, dst), moves in zip(chunk, result):
+        for (_src, dst), moves in zip(chunk, result, strict=False):
             made[dst] = moves
-        log(f"  fast: {start + len(chunk)}/{len(copies)} copies ({time.monotonic() - started:.0f} s)")
+        log(
+            f"  fast: {start + len(chunk)}/{len(copies)} copies ({time.monotonic() - started:.0f} s)"
+        )
     cloner.finish()
     env.invalidate_all()
     return made
@@ -460,12 +670,15 @@ def with_exchange_moves(env, made):
     """Add to each item's moves the exchange difference entries of its reconciliations."""
     env.flush_all()
     owner = {move: index for index, moves in enumerate(made) for move in moves}
-    env.cr.execute("""
+    env.cr.execute(
+        """
         SELECT DISTINCT l.move_id, p.exchange_move_id
           FROM account_partial_reconcile p
           JOIN account_move_line l ON l.id IN (p.debit_move_id, p.credit_move_id)
          WHERE p.exchange_move_id IS NOT NULL AND l.move_id = ANY(%s)
-    """, [list(owner)])
+    """,
+        [list(owner)],
+    )
     result = [list(moves) for moves in made]
     for move, exchange in env.cr.fetchall():
         if exchange not in owner:
@@ -487,23 +700,30 @@ class Cloner:
         for table in CLONED + self._rel_tables():
             cr.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_name = %s ORDER BY ordinal_position", [table],
+                "WHERE table_name = %s ORDER BY ordinal_position",
+                [table],
             )
             rows = cr.fetchall()
             self.columns[table] = [name for name, _t in rows]
             self.dates[table] = {name for name, kind in rows if kind == "date"}
-            self.texts[table] = {name for name, kind in rows
-                                 if kind in ("character varying", "text")}
-            self.jsons[table] = {name for name, kind in rows if kind in ("json", "jsonb")}
+            self.texts[table] = {
+                name for name, kind in rows if kind in ("character varying", "text")
+            }
+            self.jsons[table] = {
+                name for name, kind in rows if kind in ("json", "jsonb")
+            }
         # foreign keys of the copied tables: column -> referenced table
-        cr.execute("""
+        cr.execute(
+            """
             SELECT cl.relname, att.attname, ref.relname
               FROM pg_constraint con
               JOIN pg_class cl ON cl.oid = con.conrelid
               JOIN pg_class ref ON ref.oid = con.confrelid
               JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = con.conkey[1]
              WHERE con.contype = 'f' AND cl.relname = ANY(%s)
-        """, [CLONED + self.rel_tables])
+        """,
+            [CLONED + self.rel_tables],
+        )
         self.fks = defaultdict(dict)
         for table, column, ref in cr.fetchall():
             self.fks[table][column] = ref
@@ -516,7 +736,8 @@ class Cloner:
 
     def _rel_tables(self):
         """Many2many tables pointing at a copied table (tax and tag links, payment invoices)."""
-        self.env.cr.execute("""
+        self.env.cr.execute(
+            """
             SELECT DISTINCT cl.relname
               FROM pg_constraint con
               JOIN pg_class cl ON cl.oid = con.conrelid
@@ -524,7 +745,9 @@ class Cloner:
              WHERE con.contype = 'f' AND ref.relname = ANY(%s) AND NOT cl.relname = ANY(%s)
                AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = cl.oid
                                   AND a.attname = 'id' AND NOT a.attisdropped)
-        """, [CLONED, CLONED])
+        """,
+            [CLONED, CLONED],
+        )
         self.rel_tables = sorted(r[0] for r in self.env.cr.fetchall())
         return self.rel_tables
 
@@ -532,7 +755,7 @@ class Cloner:
         cr = self.env.cr
         cr.execute(f'SELECT * FROM "{table}" WHERE "{column}" = ANY(%s)', [list(ids)])
         names = [d[0] for d in cr.description]
-        return [dict(zip(names, row)) for row in cr.fetchall()]
+        return [dict(zip(names, row, strict=False)) for row in cr.fetchall()]
 
     def clone(self, jobs):
         """jobs: (move ids of a template, its customer, the copy's customer, day shift)."""
@@ -542,27 +765,44 @@ class Cloner:
         for moves, *_rest in jobs:
             move_ids.update(moves)
         rows = {"account_move": self._fetch("account_move", "id", move_ids)}
-        rows["account_move_line"] = self._fetch("account_move_line", "move_id", move_ids)
+        rows["account_move_line"] = self._fetch(
+            "account_move_line", "move_id", move_ids
+        )
         rows["account_payment"] = self._fetch("account_payment", "move_id", move_ids)
         line_ids = [r["id"] for r in rows["account_move_line"]]
         rows["account_partial_reconcile"] = self._fetch(
             "account_partial_reconcile", "debit_move_id", line_ids
-        ) + [r for r in self._fetch("account_partial_reconcile", "credit_move_id", line_ids)]
+        ) + [
+            r
+            for r in self._fetch(
+                "account_partial_reconcile", "credit_move_id", line_ids
+            )
+        ]
         seen = set()
         rows["account_partial_reconcile"] = [
-            r for r in rows["account_partial_reconcile"]
+            r
+            for r in rows["account_partial_reconcile"]
             if not (r["id"] in seen or seen.add(r["id"]))
         ]
-        full_ids = {r["full_reconcile_id"] for r in rows["account_move_line"] if r["full_reconcile_id"]}
-        rows["account_full_reconcile"] = self._fetch("account_full_reconcile", "id", full_ids)
+        full_ids = {
+            r["full_reconcile_id"]
+            for r in rows["account_move_line"]
+            if r["full_reconcile_id"]
+        }
+        rows["account_full_reconcile"] = self._fetch(
+            "account_full_reconcile", "id", full_ids
+        )
         for partial in rows["account_partial_reconcile"]:
             exchange = partial["exchange_move_id"]
             if exchange and exchange not in move_ids:
                 raise RuntimeError(f"exchange move {exchange} outside its template")
         ids_of = {
-            "account_move": move_ids, "account_move_line": set(line_ids),
+            "account_move": move_ids,
+            "account_move_line": set(line_ids),
             "account_payment": {r["id"] for r in rows["account_payment"]},
-            "account_partial_reconcile": {r["id"] for r in rows["account_partial_reconcile"]},
+            "account_partial_reconcile": {
+                r["id"] for r in rows["account_partial_reconcile"]
+            },
             "account_full_reconcile": full_ids,
         }
         rel_rows = {}
@@ -583,9 +823,13 @@ class Cloner:
             for move in moves:
                 owner[("account_move", move)] = key
         for row in rows["account_move_line"]:
-            owner[("account_move_line", row["id"])] = owner[("account_move", row["move_id"])]
+            owner[("account_move_line", row["id"])] = owner[
+                ("account_move", row["move_id"])
+            ]
         for row in rows["account_payment"]:
-            owner[("account_payment", row["id"])] = owner[("account_move", row["move_id"])]
+            owner[("account_payment", row["id"])] = owner[
+                ("account_move", row["move_id"])
+            ]
         for row in rows["account_partial_reconcile"]:
             owner[("account_partial_reconcile", row["id"])] = owner[
                 ("account_move_line", row["debit_move_id"])
@@ -613,7 +857,8 @@ class Cloner:
         line_dates = {r["id"]: r["date"] for r in rows["account_move_line"]}
         exchange_lines = {
             r["exchange_move_id"]: (r["debit_move_id"], r["credit_move_id"])
-            for r in rows["account_partial_reconcile"] if r["exchange_move_id"]
+            for r in rows["account_partial_reconcile"]
+            if r["exchange_move_id"]
         }
         # 3. new ids for every copied row
         need = defaultdict(int)
@@ -648,9 +893,12 @@ class Cloner:
             for row in template["account_move"]:
                 lines = exchange_lines.get(row["id"])
                 if lines:
-                    moved = max(line_dates[line] for line in lines) + timedelta(days=shift)
-                    move_days[row["id"]] = (self._accounting_date(row["journal_id"], moved)
-                                            - row["date"]).days
+                    moved = max(line_dates[line] for line in lines) + timedelta(
+                        days=shift
+                    )
+                    move_days[row["id"]] = (
+                        self._accounting_date(row["journal_id"], moved) - row["date"]
+                    ).days
                 else:
                     move_days[row["id"]] = shift
             names = {}
@@ -664,13 +912,17 @@ class Cloner:
                         self.numbers[counter],
                     )
             pattern = names and re.compile(
-                r"(?<![\w/])(" + "|".join(
-                    re.escape(n) for n in sorted(names, key=len, reverse=True)
-                ) + r")(?!\d)"
+                r"(?<![\w/])("
+                + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+                + r")(?!\d)"
             )
 
             def rename(text, pattern=pattern, names=names):
-                return pattern.sub(lambda m: names[m.group(1)][0], text) if pattern else text
+                return (
+                    pattern.sub(lambda m: names[m.group(1)][0], text)
+                    if pattern
+                    else text
+                )
 
             new_line_dates = {}
             for table in CLONED:
@@ -685,9 +937,14 @@ class Cloner:
                             new[column] = idmap.get((ref, value), value)
                         elif ref == "res_partner" and value == src_partner:
                             new[column] = dst_partner
-                    days = move_days[row["id"] if table == "account_move" else row["move_id"]] \
-                        if table in ("account_move", "account_move_line", "account_payment") \
+                    days = (
+                        move_days[
+                            row["id"] if table == "account_move" else row["move_id"]
+                        ]
+                        if table
+                        in ("account_move", "account_move_line", "account_payment")
                         else shift
+                    )
                     for column in self.dates[table]:
                         if row[column] is not None:
                             new[column] = row[column] + timedelta(days=days)
@@ -695,8 +952,10 @@ class Cloner:
                         # an entry's due date is the day it was created, not a document date
                         new["invoice_date_due"] = row["invoice_date_due"]
                     if table == "account_partial_reconcile":
-                        new["max_date"] = max(new_line_dates[new["debit_move_id"]],
-                                              new_line_dates[new["credit_move_id"]])
+                        new["max_date"] = max(
+                            new_line_dates[new["debit_move_id"]],
+                            new_line_dates[new["credit_move_id"]],
+                        )
                     if table == "account_move_line":
                         new_line_dates[new["id"]] = new["date"]
                     for column in self.texts[table]:
@@ -706,7 +965,10 @@ class Cloner:
                         if row["name"] in names:
                             new["sequence_number"] = names[row["name"]][1]
                         new["access_token"] = None
-                        if (new["date"].year, new["date"].month) != (row["date"].year, row["date"].month):
+                        if (new["date"].year, new["date"].month) != (
+                            row["date"].year,
+                            row["date"].month,
+                        ):
                             raise RuntimeError("a copy left its template's month")
                     if table == "account_move_line" and row["matching_number"]:
                         number = row["matching_number"]
@@ -735,11 +997,14 @@ class Cloner:
             self._insert(rel, rel_list)
         cr.execute("SET LOCAL session_replication_role = DEFAULT")
         # the stored display name of the customer on the copies
-        cr.execute("""
+        cr.execute(
+            """
             UPDATE account_move m SET invoice_partner_display_name = p.complete_name
               FROM res_partner p
              WHERE p.id = m.partner_id AND m.id = ANY(%s)
-        """, [[row["id"] for row in out["account_move"]]])
+        """,
+            [[row["id"] for row in out["account_move"]]],
+        )
         return result
 
     def _accounting_date(self, journal_id, day):
@@ -757,12 +1022,18 @@ class Cloner:
         columns = self.columns[table]
         jsons = self.jsons[table]
         values = [
-            tuple(Json(r[c]) if c in jsons and r[c] is not None else r[c] for c in columns)
+            tuple(
+                Json(r[c]) if c in jsons and r[c] is not None else r[c] for c in columns
+            )
             for r in rows
         ]
         quoted = ", ".join(f'"{c}"' for c in columns)
-        execute_values(self.env.cr._obj, f'INSERT INTO "{table}" ({quoted}) VALUES %s',
-                       values, page_size=2000)
+        execute_values(
+            self.env.cr._obj,
+            f'INSERT INTO "{table}" ({quoted}) VALUES %s',
+            values,
+            page_size=2000,
+        )
 
     def _check_foreign_keys(self):
         """Every reference of the copied rows points at an existing row."""
@@ -786,7 +1057,8 @@ class Cloner:
         if self.partners:
             self.env.cr.execute(
                 "UPDATE res_partner SET customer_rank = GREATEST(customer_rank, 1) "
-                "WHERE id = ANY(%s)", [sorted(self.partners)],
+                "WHERE id = ANY(%s)",
+                [sorted(self.partners)],
             )
 
 
@@ -824,8 +1096,10 @@ def check(env):
     """)
     wrong = cr.fetchone()[0]
     if unbalanced or wrong:
-        raise RuntimeError(f"check failed: {unbalanced} unbalanced moves, "
-                           f"{wrong} receivable lines whose residual disagrees with their partials")
+        raise RuntimeError(
+            f"check failed: {unbalanced} unbalanced moves, "
+            f"{wrong} receivable lines whose residual disagrees with their partials"
+        )
 
 
 def counts(env):
@@ -848,15 +1122,23 @@ def counts(env):
     open_items = cr.fetchone()[0]
     cr.execute("SELECT COUNT(*) FROM res_partner WHERE customer_rank > 0")
     customers = cr.fetchone()[0]
-    return {"customers": customers, "invoices": invoices, "credit_notes": refunds,
-            "payments": payments, "other_entries": other, "open_invoices": open_invoices,
-            "open_items": open_items}
+    return {
+        "customers": customers,
+        "invoices": invoices,
+        "credit_notes": refunds,
+        "payments": payments,
+        "other_entries": other,
+        "open_invoices": open_invoices,
+        "open_items": open_items,
+    }
 
 
 # ---------------------------------------------------------------------------------------
 
 
-def generate(env, customers, invoices, seed=42, path="fast", shapes_per_month=50, log=print):
+def generate(
+    env, customers, invoices, seed=42, path="fast", shapes_per_month=50, log=print
+):
     rng = random.Random(seed)
     today = date.today()
     world = setup_world(env, customers, rng, today)
@@ -875,50 +1157,97 @@ def main():
     )
     parser.add_argument("database")
     parser.add_argument("--size", default="S/10", choices=sorted(SIZES))
-    parser.add_argument("--invoices", type=int, help="override the size's invoice count")
-    parser.add_argument("--customers", type=int, help="override the size's customer count")
+    parser.add_argument(
+        "--invoices", type=int, help="override the size's invoice count"
+    )
+    parser.add_argument(
+        "--customers", type=int, help="override the size's customer count"
+    )
     parser.add_argument("--path", default="fast", choices=["fast", "orm"])
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--shapes-per-month", type=int,
-                        help="invoice shapes per month (default: invoices / 500, 10 to 100; "
-                             "fewer shapes, more copies on the fast path)")
+    parser.add_argument(
+        "--shapes-per-month",
+        type=int,
+        help="invoice shapes per month (default: invoices / 500, 10 to 100; "
+        "fewer shapes, more copies on the fast path)",
+    )
     args = parser.parse_args()
     customers, invoices = SIZES[args.size]
     customers = args.customers or customers
     invoices = args.invoices or invoices
     addons = os.environ.get("ADDONS_PATH", "")
     exists = subprocess.run(
-        ["psql", "-d", "postgres", "-Atqc",
-         f"SELECT 1 FROM pg_database WHERE datname = '{args.database}'"],
-        capture_output=True, text=True, check=True,
+        [
+            "psql",
+            "-d",
+            "postgres",
+            "-Atqc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{args.database}'",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     if not exists:
-        print(f"creating {args.database} with billing_coordinator (no demo data)", flush=True)
+        print(
+            f"creating {args.database} with billing_coordinator (no demo data)",
+            flush=True,
+        )
         subprocess.run(
-            [sys.executable, "-m", "odoo", "server", f"--addons-path={addons}", "-d",
-             args.database, "-i", "billing_coordinator", "--stop-after-init",
-             "--no-http", "--log-level=warn"], check=True,
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "server",
+                f"--addons-path={addons}",
+                "-d",
+                args.database,
+                "-i",
+                "billing_coordinator",
+                "--stop-after-init",
+                "--no-http",
+                "--log-level=warn",
+            ],
+            check=True,
         )
     from odoo.api import SUPERUSER_ID, Environment
     from odoo.modules.registry import Registry
     from odoo.tools import config
 
-    config.parse_config(["--addons-path", addons, "-d", args.database, "--log-level=warn"])
+    config.parse_config(
+        ["--addons-path", addons, "-d", args.database, "--log-level=warn"]
+    )
     registry = Registry(args.database)
     started = time.monotonic()
     with registry.cursor() as cr:
         env = Environment(cr, SUPERUSER_ID, {})
-        if env["account.move"].search_count([("move_type", "=", "out_invoice")], limit=1):
-            sys.exit(f"{args.database} already holds generated data: use a fresh database")
-        print(f"generating {customers} customers, {invoices} invoices in {args.database} "
-              f"({args.path} path, seed {args.seed})", flush=True)
-        result = generate(env, customers, invoices, args.seed, args.path,
-                          args.shapes_per_month or default_shapes(invoices),
-                          log=lambda m: print(m, flush=True))
+        if env["account.move"].search_count(
+            [("move_type", "=", "out_invoice")], limit=1
+        ):
+            sys.exit(
+                f"{args.database} already holds generated data: use a fresh database"
+            )
+        print(
+            f"generating {customers} customers, {invoices} invoices in {args.database} "
+            f"({args.path} path, seed {args.seed})",
+            flush=True,
+        )
+        result = generate(
+            env,
+            customers,
+            invoices,
+            args.seed,
+            args.path,
+            args.shapes_per_month or default_shapes(invoices),
+            log=lambda m: print(m, flush=True),
+        )
         cr.commit()
     elapsed = time.monotonic() - started
-    print(f"done in {elapsed:.0f} s ({result['invoices'] / elapsed:.0f} invoices/s), check passed: "
-          + ", ".join(f"{k} {v}" for k, v in result.items()), flush=True)
+    print(
+        f"done in {elapsed:.0f} s ({result['invoices'] / elapsed:.0f} invoices/s), check passed: "
+        + ", ".join(f"{k} {v}" for k, v in result.items()),
+        flush=True,
+    )
     return 0
 
 

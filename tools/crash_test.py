@@ -118,7 +118,9 @@ def prepare(database):
             invoices.action_post()
         # Every company is due today (the copy may hold runs of today), every opted-in
         # customer due for this month's statement.
-        env["res.company"].search([]).billing_detection_date = Datetime.now() - timedelta(days=1)
+        env["res.company"].search([]).billing_detection_date = (
+            Datetime.now() - timedelta(days=1)
+        )
         env["res.partner"].search([("billing_statement_monthly", "=", True)]).write(
             {"billing_statement_sent_date": False}
         )
@@ -147,7 +149,14 @@ def child(args, mode, xmlid="", crash_after=0):
     env.pop("BC_CRASH_AFTER_BATCHES", None)
     if crash_after:
         env["BC_CRASH_AFTER_BATCHES"] = str(crash_after)
-    command = [sys.executable, os.path.abspath(__file__), "--db", args.db, "--child", mode]
+    command = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--db",
+        args.db,
+        "--child",
+        mode,
+    ]
     if xmlid:
         command += ["--cron", xmlid]
     started = time.monotonic()
@@ -198,7 +207,8 @@ def check_cases(args, report, complete=True):
                 GROUP BY company_id, detection_rule, detection_key HAVING count(*) > 1) d""",
     )
     report.check(
-        duplicates == 0, f"no duplicate open case per company, rule and source ({duplicates})"
+        duplicates == 0,
+        f"no duplicate open case per company, rule and source ({duplicates})",
     )
     [[half_made]] = query(
         args,
@@ -218,7 +228,8 @@ def check_cases(args, report, complete=True):
                                   AND 'account.payment,' || rel.payment_id = part))))""",
     )
     report.check(
-        half_made == 0, f"no half-made case: every detected case has its document ({half_made})"
+        half_made == 0,
+        f"no half-made case: every detected case has its document ({half_made})",
     )
     if not complete:
         return
@@ -253,8 +264,12 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--db", required=True, help="scratch database (dropped and made again)")
-    parser.add_argument("--from", dest="source", help="database to copy (module installed)")
+    parser.add_argument(
+        "--db", required=True, help="scratch database (dropped and made again)"
+    )
+    parser.add_argument(
+        "--from", dest="source", help="database to copy (module installed)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--child", choices=["prepare", "cron"], help=argparse.SUPPRESS)
     parser.add_argument("--cron", help=argparse.SUPPRESS)
@@ -272,7 +287,8 @@ def main():
     subprocess.run(["createdb", "-T", args.source, args.db], check=True)
     rc, seconds = child(args, "prepare")
     report.check(
-        rc == 0, f"prepared {COMPANIES} companies x {CUSTOMERS} customers ({seconds:.0f} s)"
+        rc == 0,
+        f"prepared {COMPANIES} companies x {CUSTOMERS} customers ({seconds:.0f} s)",
     )
     if rc:
         return 1
@@ -296,7 +312,9 @@ def main():
     rc, seconds = child(args, "cron", DETECTION_CRON)
     report.check(rc == 0, f"second run finished (rc {rc}, {seconds:.0f} s)")
     final = detection_state(args, since)
-    report.check(all(state["done"] for state in final.values()), "every company done today")
+    report.check(
+        all(state["done"] for state in final.values()), "every company done today"
+    )
     report.check(
         all(final[cid]["runs"] == 1 for cid in done),
         "the company done before the kill kept its run and was not run again",
@@ -324,10 +342,13 @@ def main():
     rc, seconds = child(args, "cron", STATEMENT_CRON)
     report.check(rc == 0, f"second run finished (rc {rc}, {seconds:.0f} s)")
     final = statement_state(args, since)
-    report.check(all(row[1] for row in final), f"every due customer stamped ({len(final)})")
+    report.check(
+        all(row[1] for row in final), f"every due customer stamped ({len(final)})"
+    )
     counts = sorted({row[2] for row in final})
     report.check(
-        counts == [1], f"exactly one statement per customer (statements per customer: {counts})"
+        counts == [1],
+        f"exactly one statement per customer (statements per customer: {counts})",
     )
 
     if not args.keep:

@@ -5,10 +5,13 @@ test, when the module was unknown, or when browser tests were skipped. This gate
 in each of those cases, on any WARNING, ERROR or CRITICAL log line, and prints the closing
 line ``N passed, N failed``.
 """
+
 import re
 import sys
 
-RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
+RESULT = re.compile(
+    r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests"
+)
 # Warnings count too (as in OCA's CI): they announce deprecations and broken data.
 LOG_LEVEL = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ")
 SKIPPED = re.compile(r" skipped (\S+)")
@@ -34,7 +37,9 @@ def main(log_path, exit_code):
     if skipped:
         problems.append(f"{len(skipped)} skipped test(s): {', '.join(skipped[:5])}")
     if error_lines and not (failed or errors):
-        problems.append(f"{len(error_lines)} WARNING/ERROR/CRITICAL log line(s) although no test failed")
+        problems.append(
+            f"{len(error_lines)} WARNING/ERROR/CRITICAL log line(s) although no test failed"
+        )
     for kind, name in FAILED_TEST.findall(text):
         print(f"  {kind}: {name}")
     for line in error_lines[:10]:

@@ -28,7 +28,11 @@ def display(cell):
         if "0.00" in fmt:
             text = f"{abs(value):,.2f}"
             prefix = fmt.split("#")[0].strip('"') if fmt.startswith('"') else ""
-            suffix = fmt.split(";")[0].rsplit("0", 1)[-1].replace('"', "") if fmt.endswith('"') or '" ' in fmt else ""
+            suffix = (
+                fmt.split(";")[0].rsplit("0", 1)[-1].replace('"', "")
+                if fmt.endswith('"') or '" ' in fmt
+                else ""
+            )
             return f"{'-' if value < 0 else ''}{prefix}{text}{suffix}"
         return str(value)
     return str(value)
@@ -40,7 +44,10 @@ def sheet_html(sheet, rows):
         for col in range(1, sheet.max_column + 1)
     ]
     out = [f"<h3>{html.escape(sheet.title)}</h3><table><tr><th class='corner'></th>"]
-    out += [f"<th style='width:{w:.0f}px'>{get_column_letter(i + 1)}</th>" for i, w in enumerate(widths)]
+    out += [
+        f"<th style='width:{w:.0f}px'>{get_column_letter(i + 1)}</th>"
+        for i, w in enumerate(widths)
+    ]
     out.append("</tr>")
     for index, row in enumerate(sheet.iter_rows(max_row=rows), start=1):
         out.append(f"<tr><th>{index}</th>")
@@ -48,11 +55,17 @@ def sheet_html(sheet, rows):
             classes = []
             if cell.font and cell.font.b:
                 classes.append("b")
-            if cell.fill and cell.fill.fgColor and cell.fill.fgColor.rgb not in (None, "00000000"):
+            if (
+                cell.fill
+                and cell.fill.fgColor
+                and cell.fill.fgColor.rgb not in (None, "00000000")
+            ):
                 classes.append("head")
             if isinstance(cell.value, (int, float)):
                 classes.append("num")
-            out.append(f"<td class='{' '.join(classes)}'>{html.escape(display(cell))}</td>")
+            out.append(
+                f"<td class='{' '.join(classes)}'>{html.escape(display(cell))}</td>"
+            )
         out.append("</tr>")
     out.append("</table>")
     return "".join(out)
@@ -85,10 +98,19 @@ def main():
                 f"<body>{body}</body></html>"
             )
         subprocess.run(
-            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-             f"--user-data-dir={tmp}/profile", f"--window-size={args.width},{args.height}",
-             f"--screenshot={os.path.abspath(args.png)}", f"file://{page}"],
-            check=True, capture_output=True,
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--user-data-dir={tmp}/profile",
+                f"--window-size={args.width},{args.height}",
+                f"--screenshot={os.path.abspath(args.png)}",
+                f"file://{page}",
+            ],
+            check=True,
+            capture_output=True,
         )
 
 

@@ -17,7 +17,9 @@ class SafeCellsMixin:
             return super().write(row, column, cell_value, style)
         if is_formula_like(cell_value):
             style = self._quoted_style(style)
-        return self.worksheet.write_string(row, column, cell_value[:MAX_CELL_TEXT], style)
+        return self.worksheet.write_string(
+            row, column, cell_value[:MAX_CELL_TEXT], style
+        )
 
     def _quoted_style(self, style):
         quoted = getattr(self, "_billing_quoted_styles", None)
@@ -25,7 +27,9 @@ class SafeCellsMixin:
             quoted = self._billing_quoted_styles = {}
         key = id(style)
         if key not in quoted:
-            quoted[key] = self.workbook.add_format({"text_wrap": True, "quote_prefix": True})
+            quoted[key] = self.workbook.add_format(
+                {"text_wrap": True, "quote_prefix": True}
+            )
             if style is not None and style.bold:
                 quoted[key].set_bold()  # keep the look of bold group headers
         return quoted[key]
@@ -41,7 +45,9 @@ class SafeGroupExportXlsxWriter(SafeCellsMixin, export.GroupExportXlsxWriter):
 
 class ExcelExport(export.ExcelExport):
     def from_group_data(self, fields, columns_headers, groups):
-        with SafeGroupExportXlsxWriter(fields, columns_headers, groups.count) as xlsx_writer:
+        with SafeGroupExportXlsxWriter(
+            fields, columns_headers, groups.count
+        ) as xlsx_writer:
             x, y = 1, 0
             for group_name, group in groups.children.items():
                 x, y = xlsx_writer.write_group(x, y, group_name, group)

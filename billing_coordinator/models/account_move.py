@@ -24,7 +24,10 @@ class AccountMove(models.Model):
     def action_report_discrepancy(self):
         """Open a new case prefilled from this posted customer invoice."""
         self.ensure_one()
-        if self.state != "posted" or self.move_type not in ("out_invoice", "out_refund"):
+        if self.state != "posted" or self.move_type not in (
+            "out_invoice",
+            "out_refund",
+        ):
             raise UserError(
                 self.env._(
                     "Discrepancies can only be reported on posted customer invoices and "

@@ -29,11 +29,15 @@ class AccountMove(models.Model):
         # this one may not read them (another salesperson's, a restricted journal).
         invoiced = {
             (company.id, partner.id)
-            for company, partner in self.env["account.move"].sudo()._read_group(
+            for company, partner in self.env["account.move"]
+            .sudo()
+            ._read_group(
                 Domain("move_type", "=", "out_invoice")
                 & Domain("state", "=", "posted")
                 & Domain("company_id", "in", invoices.company_id.ids)
-                & Domain("commercial_partner_id", "in", invoices.commercial_partner_id.ids),
+                & Domain(
+                    "commercial_partner_id", "in", invoices.commercial_partner_id.ids
+                ),
                 ["company_id", "commercial_partner_id"],
             )
         }
@@ -67,7 +71,8 @@ class AccountMove(models.Model):
         customer_data case at once, instead of waiting for the daily detection."""
         res = super()._message_receive_bounce(email, partner)
         invoices = self.filtered(
-            lambda m: m.move_type in ("out_invoice", "out_refund") and m.state == "posted"
+            lambda m: m.move_type in ("out_invoice", "out_refund")
+            and m.state == "posted"
         )
         # sudo: the bounce arrives through the mail gateway, not as a billing user.
         Case = self.env["billing.case"].sudo()

@@ -18,20 +18,36 @@ class AccountMove(models.Model):
     )
 
     @api.depends(
-        "state", "move_type", "commercial_partner_id", "amount_total", "currency_id", "ref",
+        "state",
+        "move_type",
+        "commercial_partner_id",
+        "amount_total",
+        "currency_id",
+        "ref",
         "invoice_date",
     )
     def _compute_billing_duplicate_invoice_ids(self):
         drafts = self.filtered(
-            lambda m: m.state == "draft" and m.move_type == "out_invoice" and m._origin.id
-            and m.commercial_partner_id and m.currency_id  # emptied on the form: no check
+            lambda m: m.state == "draft"
+            and m.move_type == "out_invoice"
+            and m._origin.id
+            and m.commercial_partner_id
+            and m.currency_id  # emptied on the form: no check
         )
         (self - drafts).billing_duplicate_invoice_ids = False
         if not drafts:
             return
         self.env["account.move"].flush_model(
-            ["state", "move_type", "commercial_partner_id", "amount_total", "currency_id",
-             "ref", "invoice_date", "company_id"]
+            [
+                "state",
+                "move_type",
+                "commercial_partner_id",
+                "amount_total",
+                "currency_id",
+                "ref",
+                "invoice_date",
+                "company_id",
+            ]
         )
         today = fields.Date.context_today(self)
         inputs = SQL(", ").join(

@@ -17,7 +17,9 @@ class AccountPayment(models.Model):
 
     # The customer context lists a customer's last payments: without it, every payment of
     # the company is read (Odoo indexes payments by journal and company only).
-    _partner_date_idx = models.Index("(partner_id, date DESC, id DESC) WHERE partner_id IS NOT NULL")
+    _partner_date_idx = models.Index(
+        "(partner_id, date DESC, id DESC) WHERE partner_id IS NOT NULL"
+    )
 
     @api.depends("billing_case_ids")
     def _compute_billing_case_count(self):

@@ -16,12 +16,16 @@ class BillingArSnapshot(models.Model):
         installed in the same run, the snapshots are signed after its documents, so
         the demo's integrity check finds nothing changed."""
         # sudo: reading the module list is not a billing right
-        extending = self.env["ir.module.module"].sudo().search_count(
-            [
-                ("state", "=", "to install"),
-                ("dependencies_id.name", "=", "billing_coordinator"),
-                ("demo", "=", False),
-            ]
+        extending = (
+            self.env["ir.module.module"]
+            .sudo()
+            .search_count(
+                [
+                    ("state", "=", "to install"),
+                    ("dependencies_id.name", "=", "billing_coordinator"),
+                    ("demo", "=", False),
+                ]
+            )
         )
         if extending and not self.env.context.get("billing_demo_snapshots_final"):
             return

@@ -16,7 +16,9 @@ class BillingCallOutcome(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company", index=True, help="Leave empty to offer the outcome in every company."
+        "res.company",
+        index=True,
+        help="Leave empty to offer the outcome in every company.",
     )
     reached_customer = fields.Boolean(
         string="Customer Reached",

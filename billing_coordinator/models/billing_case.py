@@ -164,7 +164,9 @@ class BillingCase(models.Model):
     )
     description = fields.Html()
     root_cause = fields.Selection(ROOT_CAUSES, tracking=True)
-    resolution_type = fields.Selection(RESOLUTION_TYPES, readonly=True, copy=False, tracking=True)
+    resolution_type = fields.Selection(
+        RESOLUTION_TYPES, readonly=True, copy=False, tracking=True
+    )
     resolution_note = fields.Text(copy=False, tracking=True)
     resolved_date = fields.Date(readonly=True, copy=False)
     resolution_move_ids = fields.Many2many(
@@ -208,7 +210,9 @@ class BillingCase(models.Model):
         today = fields.Date.context_today(self)
         for case in self:
             if case.case_type_id:
-                start = fields.Date.to_date(case.create_date) if case.create_date else today
+                start = (
+                    fields.Date.to_date(case.create_date) if case.create_date else today
+                )
                 case.deadline = start + timedelta(days=case.case_type_id.sla_days)
 
     @api.depends("deadline", "state")
@@ -216,7 +220,9 @@ class BillingCase(models.Model):
     def _compute_is_late(self):
         today = fields.Date.context_today(self)
         for case in self:
-            case.is_late = bool(case.deadline and case.deadline < today and case.state in OPEN_STATES)
+            case.is_late = bool(
+                case.deadline and case.deadline < today and case.state in OPEN_STATES
+            )
 
     def _search_is_late(self, operator, value):
         if operator != "in":
@@ -254,7 +260,9 @@ class BillingCase(models.Model):
                             move=move.display_name,
                         )
                     )
-                case._check_document_owner(move, move.commercial_partner_id, move.company_id)
+                case._check_document_owner(
+                    move, move.commercial_partner_id, move.company_id
+                )
                 if move.currency_id != case.currency_id:
                     raise ValidationError(
                         self.env._(
@@ -271,7 +279,9 @@ class BillingCase(models.Model):
         for case in self:
             for payment in case.payment_ids:
                 case._check_document_owner(
-                    payment, payment.partner_id.commercial_partner_id, payment.company_id
+                    payment,
+                    payment.partner_id.commercial_partner_id,
+                    payment.company_id,
                 )
 
     def _check_document_owner(self, document, partner, company):
@@ -304,11 +314,14 @@ class BillingCase(models.Model):
         for vals in vals_list:
             self._normalize_partner(vals)
             if vals.get("name", self.env._("New")) == self.env._("New"):
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                company = (
+                    self.env["res.company"].browse(vals.get("company_id"))
+                    or self.env.company
+                )
                 unnamed[company].append(vals)
         for company, company_vals in unnamed.items():
             names = self._next_case_references(company, len(company_vals))
-            for vals, name in zip(company_vals, names):
+            for vals, name in zip(company_vals, names, strict=False):
                 vals["name"] = name
         return super().create(vals_list)
 
@@ -364,15 +377,23 @@ class BillingCase(models.Model):
         if sequence.use_date_range:
             # sudo: the sequence's date ranges are system data coordinators cannot read.
             date_range = self.env["ir.sequence.date_range"].sudo().search(
-                [("sequence_id", "=", sequence.id), ("date_from", "<=", today), ("date_to", ">=", today)],
+                [
+                    ("sequence_id", "=", sequence.id),
+                    ("date_from", "<=", today),
+                    ("date_to", ">=", today),
+                ],
                 limit=1,
             ) or sequence._create_date_range_seq(today)
-            formatter = formatter.with_context(ir_sequence_date_range=date_range.date_from)
+            formatter = formatter.with_context(
+                ir_sequence_date_range=date_range.date_from
+            )
             pg_sequence = f"ir_sequence_{sequence.id:03d}_{date_range.id:03d}"
         rows = self.env.execute_query(
             SQL("SELECT nextval(%s) FROM generate_series(1, %s)", pg_sequence, count)
         )
-        return [formatter.get_next_char(number) for number in sorted(row[0] for row in rows)]
+        return [
+            formatter.get_next_char(number) for number in sorted(row[0] for row in rows)
+        ]
 
     @api.model
     def _get_case_sequence(self, company):
@@ -400,7 +421,9 @@ class BillingCase(models.Model):
     def action_start(self):
         self._check_state(
             ("new", "waiting_customer"),
-            self.env._("Only new cases or cases waiting for the customer can be started: %(cases)s."),
+            self.env._(
+                "Only new cases or cases waiting for the customer can be started: %(cases)s."
+            ),
         )
         self.write({"state": "in_progress"})
         for case in self.filtered(lambda c: not c.user_id):
@@ -410,7 +433,9 @@ class BillingCase(models.Model):
     def action_wait_customer(self):
         self._check_state(
             ("new", "in_progress"),
-            self.env._("Only new or in-progress cases can wait for the customer: %(cases)s."),
+            self.env._(
+                "Only new or in-progress cases can wait for the customer: %(cases)s."
+            ),
         )
         self.write({"state": "waiting_customer"})
         return True
@@ -420,7 +445,9 @@ class BillingCase(models.Model):
             OPEN_STATES,
             self.env._("Only open cases can be cancelled: %(cases)s."),
         )
-        missing_reason = self.filtered(lambda case: not (case.resolution_note or "").strip())
+        missing_reason = self.filtered(
+            lambda case: not (case.resolution_note or "").strip()
+        )
         if missing_reason:
             raise UserError(
                 self.env._(
@@ -428,7 +455,9 @@ class BillingCase(models.Model):
                     cases=", ".join(missing_reason.mapped("name")),
                 )
             )
-        self.write({"state": "cancelled", "resolved_date": fields.Date.context_today(self)})
+        self.write(
+            {"state": "cancelled", "resolved_date": fields.Date.context_today(self)}
+        )
         return True
 
     def action_open_cancel_wizard(self):
@@ -447,7 +476,9 @@ class BillingCase(models.Model):
             CLOSED_STATES,
             self.env._("Only resolved or cancelled cases can be reopened: %(cases)s."),
         )
-        self.write({"state": "in_progress", "resolved_date": False, "resolution_type": False})
+        self.write(
+            {"state": "in_progress", "resolved_date": False, "resolution_type": False}
+        )
         # Posted entries are never undone by reopening: say so where the team reads it.
         for case in self.filtered("resolution_move_ids"):
             case.message_post(
@@ -475,7 +506,9 @@ class BillingCase(models.Model):
         if note:
             vals["resolution_note"] = note
         if moves:
-            vals["resolution_move_ids"] = [fields.Command.link(move.id) for move in moves]
+            vals["resolution_move_ids"] = [
+                fields.Command.link(move.id) for move in moves
+            ]
         self.write(vals)
         return True
 
@@ -494,7 +527,9 @@ class BillingCase(models.Model):
 
     def action_view_moves(self):
         self.ensure_one()
-        return self._action_open_documents("account.move", self.move_ids, self.env._("Invoices"))
+        return self._action_open_documents(
+            "account.move", self.move_ids, self.env._("Invoices")
+        )
 
     def action_view_payments(self):
         self.ensure_one()

@@ -32,7 +32,9 @@ class BillingCase(models.Model):
         for company, cases in self.filtered("partner_id").grouped("company_id").items():
             routes = Team._route_partners(cases.partner_id, company)
             for case in cases:
-                case.team_id = routes.get(case.partner_id.commercial_partner_id.id, False)
+                case.team_id = routes.get(
+                    case.partner_id.commercial_partner_id.id, False
+                )
 
     # ------------------------------------------------------------------- CRUD
 
@@ -44,7 +46,9 @@ class BillingCase(models.Model):
         # The customer's coordinator comes first, unless they are away: then the team's
         # method decides, as for customers without a coordinator.
         chosen = {i for i, vals in enumerate(vals_list) if vals.get("user_id")}
-        defaulted = self.browse(c.id for i, c in enumerate(cases) if i not in chosen and c.user_id)
+        defaulted = self.browse(
+            c.id for i, c in enumerate(cases) if i not in chosen and c.user_id
+        )
         away = self._get_away_users(defaulted.user_id)
         # The first assignee is part of the creation: no tracking message per case (a
         # detection run creates hundreds at once).
@@ -77,8 +81,12 @@ class BillingCase(models.Model):
         if not users:
             return users
         # sudo: absence is team bookkeeping that the creating user may not read.
-        memberships = self.env["billing.team.member"].sudo().search(
-            Domain("user_id", "in", users.ids) & Domain("is_away", "in", [True])
+        memberships = (
+            self.env["billing.team.member"]
+            .sudo()
+            .search(
+                Domain("user_id", "in", users.ids) & Domain("is_away", "in", [True])
+            )
         )
         return memberships.user_id.with_env(self.env)
 
@@ -103,15 +111,19 @@ class BillingCase(models.Model):
         loads = self._get_open_case_loads(memberships.user_id)
         handed = {}  # user -> cases
         for team in teams:
-            members = memberships.filtered(lambda m, team=team: m.team_id == team).sorted(
-                lambda m: (m.sequence, m.id)
-            )
+            members = memberships.filtered(
+                lambda m, team=team: m.team_id == team
+            ).sorted(lambda m: (m.sequence, m.id))
             todo = cases.filtered(lambda c, team=team: c.team_id == team).sorted(
                 lambda c: (-c.priority_score, c.id)
             )
             if not members or not todo:
                 continue
-            pick = self._pick_round_robin if team.assignment_method == "round_robin" else self._pick_least_loaded
+            pick = (
+                self._pick_round_robin
+                if team.assignment_method == "round_robin"
+                else self._pick_least_loaded
+            )
             # sudo: the round-robin pointer is bookkeeping of the assignment, read and
             # written for users who have no write right on teams.
             last = team.sudo().last_assigned_user_id
@@ -125,7 +137,10 @@ class BillingCase(models.Model):
                 handed[user] |= case
                 last = user
             # sudo: the round-robin pointer, see above.
-            if team.assignment_method == "round_robin" and last != team.sudo().last_assigned_user_id:
+            if (
+                team.assignment_method == "round_robin"
+                and last != team.sudo().last_assigned_user_id
+            ):
                 team.sudo().last_assigned_user_id = last
         assigned = self.browse()
         for user, user_cases in handed.items():
@@ -201,7 +216,9 @@ class BillingCase(models.Model):
         if team and user and user not in team.member_ids | team.leader_id:
             raise UserError(
                 self.env._(
-                    "%(user)s is not a member of team %(team)s.", user=user.name, team=team.name
+                    "%(user)s is not a member of team %(team)s.",
+                    user=user.name,
+                    team=team.name,
                 )
             )
         if vals:
@@ -245,11 +262,17 @@ class BillingCase(models.Model):
         # Readers of cases (invoicing clerks) are told now, not after a case was claimed.
         self.check_access("write")
         query = self._search(
-            self._get_take_next_domain(), order="priority_score DESC NULLS LAST, deadline, id", limit=1
+            self._get_take_next_domain(),
+            order="priority_score DESC NULLS LAST, deadline, id",
+            limit=1,
         )
         self.flush_model(["user_id", "priority_score", "deadline"])
         rows = self.env.execute_query(
-            SQL("%s FOR NO KEY UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table))
+            SQL(
+                "%s FOR NO KEY UPDATE OF %s SKIP LOCKED",
+                query.select(),
+                SQL.identifier(self._table),
+            )
         )
         if not rows:
             return {

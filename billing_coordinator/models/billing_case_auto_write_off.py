@@ -30,7 +30,9 @@ class BillingCase(models.Model):
     @api.model
     def _cron_auto_write_off(self):
         """Daily scheduled action: one company per batch (19.0 progress API)."""
-        companies = self.env["res.company"].search([("billing_auto_writeoff", "=", True)])
+        companies = self.env["res.company"].search(
+            [("billing_auto_writeoff", "=", True)]
+        )
         IrCron = self.env["ir.cron"]
         IrCron._commit_progress(remaining=len(companies))
         for company in companies:
@@ -63,7 +65,9 @@ class BillingCase(models.Model):
         write-off limit, whichever is lowest."""
         return min(
             company.billing_auto_writeoff_amount,
-            abs(invoice.amount_total_signed) * company.billing_auto_writeoff_percent / 100.0,
+            abs(invoice.amount_total_signed)
+            * company.billing_auto_writeoff_percent
+            / 100.0,
             company.billing_writeoff_limit,
         )
 
@@ -74,9 +78,10 @@ class BillingCase(models.Model):
         Case = self.with_company(company)
         cases = Case.search(self._get_auto_write_off_domain(company), order="id")
         WriteOff = self.env["billing.resolution.write_off"]
-        journal = company.billing_auto_writeoff_journal_id or WriteOff._get_available_journals(
-            cases[:1]
-        )[:1]
+        journal = (
+            company.billing_auto_writeoff_journal_id
+            or WriteOff._get_available_journals(cases[:1])[:1]
+        )
         due_before = fields.Date.context_today(self) - timedelta(
             days=company.billing_auto_writeoff_days
         )
@@ -114,7 +119,9 @@ class BillingCase(models.Model):
     @api.model
     def _notify_auto_write_off(self, company, result):
         """The daily summary for the billing managers of ``company``."""
-        managers = self.env.ref("billing_coordinator.group_billing_manager").user_ids.filtered(
+        managers = self.env.ref(
+            "billing_coordinator.group_billing_manager"
+        ).user_ids.filtered(
             lambda user: company in user.company_ids and not user.share and user.active
         )
         # Not OdooBot / the superuser: nobody reads their inbox.
@@ -122,7 +129,10 @@ class BillingCase(models.Model):
         if not managers:
             return
         done = [
-            (case.name, formatLang(self.env, move.amount_total, currency_obj=move.currency_id))
+            (
+                case.name,
+                formatLang(self.env, move.amount_total, currency_obj=move.currency_id),
+            )
             for case in result["done"]
             for move in case.resolution_move_ids[:1]
         ]
@@ -140,6 +150,8 @@ class BillingCase(models.Model):
         )
         self.env["billing.case"].message_notify(
             partner_ids=managers.partner_id.ids,
-            subject=self.env._("Automatic write-off: %(company)s", company=company.name),
+            subject=self.env._(
+                "Automatic write-off: %(company)s", company=company.name
+            ),
             body=body,
         )

@@ -12,7 +12,11 @@ class BillingCaseCall(models.Model):
     _check_company_auto = True
 
     case_id = fields.Many2one(
-        "billing.case", required=True, index=True, ondelete="cascade", check_company=True
+        "billing.case",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(
@@ -27,18 +31,28 @@ class BillingCaseCall(models.Model):
     )
     date = fields.Datetime(required=True, index=True, default=fields.Datetime.now)
     outcome_id = fields.Many2one(
-        "billing.call.outcome", required=True, index=True, ondelete="restrict", check_company=True
+        "billing.call.outcome",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
     )
     outcome_code = fields.Char(related="outcome_id.code")
     note = fields.Text()
     follow_up_date = fields.Date(help="The case was put aside until this date.")
     message_id = fields.Many2one(
-        "mail.message", string="Chatter Note", readonly=True, ondelete="set null", copy=False
+        "mail.message",
+        string="Chatter Note",
+        readonly=True,
+        ondelete="set null",
+        copy=False,
     )
 
     @api.depends("case_id", "outcome_id")
     def _compute_display_name(self):
         for call in self:
             call.display_name = self.env._(
-                "%(case)s: %(outcome)s", case=call.case_id.name or "", outcome=call.outcome_id.name or ""
+                "%(case)s: %(outcome)s",
+                case=call.case_id.name or "",
+                outcome=call.outcome_id.name or "",
             )

@@ -14,7 +14,9 @@ class BillingCase(models.Model):
     _inherit = "billing.case"
 
     @api.model
-    def _get_customer_data_problems(self, partner, company, has_invoice_email, rule=None):
+    def _get_customer_data_problems(
+        self, partner, company, has_invoice_email, rule=None
+    ):
         problems = super()._get_customer_data_problems(
             partner, company, has_invoice_email, rule=rule
         )
@@ -42,7 +44,8 @@ class BillingCase(models.Model):
             {
                 contact.email_normalized or contact.email
                 for contact in contacts.sudo()  # sudo: the blacklist flag, see above
-                if contact.email and (contact.message_bounce > 0 or contact.is_blacklisted)
+                if contact.email
+                and (contact.message_bounce > 0 or contact.is_blacklisted)
             }
         )
 
@@ -72,7 +75,10 @@ class BillingCase(models.Model):
             problems.append(("vat_missing", self.env._("No VAT number.")))
         if partner.is_company and not contacts:
             problems.append(
-                ("billing_contact", self.env._("No billing contact (an Invoice Address contact)."))
+                (
+                    "billing_contact",
+                    self.env._("No billing contact (an Invoice Address contact)."),
+                )
             )
         return problems
 
@@ -95,7 +101,9 @@ class BillingCase(models.Model):
                 partner, company, bool(partner.email or any(contacts.mapped("email")))
             )
             if problems:
-                findings.append(Case._new_customer_data_finding(partner, currency, problems))
+                findings.append(
+                    Case._new_customer_data_finding(partner, currency, problems)
+                )
         if not findings:
             return Case.browse()
         open_cases = Case.search(

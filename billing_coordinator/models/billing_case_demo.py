@@ -14,11 +14,16 @@ class BillingCase(models.Model):
         if not self.env["account.journal"].search_count(
             [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
         ):
-            self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+            self.env["account.chart.template"].try_loading(
+                "generic_coa", company, install_demo=False
+            )
         if not company.billing_writeoff_account_id:
             Account = self.env["account.account"]
             company.billing_writeoff_account_id = Account.search(
-                [*Account._check_company_domain(company), ("account_type", "=", "expense")],
+                [
+                    *Account._check_company_domain(company),
+                    ("account_type", "=", "expense"),
+                ],
                 limit=1,
             )
         today = fields.Date.context_today(self)
@@ -38,9 +43,27 @@ class BillingCase(models.Model):
                     "country_id": ref("base.us").id,
                 }
                 for name, email, street, city, zip_code in [
-                    ("Harbor Logistics Inc.", "ap@harbor-logistics.example.com", "12 Pier Road", "Boston", "02110"),
-                    ("Northwind Traders", "billing@northwind.example.com", "400 Market St", "Seattle", "98101"),
-                    ("Blue Ridge Clinics", "accounts@blueridge.example.com", "9 Valley Ave", "Asheville", "28801"),
+                    (
+                        "Harbor Logistics Inc.",
+                        "ap@harbor-logistics.example.com",
+                        "12 Pier Road",
+                        "Boston",
+                        "02110",
+                    ),
+                    (
+                        "Northwind Traders",
+                        "billing@northwind.example.com",
+                        "400 Market St",
+                        "Seattle",
+                        "98101",
+                    ),
+                    (
+                        "Blue Ridge Clinics",
+                        "accounts@blueridge.example.com",
+                        "9 Valley Ave",
+                        "Asheville",
+                        "28801",
+                    ),
                     ("Copperfield Retail", "", "", "", ""),
                 ]
             ]
@@ -53,7 +76,11 @@ class BillingCase(models.Model):
 
         invoice, pay = self._demo_invoice, self._demo_pay
 
-        inv_overcharged = invoice(harbor, 20, [("Freight handling, March", 10, 120.0), ("Storage fee", 1, 450.0)])
+        inv_overcharged = invoice(
+            harbor,
+            20,
+            [("Freight handling, March", 10, 120.0), ("Storage fee", 1, 450.0)],
+        )
         inv_short = invoice(harbor, 45, [("Container transport", 4, 875.0)])
         pay_short = pay(inv_short, 3200.0, 10)
         inv_overdue = invoice(northwind, 75, [("Consulting hours", 16, 150.0)])
@@ -64,9 +91,17 @@ class BillingCase(models.Model):
         inv_resolved = invoice(blueridge, 60, [("Lab equipment rental", 2, 640.0)])
         pay(inv_resolved, 1280.0, 30)
 
-        types = {code: ref(f"billing_coordinator.case_type_{code}") for code in (
-            "overcharge", "short_payment", "overdue", "customer_data", "other", "undercharge"
-        )}
+        types = {
+            code: ref(f"billing_coordinator.case_type_{code}")
+            for code in (
+                "overcharge",
+                "short_payment",
+                "overdue",
+                "customer_data",
+                "other",
+                "undercharge",
+            )
+        }
         Case = self.env["billing.case"]
         cases = Case.create(
             [
@@ -139,7 +174,9 @@ class BillingCase(models.Model):
         dispute.user_id = False
         info_case.action_cancel()
         checked_case.action_start()
-        checked_case._mark_resolved("no_action", note="Price list checked: the invoice was right.")
+        checked_case._mark_resolved(
+            "no_action", note="Price list checked: the invoice was right."
+        )
         # A queue as it looks on a working day: one case past its SLA (escalated by the
         # daily cron), one due today, one due this week.
         short.deadline = today - timedelta(days=2)
@@ -193,7 +230,12 @@ class BillingCase(models.Model):
         )
         on_account.action_post()
         self.env["billing.case.promise"].create(
-            {"case_id": short.id, "date": today + timedelta(days=5), "amount": 300.0, "target_residual": 0.0}
+            {
+                "case_id": short.id,
+                "date": today + timedelta(days=5),
+                "amount": 300.0,
+                "target_residual": 0.0,
+            }
         )
         self._load_detection_demo_data(customers)
         self._run_detection()
@@ -233,7 +275,9 @@ class BillingCase(models.Model):
         wizard = (
             self.env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=move.ids)
-            .create({"amount": amount, "payment_date": today - timedelta(days=days_ago)})
+            .create(
+                {"amount": amount, "payment_date": today - timedelta(days=days_ago)}
+            )
         )
         if amount < move.amount_residual:
             wizard.payment_difference_handling = "open"

@@ -82,9 +82,9 @@ class BillingCase(models.Model):
     def write(self, vals):
         # Manual amounts win: an amount changed outside the detection marks the case.
         detected = self.browse()
-        if ("expected_amount" in vals or "actual_amount" in vals) and not self.env.context.get(
-            "billing_detection_sync"
-        ):
+        if (
+            "expected_amount" in vals or "actual_amount" in vals
+        ) and not self.env.context.get("billing_detection_sync"):
             detected = self.filtered(
                 lambda case: case.detection_rule and not case.detection_manual_amounts
             )
@@ -113,7 +113,9 @@ class BillingCase(models.Model):
         if summary["failed"]:
             message += " " + self.env._(
                 "Some rules failed and were skipped (%(rules)s); see the run log.",
-                rules=", ".join(f"{company.name}: {rule}" for company, rule in summary["failed"]),
+                rules=", ".join(
+                    f"{company.name}: {rule}" for company, rule in summary["failed"]
+                ),
             )
         if summary["runs"]:
             message += "\n" + summary["runs"]._get_summary_text()
@@ -125,7 +127,11 @@ class BillingCase(models.Model):
         }
         if summary["created"]:
             params["next"] = summary["created"]._action_open_cases()
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": params,
+        }
 
     # ----------------------------------------------------------- entry points
 
@@ -170,7 +176,9 @@ class BillingCase(models.Model):
         _detect_company).
         """
         companies = self._get_detection_cron_companies()
-        run_cron_batch(self.env, list(companies), self._detect_company, size=lambda _c: 1)
+        run_cron_batch(
+            self.env, list(companies), self._detect_company, size=lambda _c: 1
+        )
 
     @api.model
     def _get_detection_cron_companies(self):
@@ -192,11 +200,18 @@ class BillingCase(models.Model):
         detecting again what that run already created.
         """
         locked = self.env.execute_query(
-            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", DETECTION_LOCK_KEY, company.id)
+            SQL(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                DETECTION_LOCK_KEY,
+                company.id,
+            )
         )[0][0]
         if locked:
             self.env.execute_query(
-                SQL("SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE", company.id)
+                SQL(
+                    "SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE",
+                    company.id,
+                )
             )
         return locked
 
@@ -264,7 +279,9 @@ class BillingCase(models.Model):
                 company.name,
                 company.id,
             )
-            summary["runs"] = self._log_detection_run(company, start, started, [], {}, skipped=True)
+            summary["runs"] = self._log_detection_run(
+                company, start, started, [], {}, skipped=True
+            )
             return summary
         registry = Case._get_detection_rules()
         configs = {
@@ -304,14 +321,18 @@ class BillingCase(models.Model):
                 line["found"] = result["found"]
             line["duration"] = timer.monotonic() - rule_started
             lines.append(line)
-        summary["runs"] = self._log_detection_run(company, start, started, lines, configs)
+        summary["runs"] = self._log_detection_run(
+            company, start, started, lines, configs
+        )
         # sudo: the run date is bookkeeping of the detection, which managers without
         # rights on companies may start.
         company.sudo().billing_detection_date = fields.Datetime.now()
         return summary
 
     @api.model
-    def _log_detection_run(self, company, start, started, lines, configs, skipped=False):
+    def _log_detection_run(
+        self, company, start, started, lines, configs, skipped=False
+    ):
         """Record the run and each rule's last figures; return the run. A skipped run
         (another one held the company's lock) is recorded without lines."""
         # sudo: the log is written by the detection for whoever started it; users
@@ -341,7 +362,13 @@ class BillingCase(models.Model):
                     "last_error": line.get("error") or False,
                     **{
                         f"last_{key}": line.get(key, 0)
-                        for key in ("found", "created", "updated", "cleared", "reopened")
+                        for key in (
+                            "found",
+                            "created",
+                            "updated",
+                            "cleared",
+                            "reopened",
+                        )
                     },
                 }
             )

@@ -72,7 +72,10 @@ class BillingCase(models.Model):
         invoice(
             harbor,
             10,
-            [("Pallet storage", 12, 52.0, storage), ("Express delivery", 4, 20.0, express)],
+            [
+                ("Pallet storage", 12, 52.0, storage),
+                ("Express delivery", 4, 20.0, express),
+            ],
         )
         # duplicate_payment: the same invoice paid twice
         gloves = invoice(blueridge, 20, [("Sterile gloves, lot 51", 40, 21.5)])

@@ -17,7 +17,9 @@ class BillingCase(models.Model):
     @api.model
     def _get_detection_rules(self):
         rules = super()._get_detection_rules()
-        return self._insert_detection_rule(rules, "duplicate_customer", "_detect_duplicate_customer")
+        return self._insert_detection_rule(
+            rules, "duplicate_customer", "_detect_duplicate_customer"
+        )
 
     @api.model
     def _insert_detection_rule(self, rules, code, method):
@@ -44,8 +46,12 @@ class BillingCase(models.Model):
         same e-mail domain and name, or a bank account with the same number."""
         Partner = self.env["res.partner"]
         Partner.flush_model(["name", "vat", "email_normalized", "active"])
-        self.env["account.move"].flush_model(["commercial_partner_id", "move_type", "state"])
-        self.env["res.partner.bank"].flush_model(["sanitized_acc_number", "partner_id", "active"])
+        self.env["account.move"].flush_model(
+            ["commercial_partner_id", "move_type", "state"]
+        )
+        self.env["res.partner.bank"].flush_model(
+            ["sanitized_acc_number", "partner_id", "active"]
+        )
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -105,7 +111,9 @@ class BillingCase(models.Model):
         )
         names = dict(
             (partner.id, partner.display_name)
-            for partner in Partner.browse({r["a_id"] for r in rows} | {r["b_id"] for r in rows})
+            for partner in Partner.browse(
+                {r["a_id"] for r in rows} | {r["b_id"] for r in rows}
+            )
         )
         currency = company.currency_id
         findings = []

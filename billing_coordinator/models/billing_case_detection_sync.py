@@ -17,7 +17,9 @@ from .billing_case import CLOSED_STATES, OPEN_STATES
 from .billing_cron_concurrency import is_concurrency_error
 
 # The detection's one logger (tests and operators filter on it).
-_logger = logging.getLogger("odoo.addons.billing_coordinator.models.billing_case_detection")
+_logger = logging.getLogger(
+    "odoo.addons.billing_coordinator.models.billing_case_detection"
+)
 
 
 class BillingCase(models.Model):
@@ -37,7 +39,9 @@ class BillingCase(models.Model):
         for finding in findings:
             by_key.setdefault(finding["key"], finding)
         result["found"] = len(by_key)
-        base = Domain("company_id", "=", company.id) & Domain("detection_rule", "=", rule)
+        base = Domain("company_id", "=", company.id) & Domain(
+            "detection_rule", "=", rule
+        )
         open_cases = self.search(base & Domain("state", "in", OPEN_STATES))
         gone = open_cases.filtered(lambda case: case.detection_key not in by_key)
         if gone:
@@ -106,12 +110,16 @@ class BillingCase(models.Model):
                 "the invoiced prices are within the allowed deviation from the reference price, "
                 "or the invoice was cancelled."
             ),
-            "customer_data": self.env._("the customer's billing data is now complete and valid."),
+            "customer_data": self.env._(
+                "the customer's billing data is now complete and valid."
+            ),
             "overdue": self.env._(
                 "the invoice is paid, or no longer overdue beyond the threshold."
             ),
         }
-        return reasons.get(rule) or self.env._("the rule no longer finds the discrepancy.")
+        return reasons.get(rule) or self.env._(
+            "the rule no longer finds the discrepancy."
+        )
 
     @api.model
     def _clear_detected_cases(self, cases, rule):
@@ -129,12 +137,16 @@ class BillingCase(models.Model):
         for case in with_note:
             # Keep what the coordinator already wrote in the resolution note.
             case._mark_resolved("cleared", note=f"{case.resolution_note}\n{note}")
-        cases._message_log_batch(bodies=dict.fromkeys(cases.ids, Markup("<p>%s</p>") % note))
+        cases._message_log_batch(
+            bodies=dict.fromkeys(cases.ids, Markup("<p>%s</p>") % note)
+        )
 
     @api.model
     def _reopen_detected_cases(self, cases, findings_by_key):
         cases.action_reopen()
-        intro = self.env._("Reopened by the automatic detection: the situation is back.")
+        intro = self.env._(
+            "Reopened by the automatic detection: the situation is back."
+        )
         cases._message_log_batch(
             bodies={
                 case.id: Markup("<p>%s</p>%s")
@@ -150,14 +162,20 @@ class BillingCase(models.Model):
         vals = {
             "detection_fingerprint": finding["fingerprint"],
             "move_ids": [Command.link(move_id) for move_id in finding["move_ids"]],
-            "payment_ids": [Command.link(payment_id) for payment_id in finding["payment_ids"]],
+            "payment_ids": [
+                Command.link(payment_id) for payment_id in finding["payment_ids"]
+            ],
         }
         if self.detection_manual_amounts:
             intro = self.env._(
                 "The automatic detection now sees an expected amount of %(expected)s and an "
                 "actual amount of %(actual)s; the amounts set by hand are kept.",
-                expected=self._detection_amount(finding["expected_amount"], self.currency_id),
-                actual=self._detection_amount(finding["actual_amount"], self.currency_id),
+                expected=self._detection_amount(
+                    finding["expected_amount"], self.currency_id
+                ),
+                actual=self._detection_amount(
+                    finding["actual_amount"], self.currency_id
+                ),
             )
         else:
             vals["expected_amount"] = finding["expected_amount"]
@@ -170,7 +188,9 @@ class BillingCase(models.Model):
     def _get_detection_case_type(self, company, code):
         """The built-in case type of ``code`` or, when it is archived or belongs to another
         company, the first active type with that code available to ``company``."""
-        case_type = self.env.ref(f"billing_coordinator.case_type_{code}", raise_if_not_found=False)
+        case_type = self.env.ref(
+            f"billing_coordinator.case_type_{code}", raise_if_not_found=False
+        )
         if (
             case_type
             and case_type.active
@@ -221,15 +241,22 @@ class BillingCase(models.Model):
         for case in open_cases:
             type_id = case.case_type_id.id
             covered.add((type_id, "res.partner", case.partner_id.id))
-            covered.update((type_id, "account.move", move_id) for move_id in case.move_ids.ids)
-            covered.update((type_id, "account.payment", pay_id) for pay_id in case.payment_ids.ids)
+            covered.update(
+                (type_id, "account.move", move_id) for move_id in case.move_ids.ids
+            )
+            covered.update(
+                (type_id, "account.payment", pay_id) for pay_id in case.payment_ids.ids
+            )
 
         def is_covered(finding):
             type_id = finding["case_type_id"]
             if finding["key"].startswith("res.partner,"):
                 return (type_id, "res.partner", finding["partner_id"]) in covered
-            return any((type_id, "account.move", m) in covered for m in finding["move_ids"]) or any(
-                (type_id, "account.payment", p) in covered for p in finding["payment_ids"]
+            return any(
+                (type_id, "account.move", m) in covered for m in finding["move_ids"]
+            ) or any(
+                (type_id, "account.payment", p) in covered
+                for p in finding["payment_ids"]
             )
 
         return [f for f in findings if not is_covered(f)]
@@ -265,7 +292,9 @@ class BillingCase(models.Model):
         except Exception as error:  # noqa: BLE001 - retried one by one below, errors logged
             if is_concurrency_error(error):
                 raise  # a stale transaction: the whole batch is retried by its caller
-            _logger.info("Billing detection: batch creation failed, retrying case by case.")
+            _logger.info(
+                "Billing detection: batch creation failed, retrying case by case."
+            )
         cases = self.browse()
         for vals in vals_list:
             try:

@@ -36,8 +36,11 @@ class BillingCase(models.Model):
         queues = Case._get_digest_queues()
         teams = Case._get_digest_teams()
         # sudo: the digest's recipients, whose e-mail and language the cron reads.
-        users = self.env["res.users"].sudo().browse(set(queues) | set(teams)).filtered(
-            lambda u: u.active and not u.share and u.email
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .browse(set(queues) | set(teams))
+            .filtered(lambda u: u.active and not u.share and u.email)
         )
         mail_vals = [
             Case.with_context(lang=user.lang)._prepare_digest_mail(
@@ -56,7 +59,9 @@ class BillingCase(models.Model):
         A section: key, count, cases (the first ones by score), for each of
         ``_get_digest_sections``, plus promises due and to-dos due."""
         base = self._get_in_queue_domain() & Domain("user_id", "!=", False)
-        sections = [(key, domain) for key, _label, domain in self._get_digest_sections()]
+        sections = [
+            (key, domain) for key, _label, domain in self._get_digest_sections()
+        ]
         result = defaultdict(list)
         for key, domain in sections:
             counts = dict(self._read_group(base & domain, ["user_id"], ["__count"]))
@@ -64,10 +69,17 @@ class BillingCase(models.Model):
                 continue
             shown = self._get_digest_cases(base & domain)
             for user, count in counts.items():
-                result[user.id].append({"key": key, "count": count, "cases": shown[user]})
-        for key, counts, shown in (self._get_digest_promises(), self._get_digest_activities()):
+                result[user.id].append(
+                    {"key": key, "count": count, "cases": shown[user]}
+                )
+        for key, counts, shown in (
+            self._get_digest_promises(),
+            self._get_digest_activities(),
+        ):
             for user, count in counts.items():
-                result[user.id].append({"key": key, "count": count, "cases": shown[user]})
+                result[user.id].append(
+                    {"key": key, "count": count, "cases": shown[user]}
+                )
         return result
 
     @api.model
@@ -115,7 +127,9 @@ class BillingCase(models.Model):
         )
         groups = Promise._read_group(domain, ["case_id"], ["__count"])
         counts, shown = defaultdict(int), defaultdict(lambda: self.browse())
-        for case, count in sorted(groups, key=lambda group: (-group[0].priority_score, group[0].id)):
+        for case, count in sorted(
+            groups, key=lambda group: (-group[0].priority_score, group[0].id)
+        ):
             counts[case.user_id] += count
             if len(shown[case.user_id]) < DIGEST_CASES_SHOWN:
                 shown[case.user_id] |= case
@@ -175,7 +189,8 @@ class BillingCase(models.Model):
                 for user in team.member_ids
             ]
             members += [
-                {"user": user, **row} for user, row in rows.items()
+                {"user": user, **row}
+                for user, row in rows.items()
                 if user and user not in team.member_ids
             ]
             result[team.leader_id.id].append(
@@ -207,14 +222,18 @@ class BillingCase(models.Model):
         base_url = self.get_base_url()
         title = self.env._(
             "Billing queue of %(date)s",
-            date=format_date(self.env, fields.Date.context_today(self), date_format="long"),
+            date=format_date(
+                self.env, fields.Date.context_today(self), date_format="long"
+            ),
         )
         body = self.env["ir.qweb"]._render(
             "billing_coordinator.billing_digest_mail_body",
             {
                 "user": user,
                 "title": title,
-                "sections": [dict(section, label=labels[section["key"]]) for section in sections],
+                "sections": [
+                    dict(section, label=labels[section["key"]]) for section in sections
+                ],
                 "teams": teams,
                 "case_url": lambda case: f"{base_url}/odoo/billing-cases/{case.id}",
                 "queue_url": f"{base_url}/odoo/billing-queue",
@@ -231,7 +250,9 @@ class BillingCase(models.Model):
             },
         )
         return {
-            "subject": self.env._("%(company)s: %(title)s", company=company.name, title=title),
+            "subject": self.env._(
+                "%(company)s: %(title)s", company=company.name, title=title
+            ),
             "body_html": body,
             "email_from": (
                 company.partner_id.email_formatted

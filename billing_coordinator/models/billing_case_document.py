@@ -14,7 +14,9 @@ class BillingCaseDocument(models.AbstractModel):
         if not self.env.su and any(vals.get("billing_case_ids") for vals in vals_list):
             # sudo: the linked cases, including those the user cannot see (they are
             # checked, and refused, there).
-            self.env["billing.case"]._check_linked_from_documents(records.sudo().billing_case_ids)
+            self.env["billing.case"]._check_linked_from_documents(
+                records.sudo().billing_case_ids
+            )
         return records
 
     def write(self, vals):
@@ -24,5 +26,7 @@ class BillingCaseDocument(models.AbstractModel):
         before = self.sudo().billing_case_ids
         result = super().write(vals)
         # sudo: the cases linked after, including those the user cannot see.
-        self.env["billing.case"]._check_linked_from_documents(before | self.sudo().billing_case_ids)
+        self.env["billing.case"]._check_linked_from_documents(
+            before | self.sudo().billing_case_ids
+        )
         return result

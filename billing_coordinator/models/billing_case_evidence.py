@@ -46,7 +46,9 @@ class BillingCase(models.Model):
         if currency == case.currency_id:
             return lambda amount: amount
         date = fields.Date.context_today(self)
-        return lambda amount: currency._convert(amount, case.currency_id, case.company_id, date)
+        return lambda amount: currency._convert(
+            amount, case.currency_id, case.company_id, date
+        )
 
     @api.model
     def _get_invoice_matched_amounts(self, invoices):
@@ -58,8 +60,9 @@ class BillingCase(models.Model):
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
-        rows = self.env.execute_query(SQL(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT line.move_id,
                    CASE WHEN counter_move.origin_payment_id IS NOT NULL
                           OR counter_move.statement_line_id IS NOT NULL THEN 'paid'
@@ -73,8 +76,9 @@ class BillingCase(models.Model):
              WHERE line.move_id IN %s AND line.display_type = 'payment_term'
              GROUP BY 1, 2
             """,
-            tuple(invoices.ids),
-        ))
+                tuple(invoices.ids),
+            )
+        )
         for move_id, kind, amount in rows:
             result[move_id][kind] += amount
         return result
@@ -85,34 +89,45 @@ class BillingCase(models.Model):
         the logged calls with their outcome. A call's own chatter note is not listed a
         second time."""
         Message = self.env["mail.message"]
-        messages = Message.search([
-            ("model", "=", "billing.case"),
-            ("res_id", "in", self.ids),
-            ("message_type", "in", ("email", "comment")),
-        ], order="date, id")
-        calls = self.env["billing.case.call"].search([("case_id", "in", self.ids)], order="date, id")
+        messages = Message.search(
+            [
+                ("model", "=", "billing.case"),
+                ("res_id", "in", self.ids),
+                ("message_type", "in", ("email", "comment")),
+            ],
+            order="date, id",
+        )
+        calls = self.env["billing.case.call"].search(
+            [("case_id", "in", self.ids)], order="date, id"
+        )
         call_messages = calls.message_id
         log = defaultdict(list)
         for message in messages - call_messages:
             if not message.body and not message.subject:
                 continue
-            log[message.res_id].append({
-                "date": message.date,
-                "kind": self.env._("E-mail") if message.message_type == "email" else self.env._("Note"),
-                "author": message.author_id.name or message.email_from or "",
-                "subject": message.subject or "",
-                "body": message.body,
-                "outcome": "",
-            })
+            log[message.res_id].append(
+                {
+                    "date": message.date,
+                    "kind": self.env._("E-mail")
+                    if message.message_type == "email"
+                    else self.env._("Note"),
+                    "author": message.author_id.name or message.email_from or "",
+                    "subject": message.subject or "",
+                    "body": message.body,
+                    "outcome": "",
+                }
+            )
         for call in calls:
-            log[call.case_id.id].append({
-                "date": call.date,
-                "kind": self.env._("Call"),
-                "author": call.user_id.name,
-                "subject": "",
-                "body": call.note or "",
-                "outcome": call.outcome_id.name,
-            })
+            log[call.case_id.id].append(
+                {
+                    "date": call.date,
+                    "kind": self.env._("Call"),
+                    "author": call.user_id.name,
+                    "subject": "",
+                    "body": call.note or "",
+                    "outcome": call.outcome_id.name,
+                }
+            )
         for entries in log.values():
             entries.sort(key=lambda entry: entry["date"])
         return log

@@ -21,7 +21,9 @@ class BillingCase(models.Model):
         index="btree_not_null",
         help="Resubmission: the case leaves the queue until this date.",
     )
-    call_ids = fields.One2many("billing.case.call", "case_id", string="Calls", readonly=True)
+    call_ids = fields.One2many(
+        "billing.case.call", "case_id", string="Calls", readonly=True
+    )
     call_count = fields.Integer(compute="_compute_call_count")
 
     def _compute_call_count(self):
@@ -133,7 +135,9 @@ class BillingCase(models.Model):
             return
         self._check_follow_up_date(follow_up_date)
         self.write({"follow_up_date": follow_up_date})
-        self.filtered(lambda c: c.state in ("new", "in_progress")).action_wait_customer()
+        self.filtered(
+            lambda c: c.state in ("new", "in_progress")
+        ).action_wait_customer()
 
     def _get_call_message_body(self, outcome, note, follow_up_date):
         body = Markup("<p><b>%s</b> %s</p>") % (self.env._("Call:"), outcome.name)
@@ -173,7 +177,8 @@ class BillingCase(models.Model):
         today = fields.Date.context_today(self)
         Call = self.env["billing.case.call"]
         last_calls = Call.browse(
-            call_id for _case, call_id in Call._read_group(
+            call_id
+            for _case, call_id in Call._read_group(
                 [("case_id", "in", self.ids)], ["case_id"], ["id:max"]
             )
         )
@@ -200,7 +205,9 @@ class BillingCase(models.Model):
                 }
             )
         # The daily digest lists these to-dos: no "assigned to you" mail for each.
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            vals_list
+        )
 
     def _get_resubmission_user(self):
         self.ensure_one()

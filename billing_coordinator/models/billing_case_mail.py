@@ -72,7 +72,9 @@ class BillingCase(models.Model):
             xmlid = TEMPLATE_REMINDER
         else:
             xmlid = TEMPLATE_NOTICE
-        return self.env.ref(xmlid, raise_if_not_found=False) or self.env["mail.template"]
+        return (
+            self.env.ref(xmlid, raise_if_not_found=False) or self.env["mail.template"]
+        )
 
     def _get_mail_open_invoices(self):
         """The posted customer invoices of the case with an amount still due, by due date
@@ -94,7 +96,11 @@ class BillingCase(models.Model):
         if not customers:
             return result
         contacts = self.env["res.partner"].search(
-            [("parent_id", "in", customers.ids), ("type", "=", "invoice"), ("email", "!=", False)],
+            [
+                ("parent_id", "in", customers.ids),
+                ("type", "=", "invoice"),
+                ("email", "!=", False),
+            ],
             order="id",
         )
         invoice_contact = {}

@@ -43,7 +43,9 @@ URGENCIES = [
 # Points every case past its due date gets on top of its parts: the weights sum to at
 # most this, so a late case always ranks above a case still on time.
 LATE_BAND = 1000.0
-DEADLINE_HORIZON_DAYS = 10  # on time: full deadline points when due today, none from 10 days
+DEADLINE_HORIZON_DAYS = (
+    10  # on time: full deadline points when due today, none from 10 days
+)
 AGE_FULL_DAYS = 30  # full age points for a case open 30 days or more
 TIER_FACTORS = {"standard": 0.0, "important": 0.5, "key_account": 1.0}
 # What the parts read; a module adding a part extends the field's dependencies with
@@ -107,7 +109,9 @@ class BillingCase(models.Model):
     def _compute_priority_score_breakdown(self):
         data = self._get_priority_score_data()
         for case in self:
-            case.priority_score_breakdown = self._render_priority_score_breakdown(data.get(case.id))
+            case.priority_score_breakdown = self._render_priority_score_breakdown(
+                data.get(case.id)
+            )
 
     # ---------------------------------------------------------------- the score
 
@@ -139,7 +143,10 @@ class BillingCase(models.Model):
             due_dates = company_cases._get_sla_due_dates(today)
             results = {
                 key: (label, weights.get(key, 0.0), method(today, due_dates))
-                for key, (label, method) in company_cases._get_priority_score_parts().items()
+                for key, (
+                    label,
+                    method,
+                ) in company_cases._get_priority_score_parts().items()
             }
             for case in company_cases:
                 due = due_dates[case.id]
@@ -149,7 +156,9 @@ class BillingCase(models.Model):
                     factor, why = values.get(case.id, (0.0, ""))
                     factor = min(max(factor, 0.0), 1.0)
                     parts.append((label, why, round(weight * factor, 1), weight))
-                score = (LATE_BAND if late else 0.0) + sum(points for _l, _w, points, _m in parts)
+                score = (LATE_BAND if late else 0.0) + sum(
+                    points for _l, _w, points, _m in parts
+                )
                 data[case.id] = {
                     "score": round(score, 1),
                     "urgency": self._get_queue_urgency(due, today),
@@ -207,7 +216,10 @@ class BillingCase(models.Model):
     def _score_part_priority(self, today, due_dates):
         labels = dict(self._fields["priority"]._description_selection(self.env))
         return {
-            case.id: (int(case.priority or 0) / 3.0, labels.get(case.priority or "0", ""))
+            case.id: (
+                int(case.priority or 0) / 3.0,
+                labels.get(case.priority or "0", ""),
+            )
             for case in self
         }
 
@@ -225,7 +237,8 @@ class BillingCase(models.Model):
             amount = abs(case.amount_difference) * rates.get(case.currency_id, 1.0)
             factor = amount / full if full > 0 else 0.0
             why = self.env._(
-                "%(amount)s at stake", amount=format_amount(self.env, amount, company_currency)
+                "%(amount)s at stake",
+                amount=format_amount(self.env, amount, company_currency),
             )
             result[case.id] = (factor, why)
         return result
@@ -233,7 +246,11 @@ class BillingCase(models.Model):
     def _score_part_age(self, today, due_dates):
         result = {}
         for case in self:
-            created = fields.Date.context_today(case, case.create_date) if case.create_date else today
+            created = (
+                fields.Date.context_today(case, case.create_date)
+                if case.create_date
+                else today
+            )
             days = max((today - created).days, 0)
             result[case.id] = (
                 days / AGE_FULL_DAYS,
@@ -243,7 +260,9 @@ class BillingCase(models.Model):
 
     def _score_part_customer(self, today, due_dates):
         labels = dict(
-            self.env["res.partner"]._fields["billing_tier"]._description_selection(self.env)
+            self.env["res.partner"]
+            ._fields["billing_tier"]
+            ._description_selection(self.env)
         )
         result = {}
         for case in self:
@@ -276,12 +295,19 @@ class BillingCase(models.Model):
         head = Markup(
             '<thead><tr><th>%s</th><th>%s</th><th class="text-end">%s</th>'
             '<th class="text-end">%s</th></tr></thead>'
-        ) % (self.env._("Part"), self.env._("Why"), self.env._("Points"), self.env._("Max"))
+        ) % (
+            self.env._("Part"),
+            self.env._("Why"),
+            self.env._("Points"),
+            self.env._("Max"),
+        )
         foot = Markup(
             '<tfoot><tr class="fw-bold"><td colspan="2">%s</td><td class="text-end">%s</td>'
             "<td></td></tr></tfoot>"
         ) % (self.env._("Score today"), f"{entry['score']:.1f}")
-        return Markup('<table class="table table-sm o_billing_score_breakdown">%s<tbody>%s</tbody>%s</table>') % (
+        return Markup(
+            '<table class="table table-sm o_billing_score_breakdown">%s<tbody>%s</tbody>%s</table>'
+        ) % (
             head,
             rows,
             foot,

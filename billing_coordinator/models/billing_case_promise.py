@@ -11,7 +11,9 @@ class BillingCasePromise(models.Model):
     _description = "Billing Case Promise to Pay"
     _order = "case_id, date, id"
 
-    case_id = fields.Many2one("billing.case", required=True, index=True, ondelete="cascade")
+    case_id = fields.Many2one(
+        "billing.case", required=True, index=True, ondelete="cascade"
+    )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="case_id.currency_id")
     partner_id = fields.Many2one(related="case_id.partner_id", string="Customer")
@@ -43,7 +45,9 @@ class BillingCasePromise(models.Model):
 
     @api.model
     def _get_promise_check_domain(self):
-        return Domain("state", "=", "pending") & Domain("case_id.state", "in", OPEN_STATES)
+        return Domain("state", "=", "pending") & Domain(
+            "case_id.state", "in", OPEN_STATES
+        )
 
     @api.model
     def _cron_check_promises(self, batch_size=100):
@@ -71,7 +75,10 @@ class BillingCasePromise(models.Model):
         kept = broken = self.browse()
         for promise in pending:
             residual = residuals.get(promise.case_id, 0.0)
-            if promise.currency_id.compare_amounts(residual, promise.target_residual) <= 0:
+            if (
+                promise.currency_id.compare_amounts(residual, promise.target_residual)
+                <= 0
+            ):
                 kept |= promise
             elif promise.date < today:
                 broken |= promise

@@ -22,7 +22,11 @@ class BillingCase(models.Model):
     _inherit = "billing.case"
 
     promise_ids = fields.One2many(
-        "billing.case.promise", "case_id", string="Payment Plan", readonly=True, copy=False
+        "billing.case.promise",
+        "case_id",
+        string="Payment Plan",
+        readonly=True,
+        copy=False,
     )
     promise_count = fields.Integer(compute="_compute_promise_count")
 
@@ -102,7 +106,9 @@ class BillingCase(models.Model):
         case._lock_for_resolution()
         if case.state not in OPEN_STATES:
             raise UserError(
-                self.env._("Case %(case)s is not open and cannot be resolved.", case=case.name)
+                self.env._(
+                    "Case %(case)s is not open and cannot be resolved.", case=case.name
+                )
             )
         if not resolution_type:
             raise UserError(self.env._("Choose how the case is resolved."))
@@ -150,7 +156,10 @@ class BillingCase(models.Model):
                 amount, company.currency_id, company, fields.Date.context_today(self)
             )
             within_limit = (
-                company.currency_id.compare_amounts(amount, company.billing_writeoff_limit) <= 0
+                company.currency_id.compare_amounts(
+                    amount, company.billing_writeoff_limit
+                )
+                <= 0
             )
             return "write_off" if within_limit else "credit_note"
         return CASE_CODE_RESOLUTION.get(self.case_code, False)
@@ -208,7 +217,9 @@ class BillingCase(models.Model):
         return ", ".join(
             self.env._(
                 "%(amount)s on %(date)s",
-                amount=formatLang(self.env, promise.amount, currency_obj=promise.currency_id),
+                amount=formatLang(
+                    self.env, promise.amount, currency_obj=promise.currency_id
+                ),
                 date=format_date(self.env, promise.date),
             )
             for promise in promises
@@ -246,7 +257,9 @@ class BillingCase(models.Model):
             "The payment plan is over but %(amount)s is still due on the case invoices.",
             amount=formatLang(self.env, residual, currency_obj=self.currency_id),
         )
-        self._hand_back_to_coordinator(self.env._("Payment plan over, balance still due"), note)
+        self._hand_back_to_coordinator(
+            self.env._("Payment plan over, balance still due"), note
+        )
 
     @api.private
     def _hand_back_to_coordinator(self, summary, note):

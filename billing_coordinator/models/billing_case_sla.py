@@ -39,7 +39,10 @@ class BillingCase(models.Model):
         "by the working days the case waited for the customer.",
     )
     sla_breached = fields.Boolean(
-        string="SLA Breached", readonly=True, copy=False, index=True,
+        string="SLA Breached",
+        readonly=True,
+        copy=False,
+        index=True,
         help="The deadline passed while the case was open; set by the daily escalation, "
         "reset when the deadline of an open case moves to today or later.",
     )
@@ -65,7 +68,9 @@ class BillingCase(models.Model):
         """The N-th working day after the creation day: N is the SLA of the type plus
         the working days already paused. One calendar read per company for the batch."""
         today = fields.Date.context_today(self)
-        for company, cases in self.filtered("case_type_id").grouped("company_id").items():
+        for company, cases in (
+            self.filtered("case_type_id").grouped("company_id").items()
+        ):
             company = company or self.env.company
             calendar = self._get_sla_working_days(company, today, today)
             starts = {case: case._get_sla_start_date(calendar, today) for case in cases}
@@ -88,10 +93,13 @@ class BillingCase(models.Model):
         if operator != "in":
             return NotImplemented
         today = fields.Date.context_today(self)
-        late = (Domain("state", "in", RUNNING_STATES) & Domain("deadline", "<", today)) | (
+        late = (
+            Domain("state", "in", RUNNING_STATES) & Domain("deadline", "<", today)
+        ) | (
             # the due date of a waiting case moves every working day: use the stored
             # urgency, refreshed daily with the score
-            Domain("state", "=", PAUSED_STATE) & Domain("queue_urgency", "=", "breached")
+            Domain("state", "=", PAUSED_STATE)
+            & Domain("queue_urgency", "=", "breached")
         )
         return late if True in value else ~late
 
@@ -152,9 +160,15 @@ class BillingCase(models.Model):
             return result
         today = fields.Date.context_today(self)
         if vals["state"] == PAUSED_STATE:
-            pausing, resuming = self.filtered(lambda c: c.state != PAUSED_STATE), self.browse()
+            pausing, resuming = (
+                self.filtered(lambda c: c.state != PAUSED_STATE),
+                self.browse(),
+            )
         else:
-            pausing, resuming = self.browse(), self.filtered(lambda c: c.state == PAUSED_STATE)
+            pausing, resuming = (
+                self.browse(),
+                self.filtered(lambda c: c.state == PAUSED_STATE),
+            )
         # measured before the state changes: the due dates of waiting cases
         shifts = resuming._get_sla_pause_shifts(today)
         due = resuming._get_sla_due_dates(today)
@@ -177,7 +191,11 @@ class BillingCase(models.Model):
             groups.setdefault(key, []).append(case.id)
         for (paused_days, deadline), ids in groups.items():
             self.browse(ids).write(
-                {"sla_paused_since": False, "sla_paused_days": paused_days, "deadline": deadline}
+                {
+                    "sla_paused_since": False,
+                    "sla_paused_days": paused_days,
+                    "deadline": deadline,
+                }
             )
 
     @api.private

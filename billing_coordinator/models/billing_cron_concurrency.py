@@ -64,7 +64,9 @@ def run_cron_batch(env, batches, process, *, size=len, retries=1):
                 )
                 env.cr.rollback()  # also clears the transaction's caches
         if crash_after and done >= crash_after:
-            _logger.warning("%s=%s: killing this process (crash test).", CRASH_ENV, crash_after)
+            _logger.warning(
+                "%s=%s: killing this process (crash test).", CRASH_ENV, crash_after
+            )
             os.kill(os.getpid(), signal.SIGKILL)
         time_left = cron._commit_progress(size(batch))
         done += 1

@@ -41,9 +41,12 @@ class DashboardPeriod:
         self.days = (date_to - date_from).days + 1
         # The trend: the 11 previous month ends, then the period end.
         self.month_ends = [
-            date_to + relativedelta(months=-i, day=31) for i in range(TREND_MONTHS - 1, 0, -1)
+            date_to + relativedelta(months=-i, day=31)
+            for i in range(TREND_MONTHS - 1, 0, -1)
         ] + [date_to]
-        self.currency = dashboard.env["billing.receivable.line"]._aging_target_currency(companies)
+        self.currency = dashboard.env["billing.receivable.line"]._aging_target_currency(
+            companies
+        )
         self._cache = {}
 
     def get(self, name):
@@ -62,7 +65,11 @@ class DashboardPeriod:
 
     def sales_between(self, first, last):
         """Credit sales with an invoice date in [first, last]."""
-        return sum(amount for day, amount in self.get("sales_by_day").items() if first <= day <= last)
+        return sum(
+            amount
+            for day, amount in self.get("sales_by_day").items()
+            if first <= day <= last
+        )
 
 
 class BillingDashboard(models.AbstractModel):
@@ -118,9 +125,9 @@ class BillingDashboard(models.AbstractModel):
     def _dashboard_is_manager(self):
         """Managers, and accountants outside the billing groups, see every figure."""
         user = self.env.user
-        return user.has_group("billing_coordinator.group_billing_manager") or not user.has_group(
-            "billing_coordinator.group_billing_user"
-        )
+        return user.has_group(
+            "billing_coordinator.group_billing_manager"
+        ) or not user.has_group("billing_coordinator.group_billing_user")
 
     @api.model
     def _dashboard_period(self, filters):
@@ -130,7 +137,11 @@ class BillingDashboard(models.AbstractModel):
             or user.has_group("account.group_account_readonly")
             or user.has_group("account.group_account_invoice")
         ):
-            raise AccessError(self.env._("Only billing and accounting users can open the billing dashboard."))
+            raise AccessError(
+                self.env._(
+                    "Only billing and accounting users can open the billing dashboard."
+                )
+            )
         today = fields.Date.context_today(self)
         try:
             date_to = fields.Date.to_date(filters.get("date_to")) or today
@@ -138,20 +149,31 @@ class BillingDashboard(models.AbstractModel):
                 date_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
             )
         except ValueError as error:
-            raise UserError(self.env._("The dashboard period has an invalid date.")) from error
+            raise UserError(
+                self.env._("The dashboard period has an invalid date.")
+            ) from error
         if date_from > date_to:
             raise UserError(self.env._("The dashboard period starts after it ends."))
         company_ids = filters.get("company_ids")
         companies = self.env.companies
         if company_ids:
-            companies = self.env["res.company"].browse(company_ids) & self.env.user.company_ids
+            companies = (
+                self.env["res.company"].browse(company_ids) & self.env.user.company_ids
+            )
             if not companies:
-                raise AccessError(self.env._("You cannot see the receivables of these companies."))
+                raise AccessError(
+                    self.env._("You cannot see the receivables of these companies.")
+                )
         user_id = filters.get("user_id") or False
         if not self._dashboard_is_manager():
             user_id = self.env.uid
         return DashboardPeriod(
-            self, date_from, date_to, companies, filters.get("team_id") or False, user_id
+            self,
+            date_from,
+            date_to,
+            companies,
+            filters.get("team_id") or False,
+            user_id,
         )
 
     @api.model
@@ -173,12 +195,16 @@ class BillingDashboard(models.AbstractModel):
                 "digits": currency.decimal_places,
             },
             "buckets": [
-                {"key": b["key"], "label": b["label"]} for b in Receivable._get_aging_buckets(period.companies)
+                {"key": b["key"], "label": b["label"]}
+                for b in Receivable._get_aging_buckets(period.companies)
             ],
             "teams": self._dashboard_team_options(period),
             "coordinators": self._dashboard_user_options(period),
-            "empty": not (period.get("aging_totals")[period.end]["total"] or period.get("open_cases")
-                          or period.get("sales_by_day")),
+            "empty": not (
+                period.get("aging_totals")[period.end]["total"]
+                or period.get("open_cases")
+                or period.get("sales_by_day")
+            ),
         }
 
     @api.model
@@ -186,7 +212,9 @@ class BillingDashboard(models.AbstractModel):
         """The teams a manager can filter on (a coordinator's filters are fixed)."""
         if not self._dashboard_is_manager():
             return []
-        teams = self.env["billing.team"].search([("company_id", "in", period.companies.ids)])
+        teams = self.env["billing.team"].search(
+            [("company_id", "in", period.companies.ids)]
+        )
         return [{"id": team.id, "name": team.display_name} for team in teams]
 
     @api.model
@@ -195,7 +223,11 @@ class BillingDashboard(models.AbstractModel):
             return []
         users = self.env["res.users"].search(
             [
-                ("all_group_ids", "in", self.env.ref("billing_coordinator.group_billing_user").ids),
+                (
+                    "all_group_ids",
+                    "in",
+                    self.env.ref("billing_coordinator.group_billing_user").ids,
+                ),
                 ("company_ids", "in", period.companies.ids),
                 ("share", "=", False),
             ]
@@ -223,8 +255,11 @@ class BillingDashboard(models.AbstractModel):
         """Receivables as of the period start, end and month ends, and per customer at
         the end: one aging engine query (``_get_aging_overview``)."""
         return self.env["billing.receivable.line"]._get_aging_overview(
-            [period.start, period.end, *period.month_ends], partner_date=period.end,
-            company_ids=period.companies, team_id=period.team_id, user_id=period.user_id,
+            [period.start, period.end, *period.month_ends],
+            partner_date=period.end,
+            company_ids=period.companies,
+            team_id=period.team_id,
+            user_id=period.user_id,
         )
 
     def _dashboard_aging_totals(self, period):
@@ -259,7 +294,9 @@ class BillingDashboard(models.AbstractModel):
                    AND %s
               GROUP BY 1, 2
                 """,
-                period.companies.ids, first, period.end,
+                period.companies.ids,
+                first,
+                period.end,
                 self._dashboard_partner_filter(period, "commercial"),
             )
         )
@@ -311,9 +348,13 @@ class BillingDashboard(models.AbstractModel):
         )
         by_partner = {}
         for row in rows:
-            values = by_partner.setdefault(row["partner_id"], {"amount": 0.0, "weighted_days": 0.0, "count": 0})
+            values = by_partner.setdefault(
+                row["partner_id"], {"amount": 0.0, "weighted_days": 0.0, "count": 0}
+            )
             values["amount"] += period.convert(float(row["amount"]), row["company_id"])
-            values["weighted_days"] += period.convert(float(row["weighted_days"]), row["company_id"])
+            values["weighted_days"] += period.convert(
+                float(row["weighted_days"]), row["company_id"]
+            )
             values["count"] += row["count"]
         return by_partner
 
@@ -332,7 +373,9 @@ class BillingDashboard(models.AbstractModel):
                 SQL(group_by),
             )
         )
-        return [row | {"amount": self._dashboard_case_amount(period, row)} for row in rows]
+        return [
+            row | {"amount": self._dashboard_case_amount(period, row)} for row in rows
+        ]
 
     def _dashboard_open_cases(self, period):
         """The open cases by type, root cause, coordinator and breach: one query. The
@@ -356,8 +399,15 @@ class BillingDashboard(models.AbstractModel):
         case = SQL.identifier(self.env["billing.case"]._table)
         return self._dashboard_case_rows(
             period,
-            ["|", "&", ("create_date", ">=", start), ("create_date", "<", stop),
-             "&", ("resolved_date", ">=", period.date_from), ("resolved_date", "<=", period.date_to)],
+            [
+                "|",
+                "&",
+                ("create_date", ">=", start),
+                ("create_date", "<", stop),
+                "&",
+                ("resolved_date", ">=", period.date_from),
+                ("resolved_date", "<=", period.date_to),
+            ],
             """%(case)s.company_id, %(case)s.user_id, %(case)s.currency_id,
                COUNT(*) FILTER (WHERE %(case)s.create_date >= %(start)s
                                   AND %(case)s.create_date < %(stop)s) AS new,
@@ -372,7 +422,9 @@ class BillingDashboard(models.AbstractModel):
             resolved=SQL(
                 "(%(case)s.state = 'resolved' "
                 "AND %(case)s.resolved_date BETWEEN %(first)s AND %(last)s)",
-                case=case, first=period.date_from, last=period.date_to,
+                case=case,
+                first=period.date_from,
+                last=period.date_to,
             ),
         )
 

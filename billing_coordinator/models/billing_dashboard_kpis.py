@@ -59,13 +59,18 @@ class BillingDashboard(models.AbstractModel):
     def _kpi_credit_sales(self, period):
         """Credit sales = posted customer invoices - credit notes with an invoice date in
         [date_from, date_to], taxes included, company currency."""
-        return period.currency.round(period.sales_between(period.date_from, period.date_to))
+        return period.currency.round(
+            period.sales_between(period.date_from, period.date_to)
+        )
 
     @api.model
     def _kpi_dso(self, period, digits=1):
         """DSO = AR(end) / sales x days."""
         return _ratio(
-            self._kpi_total_receivable(period), self._kpi_credit_sales(period), period.days, digits
+            self._kpi_total_receivable(period),
+            self._kpi_credit_sales(period),
+            period.days,
+            digits,
         )
 
     @api.model
@@ -99,7 +104,10 @@ class BillingDashboard(models.AbstractModel):
     @api.model
     def _kpi_add(self, period):
         """ADD (average days delinquent) = DSO - best possible DSO (unrounded)."""
-        dso, best = self._kpi_dso(period, None), self._kpi_best_possible_dso(period, None)
+        dso, best = (
+            self._kpi_dso(period, None),
+            self._kpi_best_possible_dso(period, None),
+        )
         return None if dso is None or best is None else round(dso - best, 1)
 
     @api.model
@@ -108,7 +116,9 @@ class BillingDashboard(models.AbstractModel):
         totals = period.get("aging_totals")
         begin, end = totals[period.start]["total"], totals[period.end]
         sales = self._kpi_credit_sales(period)
-        return _ratio(begin + sales - end["total"], begin + sales - end["not_due"], 100.0)
+        return _ratio(
+            begin + sales - end["total"], begin + sales - end["not_due"], 100.0
+        )
 
     @api.model
     def _kpi_avg_days_to_pay(self, period):
@@ -118,7 +128,9 @@ class BillingDashboard(models.AbstractModel):
         paid = period.get("paid_invoices")
         amount = sum(v["amount"] for v in paid.values())
         weighted = sum(v["weighted_days"] for v in paid.values())
-        by_customer = sorted(paid.items(), key=lambda item: -item[1]["amount"])[:TOP_CUSTOMERS]
+        by_customer = sorted(paid.items(), key=lambda item: -item[1]["amount"])[
+            :TOP_CUSTOMERS
+        ]
         names = _names(self.env["res.partner"].browse([pid for pid, _v in by_customer]))
         return {
             "value": _ratio(weighted, amount),
@@ -149,7 +161,9 @@ class BillingDashboard(models.AbstractModel):
             "amount": period.currency.round(sum(r["amount"] for r in rows)),
             "new": sum(r["new"] for r in done),
             "resolved": resolved,
-            "avg_resolution_days": _ratio(sum(r["resolution_days"] for r in done), resolved),
+            "avg_resolution_days": _ratio(
+                sum(r["resolution_days"] for r in done), resolved
+            ),
         }
 
     @api.model
@@ -157,7 +171,10 @@ class BillingDashboard(models.AbstractModel):
         """SLA breached = open cases past their SLA; share (%) = breached / open x 100."""
         rows = period.get("open_cases")
         breached = sum(r["count"] for r in rows if r["sla_breached"])
-        return {"value": breached, "share": _ratio(breached, sum(r["count"] for r in rows), 100.0)}
+        return {
+            "value": breached,
+            "share": _ratio(breached, sum(r["count"] for r in rows), 100.0),
+        }
 
     @api.model
     def _kpi_cases_by_type(self, period):
@@ -185,11 +202,17 @@ class BillingDashboard(models.AbstractModel):
     def _kpi_cases_by_root_cause(self, period):
         """Open cases per root cause, with the DSO impact = amount at stake of the
         cause / sales x days (days of sales tied up in its open cases)."""
-        labels = dict(self.env["billing.case"]._fields["root_cause"]._description_selection(self.env))
+        labels = dict(
+            self.env["billing.case"]
+            ._fields["root_cause"]
+            ._description_selection(self.env)
+        )
         sales = self._kpi_credit_sales(period)
         groups = {}
         for row in period.get("open_cases"):
-            group = groups.setdefault(row["root_cause"] or False, {"count": 0, "amount": 0.0})
+            group = groups.setdefault(
+                row["root_cause"] or False, {"count": 0, "amount": 0.0}
+            )
             group["count"] += row["count"]
             group["amount"] += row["amount"]
         return sorted(
@@ -216,7 +239,13 @@ class BillingDashboard(models.AbstractModel):
         def user_values(user_id):
             return users.setdefault(
                 user_id or False,
-                {"open": 0, "breached": 0, "resolved": 0, "resolution_days": 0, "amount_recovered": 0.0},
+                {
+                    "open": 0,
+                    "breached": 0,
+                    "resolved": 0,
+                    "resolution_days": 0,
+                    "amount_recovered": 0.0,
+                },
             )
 
         for row in period.get("open_cases"):
@@ -237,8 +266,12 @@ class BillingDashboard(models.AbstractModel):
                     "open": values["open"],
                     "breached": values["breached"],
                     "resolved": values["resolved"],
-                    "avg_resolution_days": _ratio(values["resolution_days"], values["resolved"]),
-                    "amount_recovered": period.currency.round(values["amount_recovered"]),
+                    "avg_resolution_days": _ratio(
+                        values["resolution_days"], values["resolved"]
+                    ),
+                    "amount_recovered": period.currency.round(
+                        values["amount_recovered"]
+                    ),
                 }
                 for user_id, values in users.items()
                 if values["open"] or values["resolved"]
@@ -252,8 +285,13 @@ class BillingDashboard(models.AbstractModel):
     def _kpi_aging(self, period):
         """AR(end) per aging bucket, in bucket order."""
         totals = period.get("aging_totals")[period.end]
-        buckets = self.env["billing.receivable.line"]._get_aging_buckets(period.companies)
-        return [{"key": b["key"], "label": b["label"], "amount": totals.get(b["key"], 0.0)} for b in buckets]
+        buckets = self.env["billing.receivable.line"]._get_aging_buckets(
+            period.companies
+        )
+        return [
+            {"key": b["key"], "label": b["label"], "amount": totals.get(b["key"], 0.0)}
+            for b in buckets
+        ]
 
     @api.model
     def _kpi_trend(self, period):
@@ -262,7 +300,9 @@ class BillingDashboard(models.AbstractModel):
         totals = period.get("aging_totals")
         trend = []
         for month_end in period.month_ends:
-            sales = period.sales_between(month_end - timedelta(days=period.days - 1), month_end)
+            sales = period.sales_between(
+                month_end - timedelta(days=period.days - 1), month_end
+            )
             trend.append(
                 {
                     "date": month_end.isoformat(),
@@ -279,7 +319,9 @@ class BillingDashboard(models.AbstractModel):
         average days to pay in the period."""
         customers = {}
         for row in period.get("aging_rows"):
-            values = customers.setdefault(row["partner_id"], {"overdue": 0.0, "total": 0.0})
+            values = customers.setdefault(
+                row["partner_id"], {"overdue": 0.0, "total": 0.0}
+            )
             values["overdue"] += row["overdue"]
             values["total"] += row["total"]
         top = sorted(
@@ -294,7 +336,11 @@ class BillingDashboard(models.AbstractModel):
                 "name": names[pid],
                 "overdue": period.currency.round(values["overdue"]),
                 "total": period.currency.round(values["total"]),
-                "avg_days_to_pay": _ratio(paid[pid]["weighted_days"], paid[pid]["amount"]) if pid in paid else None,
+                "avg_days_to_pay": _ratio(
+                    paid[pid]["weighted_days"], paid[pid]["amount"]
+                )
+                if pid in paid
+                else None,
             }
             for pid, values in top
         ]

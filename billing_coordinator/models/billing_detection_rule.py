@@ -15,10 +15,18 @@ RULE_THRESHOLDS = {
     "short_payment": ("tolerance_amount", "tolerance_percent", "short_payment_share"),
     "duplicate_payment": ("duplicate_payment_days",),
     "unapplied_payment": ("unapplied_payment_days",),
-    "overcharge": ("tolerance_amount", "tolerance_percent", "price_deviation_percent",
-                   "price_check_days"),
-    "undercharge": ("tolerance_amount", "tolerance_percent", "price_deviation_percent",
-                    "price_check_days"),
+    "overcharge": (
+        "tolerance_amount",
+        "tolerance_percent",
+        "price_deviation_percent",
+        "price_check_days",
+    ),
+    "undercharge": (
+        "tolerance_amount",
+        "tolerance_percent",
+        "price_deviation_percent",
+        "price_check_days",
+    ),
     "customer_data": ("require_payment_terms",),
     "overdue": ("tolerance_amount", "tolerance_percent", "overdue_days"),
 }
@@ -32,7 +40,11 @@ NON_NEGATIVE_THRESHOLDS = (
     "overdue_days",
     "price_check_days",
 )
-PERCENT_THRESHOLDS = ("tolerance_percent", "short_payment_share", "price_deviation_percent")
+PERCENT_THRESHOLDS = (
+    "tolerance_percent",
+    "short_payment_share",
+    "price_deviation_percent",
+)
 
 
 class BillingDetectionRule(models.Model):
@@ -48,7 +60,8 @@ class BillingDetectionRule(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     active = fields.Boolean(
-        default=True, help="Switched off, the rule finds nothing: it creates and clears no case."
+        default=True,
+        help="Switched off, the rule finds nothing: it creates and clears no case.",
     )
     sequence = fields.Integer(default=10, help="Rules run in this order.")
     case_type_id = fields.Many2one(
@@ -109,7 +122,9 @@ class BillingDetectionRule(models.Model):
     # The last run
     last_run_date = fields.Datetime(readonly=True, copy=False)
     last_found = fields.Integer(
-        readonly=True, copy=False, help="Sources the rule found a discrepancy on in its last run."
+        readonly=True,
+        copy=False,
+        help="Sources the rule found a discrepancy on in its last run.",
     )
     last_created = fields.Integer(readonly=True, copy=False)
     last_updated = fields.Integer(readonly=True, copy=False)
@@ -149,8 +164,10 @@ class BillingDetectionRule(models.Model):
     def _selection_code(self):
         # The selection of billing.case.detection_rule, so a rule another module adds
         # there (selection_add) is a valid code here without more work.
-        return self.env["billing.case"]._fields["detection_rule"]._description_selection(
-            self.env
+        return (
+            self.env["billing.case"]
+            ._fields["detection_rule"]
+            ._description_selection(self.env)
         )
 
     @api.depends("code")
@@ -195,7 +212,9 @@ class BillingDetectionRule(models.Model):
                 if (company.id, code) not in existing
             ]
         )
-        return self.with_context(active_test=False).search([("company_id", "in", companies.ids)])
+        return self.with_context(active_test=False).search(
+            [("company_id", "in", companies.ids)]
+        )
 
     @api.model
     def _get_rule(self, company, code):

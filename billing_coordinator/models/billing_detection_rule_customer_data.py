@@ -5,7 +5,6 @@ import stdnum.util
 from odoo import api, models
 from odoo.tools import SQL
 
-
 # VAT prefixes that are not ISO country codes.
 VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
 
@@ -51,7 +50,9 @@ class BillingCase(models.Model):
             )
             if not problems:
                 continue
-            findings.append(self._new_customer_data_finding(partner, currency, problems))
+            findings.append(
+                self._new_customer_data_finding(partner, currency, problems)
+            )
         return findings
 
     @api.model
@@ -73,7 +74,9 @@ class BillingCase(models.Model):
         )
 
     @api.model
-    def _get_customer_data_problems(self, partner, company, has_invoice_email, rule=None):
+    def _get_customer_data_problems(
+        self, partner, company, has_invoice_email, rule=None
+    ):
         """``[(code, label)]``: what is wrong in ``partner``'s billing data. The codes
         make the fingerprint: a closed case comes back only when they change."""
         problems = []

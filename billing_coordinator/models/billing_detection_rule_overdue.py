@@ -51,7 +51,9 @@ class BillingCase(models.Model):
                 payments=self._detection_invoice_payments_sql("am"),
                 company=company.id,
                 limit=limit,
-                tolerance=self._detection_tolerance_sql(rule, SQL("am.amount_total_signed")),
+                tolerance=self._detection_tolerance_sql(
+                    rule, SQL("am.amount_total_signed")
+                ),
                 open_states=OPEN_STATES,
             )
         )

@@ -116,7 +116,9 @@ class BillingCase(models.Model):
                 rule=rule,
                 open_states=OPEN_STATES,
                 deviation=config.price_deviation_percent,
-                tolerance=self._detection_tolerance_sql(config, SQL("reference_unit * quantity")),
+                tolerance=self._detection_tolerance_sql(
+                    config, SQL("reference_unit * quantity")
+                ),
             )
         )
         Currency = self.env["res.currency"]
@@ -136,7 +138,9 @@ class BillingCase(models.Model):
                     "%(product)s: %(price)s per unit instead of %(reference)s",
                     product=product_names[line["line"]],
                     price=self._detection_amount(line["unit"], company_currency),
-                    reference=self._detection_amount(line["reference"], company_currency),
+                    reference=self._detection_amount(
+                        line["reference"], company_currency
+                    ),
                 )
                 for line in row["lines"]
             ]

@@ -30,7 +30,9 @@ class BillingCase(models.Model):
                 payments=self._detection_invoice_payments_sql("am"),
                 company=company.id,
                 share=rule.short_payment_share,
-                tolerance=self._detection_tolerance_sql(rule, SQL("am.amount_total_signed")),
+                tolerance=self._detection_tolerance_sql(
+                    rule, SQL("am.amount_total_signed")
+                ),
             )
         )
         Currency = self.env["res.currency"]

@@ -14,7 +14,9 @@ class BillingCase(models.Model):
         """A posted customer payment older than the unapplied window and not reconciled
         with anything (partly applied payments are the overpayment rule's business)."""
         rule = self._get_detection_rule_config(company, "unapplied_payment")
-        limit = fields.Date.context_today(self) - timedelta(days=rule.unapplied_payment_days)
+        limit = fields.Date.context_today(self) - timedelta(
+            days=rule.unapplied_payment_days
+        )
         rows = self.env.execute_query_dict(
             SQL(
                 """

@@ -14,7 +14,9 @@ class BillingDetectionRun(models.Model):
     _description = "Billing Detection Run"
     _order = "start desc, id desc"
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
     start = fields.Datetime(required=True, readonly=True, index=True)
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     user_id = fields.Many2one("res.users", string="Started By", readonly=True)
@@ -24,15 +26,23 @@ class BillingDetectionRun(models.Model):
     updated = fields.Integer(compute="_compute_totals", store=True)
     cleared = fields.Integer(compute="_compute_totals", store=True)
     reopened = fields.Integer(compute="_compute_totals", store=True)
-    failed = fields.Integer(string="Failed Rules", compute="_compute_totals", store=True)
+    failed = fields.Integer(
+        string="Failed Rules", compute="_compute_totals", store=True
+    )
     skipped = fields.Boolean(
         readonly=True,
         help="Another detection run was working on this company at the same time: this "
         "one left the company to it and did nothing.",
     )
 
-    @api.depends("line_ids.found", "line_ids.created", "line_ids.updated",
-                 "line_ids.cleared", "line_ids.reopened", "line_ids.failed")
+    @api.depends(
+        "line_ids.found",
+        "line_ids.created",
+        "line_ids.updated",
+        "line_ids.cleared",
+        "line_ids.reopened",
+        "line_ids.failed",
+    )
     def _compute_totals(self):
         for run in self:
             for name in COUNTS:
@@ -84,8 +94,12 @@ class BillingDetectionRun(models.Model):
     def _gc_detection_runs(self):
         """Daily (the autovacuum job): drop runs older than each company's log days."""
         for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
-            limit = fields.Datetime.now() - timedelta(days=company.billing_detection_log_days)
-            self.search([("company_id", "=", company.id), ("start", "<", limit)]).unlink()
+            limit = fields.Datetime.now() - timedelta(
+                days=company.billing_detection_log_days
+            )
+            self.search(
+                [("company_id", "=", company.id), ("start", "<", limit)]
+            ).unlink()
 
 
 class BillingDetectionRunLine(models.Model):
@@ -94,13 +108,19 @@ class BillingDetectionRunLine(models.Model):
     _order = "run_id, sequence, id"
 
     run_id = fields.Many2one(
-        "billing.detection.run", required=True, readonly=True, index=True, ondelete="cascade"
+        "billing.detection.run",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
     )
     company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
     sequence = fields.Integer(readonly=True)
     rule_code = fields.Char(readonly=True, required=True)
     rule_name = fields.Char(readonly=True)
-    found = fields.Integer(readonly=True, help="Sources the rule found a discrepancy on.")
+    found = fields.Integer(
+        readonly=True, help="Sources the rule found a discrepancy on."
+    )
     created = fields.Integer(readonly=True)
     updated = fields.Integer(readonly=True)
     cleared = fields.Integer(readonly=True)

@@ -47,7 +47,11 @@ class BillingReceivableLine(models.Model):
                 buckets.setdefault(bucket["key"], bucket)
         return sorted(
             buckets.values(),
-            key=lambda b: (b["days_from"] is not None, b["days_from"] or 0, b["days_to"] is None),
+            key=lambda b: (
+                b["days_from"] is not None,
+                b["days_from"] or 0,
+                b["days_to"] is None,
+            ),
         )
 
     @api.model
@@ -65,7 +69,11 @@ class BillingReceivableLine(models.Model):
                 for bucket in buckets[:-1]
             )
             case = SQL("CASE %s ELSE %s END", whens, buckets[-1]["key"])
-            branches.append(SQL("WHEN %s = ANY(%s) THEN %s", company_id, [c.id for c in group], case))
+            branches.append(
+                SQL(
+                    "WHEN %s = ANY(%s) THEN %s", company_id, [c.id for c in group], case
+                )
+            )
         if not branches:
             return SQL("NULL::varchar")
         return SQL("(CASE %s END)", SQL(" ").join(branches))
@@ -80,7 +88,9 @@ class BillingReceivableLine(models.Model):
             return self.env.companies
         companies = self._aging_browse("res.company", company_ids)
         if not self.env.su and companies - self.env.user.company_ids:
-            raise AccessError(self.env._("You cannot see the receivables of these companies."))
+            raise AccessError(
+                self.env._("You cannot see the receivables of these companies.")
+            )
         return companies
 
     @api.model
@@ -91,7 +101,9 @@ class BillingReceivableLine(models.Model):
         return self.env[model].browse([ids] if isinstance(ids, int) else ids)
 
     @api.model
-    def _aging_partner_filter_sql(self, alias, partner_ids=None, team_id=None, user_id=None):
+    def _aging_partner_filter_sql(
+        self, alias, partner_ids=None, team_id=None, user_id=None
+    ):
         """SQL condition on the commercial partner table ``alias``: these customers
         (their commercial partners), the customers of this billing team, of this
         coordinator. The dashboard filters its other figures with it too."""
@@ -102,12 +114,24 @@ class BillingReceivableLine(models.Model):
             partners = self._aging_browse("res.partner", partner_ids)
             conditions.append(
                 # sudo: the commercial entity, see above
-                SQL("%s = ANY(%s)", SQL.identifier(alias, "id"), partners.sudo().commercial_partner_id.ids)
+                SQL(
+                    "%s = ANY(%s)",
+                    SQL.identifier(alias, "id"),
+                    partners.sudo().commercial_partner_id.ids,
+                )
             )
         if team_id:
-            conditions.append(SQL("%s = %s", SQL.identifier(alias, "billing_team_id"), int(team_id)))
+            conditions.append(
+                SQL("%s = %s", SQL.identifier(alias, "billing_team_id"), int(team_id))
+            )
         if user_id:
-            conditions.append(SQL("%s = %s", SQL.identifier(alias, "billing_coordinator_id"), int(user_id)))
+            conditions.append(
+                SQL(
+                    "%s = %s",
+                    SQL.identifier(alias, "billing_coordinator_id"),
+                    int(user_id),
+                )
+            )
         return SQL(" AND ").join(conditions)
 
     @api.model
@@ -118,8 +142,14 @@ class BillingReceivableLine(models.Model):
 
     @api.model
     def _get_aging_items_query(
-        self, date_at=None, company_ids=None, partner_ids=None, team_id=None, user_id=None,
-        dates=None, order=True,
+        self,
+        date_at=None,
+        company_ids=None,
+        partner_ids=None,
+        team_id=None,
+        user_id=None,
+        dates=None,
+        order=True,
     ):
         """The SQL of the open receivable items as of ``date_at``: one row per journal
         item (and per date when ``dates``, a list of dates, is given instead).
@@ -141,14 +171,22 @@ class BillingReceivableLine(models.Model):
         with ``_iter_aging_items()``.
         """
         companies = self._aging_companies(company_ids)
-        dates = sorted({self._aging_dates(d) for d in dates}) if dates else [self._aging_dates(date_at)]
+        dates = (
+            sorted({self._aging_dates(d) for d in dates})
+            if dates
+            else [self._aging_dates(date_at)]
+        )
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
-        self.env["res.partner"].flush_model(["commercial_partner_id", "billing_team_id", "billing_coordinator_id"])
+        self.env["res.partner"].flush_model(
+            ["commercial_partner_id", "billing_team_id", "billing_coordinator_id"]
+        )
         self.env["billing.case"].flush_model(["state", "active", "move_ids"])
 
-        partner_filter = self._aging_partner_filter_sql("commercial", partner_ids, team_id, user_id)
+        partner_filter = self._aging_partner_filter_sql(
+            "commercial", partner_ids, team_id, user_id
+        )
 
         days = SQL("(item.date_at - item.date_maturity)")
         return SQL(
@@ -255,7 +293,9 @@ class BillingReceivableLine(models.Model):
             days=days,
             bucket=self._aging_bucket_sql(days, SQL("item.company_id"), companies),
             open_states=OPEN_STATES,
-            order=SQL("ORDER BY item.date_at, item.partner_id, item.date_maturity, item.id")
+            order=SQL(
+                "ORDER BY item.date_at, item.partner_id, item.date_maturity, item.id"
+            )
             if order
             else SQL(),
         )
@@ -273,7 +313,9 @@ class BillingReceivableLine(models.Model):
         return [
             account_id
             for (account_id,) in self.env.execute_query(
-                SQL("SELECT id FROM account_account WHERE account_type = 'asset_receivable'")
+                SQL(
+                    "SELECT id FROM account_account WHERE account_type = 'asset_receivable'"
+                )
             )
         ]
 
@@ -325,7 +367,12 @@ class BillingReceivableLine(models.Model):
 
     @api.model
     def _get_aging(
-        self, date_at=None, company_ids=None, partner_ids=None, team_id=None, user_id=None,
+        self,
+        date_at=None,
+        company_ids=None,
+        partner_ids=None,
+        team_id=None,
+        user_id=None,
         with_items=False,
     ):
         """The aged receivables as of ``date_at`` (date or ISO string, default today).
@@ -353,7 +400,10 @@ class BillingReceivableLine(models.Model):
         companies = self._aging_companies(company_ids)
         as_of = self._aging_dates(date_at)
         filters = dict(
-            date_at=as_of, company_ids=companies, partner_ids=partner_ids, team_id=team_id,
+            date_at=as_of,
+            company_ids=companies,
+            partner_ids=partner_ids,
+            team_id=team_id,
             user_id=user_id,
         )
         bucket_keys = [b["key"] for b in self._get_aging_buckets(companies)]
@@ -410,43 +460,71 @@ class BillingReceivableLine(models.Model):
                     {
                         key: row[key]
                         for key in (
-                            "id", "move_id", "move_name", "move_type", "ref", "company_id",
-                            "invoice_date", "date", "date_maturity", "days_overdue",
-                            "aging_bucket", "has_open_case",
+                            "id",
+                            "move_id",
+                            "move_name",
+                            "move_type",
+                            "ref",
+                            "company_id",
+                            "invoice_date",
+                            "date",
+                            "date_maturity",
+                            "days_overdue",
+                            "aging_bucket",
+                            "has_open_case",
                         )
                     }
                     | {
                         "amount_residual": float(row["amount_residual"]),
-                        "amount_residual_currency": float(row["amount_residual_currency"]),
+                        "amount_residual_currency": float(
+                            row["amount_residual_currency"]
+                        ),
                     }
                 )
         for values in result.values():
             for key in (*bucket_keys, "overdue", "total"):
                 values[key] = target.round(values[key])
         names = dict(
-            self.env["res.partner"].sudo().browse(  # names only, to order the lines
+            self.env["res.partner"]
+            .sudo()
+            .browse(  # names only, to order the lines
                 [pid for pid, _currency in result if pid]
-            ).mapped(lambda p: (p.id, p.display_name or ""))
+            )
+            .mapped(lambda p: (p.id, p.display_name or ""))
         )
         return sorted(
             result.values(),
-            key=lambda v: (names.get(v["partner_id"], "").lower(), v["partner_id"] or 0, v["currency_id"]),
+            key=lambda v: (
+                names.get(v["partner_id"], "").lower(),
+                v["partner_id"] or 0,
+                v["currency_id"],
+            ),
         )
 
     @api.model
-    def _get_aging_totals(self, dates, company_ids=None, partner_ids=None, team_id=None, user_id=None):
+    def _get_aging_totals(
+        self, dates, company_ids=None, partner_ids=None, team_id=None, user_id=None
+    ):
         """Receivable totals as of each of ``dates`` in one query: a dict
         ``{date: {"total", "not_due", "overdue", "<bucket key>": ...}}`` in the target
         currency (see ``_get_aging``). The dashboard uses it for the receivables at the
         start and end of the period and for the month-end trend."""
         return self._get_aging_overview(
-            dates, company_ids=company_ids, partner_ids=partner_ids, team_id=team_id,
+            dates,
+            company_ids=company_ids,
+            partner_ids=partner_ids,
+            team_id=team_id,
             user_id=user_id,
         )[0]
 
     @api.model
     def _get_aging_overview(
-        self, dates, partner_date=None, company_ids=None, partner_ids=None, team_id=None,
+        self,
+        dates,
+        partner_date=None,
+        company_ids=None,
+        partner_ids=None,
+        team_id=None,
         user_id=None,
     ):
         """The totals of ``_get_aging_totals(dates)`` and, as of ``partner_date`` (one of
@@ -471,8 +549,12 @@ class BillingReceivableLine(models.Model):
                 """,
                 partner_date,
                 self._get_aging_items_query(
-                    dates=dates, company_ids=companies, partner_ids=partner_ids,
-                    team_id=team_id, user_id=user_id, order=False,
+                    dates=dates,
+                    company_ids=companies,
+                    partner_ids=partner_ids,
+                    team_id=team_id,
+                    user_id=user_id,
+                    order=False,
                 ),
             )
         )
@@ -493,7 +575,8 @@ class BillingReceivableLine(models.Model):
                 values = partners.get(row["partner_id"] or False)
                 if values is None:
                     values = partners[row["partner_id"] or False] = {
-                        "partner_id": row["partner_id"] or False, **empty()
+                        "partner_id": row["partner_id"] or False,
+                        **empty(),
                     }
                 targets.append(values)
             for values in targets:

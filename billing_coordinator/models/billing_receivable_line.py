@@ -17,12 +17,30 @@ class BillingReceivableLine(models.Model):
     _order = "date_maturity, id"
     _depends = {
         "account.move.line": [
-            "amount_residual", "amount_residual_currency", "reconciled", "date", "date_maturity",
-            "partner_id", "company_id", "currency_id", "account_id", "parent_state", "move_id",
+            "amount_residual",
+            "amount_residual_currency",
+            "reconciled",
+            "date",
+            "date_maturity",
+            "partner_id",
+            "company_id",
+            "currency_id",
+            "account_id",
+            "parent_state",
+            "move_id",
         ],
         "account.move": ["move_type", "invoice_date", "ref"],
-        "account.partial.reconcile": ["max_date", "amount", "debit_move_id", "credit_move_id"],
-        "res.partner": ["commercial_partner_id", "billing_team_id", "billing_coordinator_id"],
+        "account.partial.reconcile": [
+            "max_date",
+            "amount",
+            "debit_move_id",
+            "credit_move_id",
+        ],
+        "res.partner": [
+            "commercial_partner_id",
+            "billing_team_id",
+            "billing_coordinator_id",
+        ],
         "res.company": ["billing_aging_bucket_limits"],
         "billing.case": ["state", "active", "move_ids"],
     }
@@ -35,29 +53,38 @@ class BillingReceivableLine(models.Model):
         readonly=True,
     )
     company_id = fields.Many2one("res.company", readonly=True)
-    company_currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
+    company_currency_id = fields.Many2one(
+        "res.currency", string="Company Currency", readonly=True
+    )
     currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
     date = fields.Date(string="Accounting Date", readonly=True)
     invoice_date = fields.Date(readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(readonly=True, aggregator="max")
     aging_bucket = fields.Selection(
-        selection="_selection_aging_bucket", readonly=True,
+        selection="_selection_aging_bucket",
+        readonly=True,
         group_expand=True,
     )
     amount_residual = fields.Monetary(
-        string="Amount Due", currency_field="company_currency_id", readonly=True,
+        string="Amount Due",
+        currency_field="company_currency_id",
+        readonly=True,
         help="Open amount in company currency.",
     )
     amount_residual_currency = fields.Monetary(
-        string="Amount Due in Currency", currency_field="currency_id", readonly=True,
+        string="Amount Due in Currency",
+        currency_field="currency_id",
+        readonly=True,
         help="Open amount in the document's currency.",
     )
     user_id = fields.Many2one("res.users", string="Coordinator", readonly=True)
     team_id = fields.Many2one("billing.team", string="Billing Team", readonly=True)
     has_open_case = fields.Boolean(string="With Open Case", readonly=True)
     case_ids = fields.Many2many(
-        "billing.case", string="Open Cases", compute="_compute_case_ids",
+        "billing.case",
+        string="Open Cases",
+        compute="_compute_case_ids",
         help="The open billing cases on this document.",
     )
 
@@ -77,7 +104,9 @@ class BillingReceivableLine(models.Model):
             """,
             # sudo: the query is built once for all users; record rules filter its rows.
             self.sudo()._get_aging_items_query(
-                date_at=fields.Date.context_today(self), company_ids=companies, order=False
+                date_at=fields.Date.context_today(self),
+                company_ids=companies,
+                order=False,
             ),
         )
 

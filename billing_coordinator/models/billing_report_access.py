@@ -15,16 +15,17 @@ class ResUsers(models.Model):
 
     def _is_billing_report_restricted(self):
         self.ensure_one()
-        return (
-            self.has_group("billing_coordinator.group_billing_user")
-            and not self.has_group("billing_coordinator.group_billing_manager")
-        )
+        return self.has_group(
+            "billing_coordinator.group_billing_user"
+        ) and not self.has_group("billing_coordinator.group_billing_manager")
 
     def _get_billing_report_teams(self):
         """The teams whose customers this user may report on."""
         self.ensure_one()
         Team = self.env["billing.team"]
-        return Team.search(["|", ("membership_ids.user_id", "=", self.id), ("leader_id", "=", self.id)])
+        return Team.search(
+            ["|", ("membership_ids.user_id", "=", self.id), ("leader_id", "=", self.id)]
+        )
 
 
 class BillingTeam(models.Model):
@@ -35,10 +36,14 @@ class BillingTeam(models.Model):
         if self.env.su or not self or not user._is_billing_report_restricted():
             return
         if self - user._get_billing_report_teams():
-            raise AccessError(self.env._(
-                "You can only report on the receivables of your own teams, not of %(teams)s.",
-                teams=", ".join((self - user._get_billing_report_teams()).mapped("name")),
-            ))
+            raise AccessError(
+                self.env._(
+                    "You can only report on the receivables of your own teams, not of %(teams)s.",
+                    teams=", ".join(
+                        (self - user._get_billing_report_teams()).mapped("name")
+                    ),
+                )
+            )
 
 
 class ResPartner(models.Model):
@@ -52,18 +57,26 @@ class ResPartner(models.Model):
         user = self.env.user
         if self.env.su:
             return
-        if not (user.has_group("account.group_account_invoice") or user.has_group("account.group_account_readonly")):
-            raise AccessError(self.env._("Only accounting users can print customer statements."))
+        if not (
+            user.has_group("account.group_account_invoice")
+            or user.has_group("account.group_account_readonly")
+        ):
+            raise AccessError(
+                self.env._("Only accounting users can print customer statements.")
+            )
         if not user._is_billing_report_restricted():
             return
         teams = user._get_billing_report_teams()
         refused = partners.filtered(
-            lambda p: p.billing_team_id and p.billing_team_id not in teams
+            lambda p: p.billing_team_id
+            and p.billing_team_id not in teams
             and p.billing_coordinator_id != user
         )
         if refused:
-            raise AccessError(self.env._(
-                "You can only report on your own and your teams' customers, "
-                "not on %(customers)s.",
-                customers=", ".join(refused.mapped("display_name")),
-            ))
+            raise AccessError(
+                self.env._(
+                    "You can only report on your own and your teams' customers, "
+                    "not on %(customers)s.",
+                    customers=", ".join(refused.mapped("display_name")),
+                )
+            )

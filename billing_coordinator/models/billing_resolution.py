@@ -50,23 +50,27 @@ class BillingResolution(models.AbstractModel):
         if unknown:
             raise UserError(
                 self.env._(
-                    "Unknown resolution values: %(names)s.", names=", ".join(sorted(unknown))
+                    "Unknown resolution values: %(names)s.",
+                    names=", ".join(sorted(unknown)),
                 )
             )
         values = {name: self._to_records(name, value) for name, value in values.items()}
         resolution = {"case": case, "resolution_type": resolution_type}
         resolution["invoice"] = (
-            values["invoice_id"] if "invoice_id" in values else self._default_invoice(case)
+            values["invoice_id"]
+            if "invoice_id" in values
+            else self._default_invoice(case)
         )
         resolution["credit_lines"] = values.get(
             "credit_line_ids", self.env["account.move.line"]
         )
-        resolution["date"] = fields.Date.to_date(values.get("date")) or fields.Date.context_today(
-            self
-        )
+        resolution["date"] = fields.Date.to_date(
+            values.get("date")
+        ) or fields.Date.context_today(self)
         resolution["note"] = values.get("note") or False
         resolution["installments"] = [
-            (fields.Date.to_date(date), amount) for date, amount in values.get("installments", ())
+            (fields.Date.to_date(date), amount)
+            for date, amount in values.get("installments", ())
         ]
         resolution["journal"] = (
             values["journal_id"]
@@ -94,10 +98,16 @@ class BillingResolution(models.AbstractModel):
         if isinstance(value, models.BaseModel):
             records = value
         else:
-            ids = value if isinstance(value, (list, tuple)) else ([value] if value else [])
+            ids = (
+                value
+                if isinstance(value, (list, tuple))
+                else ([value] if value else [])
+            )
             records = self.env[model].browse(ids)
         if len(records.exists()) != len(records):
-            raise UserError(self.env._("The record given as %(name)s does not exist.", name=name))
+            raise UserError(
+                self.env._("The record given as %(name)s does not exist.", name=name)
+            )
         return records
 
     @api.model
@@ -174,7 +184,9 @@ class BillingResolution(models.AbstractModel):
         lock_dates = move._get_violated_lock_dates(date, has_tax)
         if not lock_dates:
             return [], date
-        accounting_date = move._get_accounting_date(date, has_tax, lock_dates=lock_dates)
+        accounting_date = move._get_accounting_date(
+            date, has_tax, lock_dates=lock_dates
+        )
         if move._get_violated_lock_dates(accounting_date, has_tax):
             accounting_date = False
         return lock_dates, accounting_date
@@ -312,13 +324,17 @@ class BillingResolution(models.AbstractModel):
         case = resolution["case"]
         documents = self._create_documents(resolution)
         case._mark_resolved(
-            resolution["resolution_type"], note=resolution["note"] or None, moves=documents
+            resolution["resolution_type"],
+            note=resolution["note"] or None,
+            moves=documents,
         )
         case.message_post(
             body=self.env._(
                 "Resolved by %(resolution)s: %(documents)s",
                 resolution=self._get_resolution_name(resolution["resolution_type"]),
-                documents=Markup(", ").join(move._get_html_link() for move in documents),
+                documents=Markup(", ").join(
+                    move._get_html_link() for move in documents
+                ),
             )
         )
         return documents
@@ -331,7 +347,9 @@ class BillingResolution(models.AbstractModel):
     @api.model
     def _scale_invoice_lines(self, move, target):
         """Scale the lines of a draft invoice so its total, taxes included, is target."""
-        lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        lines = move.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
         ratio = target / move.amount_total
         move.write(
             {
@@ -354,7 +372,9 @@ class BillingResolution(models.AbstractModel):
             move.write(
                 {
                     "invoice_line_ids": [
-                        Command.update(line.id, {"price_unit": line.price_unit + untaxed / units})
+                        Command.update(
+                            line.id, {"price_unit": line.price_unit + untaxed / units}
+                        )
                     ]
                 }
             )

@@ -64,7 +64,9 @@ class BillingResolutionCreditNote(models.AbstractModel):
         credit_note = reversal.new_move_ids
         if resolution["credit_lines"]:
             self._keep_credited_lines(resolution, credit_note)
-        elif case.currency_id.compare_amounts(resolution["amount"], credit_note.amount_total):
+        elif case.currency_id.compare_amounts(
+            resolution["amount"], credit_note.amount_total
+        ):
             self._scale_invoice_lines(credit_note, resolution["amount"])
         credit_note.action_post()
         self._reconcile_receivables(credit_note, invoice)
@@ -72,9 +74,9 @@ class BillingResolutionCreditNote(models.AbstractModel):
 
     @api.model
     def _product_lines(self, move):
-        return move.invoice_line_ids.filtered(lambda line: line.display_type == "product").sorted(
-            lambda line: (line.sequence, line.id)
-        )
+        return move.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        ).sorted(lambda line: (line.sequence, line.id))
 
     @api.model
     def _keep_credited_lines(self, resolution, credit_note):

@@ -22,5 +22,7 @@ class BillingResolutionNote(models.AbstractModel):
 
     @api.model
     def _apply(self, resolution):
-        resolution["case"]._mark_resolved(resolution["resolution_type"], note=resolution["note"])
+        resolution["case"]._mark_resolved(
+            resolution["resolution_type"], note=resolution["note"]
+        )
         return self.env["account.move"]

@@ -25,7 +25,9 @@ class BillingResolutionPaymentPlan(models.AbstractModel):
         currency = resolution["case"].currency_id
         today = fields.Date.context_today(self)
         if not installments:
-            raise UserError(self.env._("Add the installments the customer promises to pay."))
+            raise UserError(
+                self.env._("Add the installments the customer promises to pay.")
+            )
         for date, amount in installments:
             if not date:
                 raise UserError(self.env._("Every installment needs a date."))
@@ -37,7 +39,9 @@ class BillingResolutionPaymentPlan(models.AbstractModel):
                     )
                 )
             if currency.compare_amounts(amount or 0.0, 0.0) <= 0:
-                raise UserError(self.env._("Every installment must be greater than zero."))
+                raise UserError(
+                    self.env._("Every installment must be greater than zero.")
+                )
         # One installment per day: a repeated date is a typing mistake far more often than
         # a plan, and the customer's confirmation lists one amount per date.
         dates = [date for date, _amount in installments]
@@ -68,7 +72,9 @@ class BillingResolutionPaymentPlan(models.AbstractModel):
         case.promise_ids.filtered(lambda promise: promise.state == "pending").unlink()
         promise_vals = []
         promised = 0.0
-        for date, amount in sorted(resolution["installments"], key=lambda item: item[0]):
+        for date, amount in sorted(
+            resolution["installments"], key=lambda item: item[0]
+        ):
             promised += amount
             promise_vals.append(
                 {

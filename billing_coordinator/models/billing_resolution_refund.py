@@ -35,7 +35,9 @@ class BillingResolutionRefund(models.AbstractModel):
 
     @api.model
     def _get_customer_credit(self, case):
-        return -sum(self._get_customer_credit_lines(case).mapped("amount_residual_currency"))
+        return -sum(
+            self._get_customer_credit_lines(case).mapped("amount_residual_currency")
+        )
 
     @api.model
     def _get_disputed_amount(self, resolution):

@@ -36,8 +36,14 @@ class BillingResolutionSupplementaryInvoice(models.AbstractModel):
 
     @api.model
     def _create_documents(self, resolution):
-        invoice, case, amount = resolution["invoice"], resolution["case"], resolution["amount"]
-        label = self.env._("Supplement to %(invoice)s", invoice=invoice.name or case.name)
+        invoice, case, amount = (
+            resolution["invoice"],
+            resolution["case"],
+            resolution["amount"],
+        )
+        label = self.env._(
+            "Supplement to %(invoice)s", invoice=invoice.name or case.name
+        )
         if invoice:
             line_commands = [
                 Command.create(
@@ -64,7 +70,12 @@ class BillingResolutionSupplementaryInvoice(models.AbstractModel):
         else:
             line_commands = [
                 Command.create(
-                    {"name": label, "quantity": 1.0, "price_unit": amount, "tax_ids": False}
+                    {
+                        "name": label,
+                        "quantity": 1.0,
+                        "price_unit": amount,
+                        "tax_ids": False,
+                    }
                 )
             ]
         supplement = self.env["account.move"].create(

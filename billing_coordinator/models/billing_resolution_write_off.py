@@ -99,7 +99,11 @@ class BillingResolutionWriteOff(models.AbstractModel):
 
     @api.model
     def _create_documents(self, resolution):
-        invoice, case, amount = resolution["invoice"], resolution["case"], resolution["amount"]
+        invoice, case, amount = (
+            resolution["invoice"],
+            resolution["case"],
+            resolution["amount"],
+        )
         company = case.company_id
         currency = invoice.currency_id
         date = self._get_accounting_date(resolution)
@@ -107,7 +111,9 @@ class BillingResolutionWriteOff(models.AbstractModel):
             lambda line: line.account_type == "asset_receivable" and not line.reconciled
         )
         account = receivable_lines[:1].account_id
-        receivable_lines = receivable_lines.filtered(lambda line: line.account_id == account)
+        receivable_lines = receivable_lines.filtered(
+            lambda line: line.account_id == account
+        )
         if currency.compare_amounts(amount, invoice.amount_residual) == 0:
             # Whole residual: take its company-currency value, no exchange difference.
             balance = sum(receivable_lines.mapped("amount_residual"))
@@ -151,6 +157,7 @@ class BillingResolutionWriteOff(models.AbstractModel):
         )
         write_off.action_post()
         (
-            write_off.line_ids.filtered(lambda line: line.account_id == account) + receivable_lines
+            write_off.line_ids.filtered(lambda line: line.account_id == account)
+            + receivable_lines
         ).reconcile()
         return write_off

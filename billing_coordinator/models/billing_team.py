@@ -27,7 +27,9 @@ class BillingTeam(models.Model):
     _check_company_auto = True
 
     name = fields.Char(required=True, translate=True, tracking=True)
-    sequence = fields.Integer(default=10, help="Routing order when several teams match.")
+    sequence = fields.Integer(
+        default=10, help="Routing order when several teams match."
+    )
     active = fields.Boolean(default=True, tracking=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -71,7 +73,10 @@ class BillingTeam(models.Model):
         help="Customers in these countries go to this team, after tags and explicit teams.",
     )
     partner_ids = fields.One2many(
-        "res.partner", "billing_team_id", string="Customers", domain=[("parent_id", "=", False)]
+        "res.partner",
+        "billing_team_id",
+        string="Customers",
+        domain=[("parent_id", "=", False)],
     )
     # Where round robin stands, so that the next run continues with the next member.
     last_assigned_user_id = fields.Many2one("res.users", readonly=True, copy=False)
@@ -89,7 +94,9 @@ class BillingTeam(models.Model):
             users = team.member_ids
             team.membership_ids.filtered(lambda m: m.user_id not in users).unlink()
             missing = users - team.membership_ids.user_id
-            team.membership_ids = [Command.create({"user_id": user.id}) for user in missing]
+            team.membership_ids = [
+                Command.create({"user_id": user.id}) for user in missing
+            ]
 
     def _search_member_ids(self, operator, value):
         return [("membership_ids.user_id", operator, value)]

@@ -11,7 +11,9 @@ class BillingTeamMember(models.Model):
     _order = "team_id, sequence, id"
     _rec_name = "user_id"
 
-    team_id = fields.Many2one("billing.team", required=True, index=True, ondelete="cascade")
+    team_id = fields.Many2one(
+        "billing.team", required=True, index=True, ondelete="cascade"
+    )
     company_id = fields.Many2one(related="team_id.company_id", store=True, index=True)
     user_id = fields.Many2one(
         "res.users",
@@ -21,7 +23,9 @@ class BillingTeamMember(models.Model):
         ondelete="cascade",
         domain="[('share', '=', False)]",
     )
-    sequence = fields.Integer(default=10, help="Order in which round robin hands out cases.")
+    sequence = fields.Integer(
+        default=10, help="Order in which round robin hands out cases."
+    )
     capacity = fields.Integer(
         string="Max Open Cases",
         default=0,
@@ -86,7 +90,9 @@ class BillingTeamMember(models.Model):
             member.team_id.leader_id != user for member in self
         ):
             raise AccessError(
-                self.env._("Only billing managers and the team leader redistribute cases.")
+                self.env._(
+                    "Only billing managers and the team leader redistribute cases."
+                )
             )
         Case = self.env["billing.case"]
         redistributed = Case

@@ -15,7 +15,11 @@ class BillingTeam(models.Model):
     def _compute_breached_case_count(self):
         counts = dict(
             self.env["billing.case"]._read_group(
-                [("team_id", "in", self.ids), ("state", "in", OPEN_STATES), ("sla_breached", "=", True)],
+                [
+                    ("team_id", "in", self.ids),
+                    ("state", "in", OPEN_STATES),
+                    ("sla_breached", "=", True),
+                ],
                 ["team_id"],
                 ["__count"],
             )

@@ -34,14 +34,21 @@ class WorkingDays:
     def _read(self, date_from, date_to):
         """Sorted working dates in [date_from, date_to]."""
         if not self.calendar:
-            return [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+            return [
+                date_from + timedelta(days=n)
+                for n in range((date_to - date_from).days + 1)
+            ]
         start = self.tz.localize(datetime.combine(date_from, time.min))
         end = self.tz.localize(datetime.combine(date_to + timedelta(days=1), time.min))
         # Public holidays of this company only: a global leave without calendar of
         # another company would otherwise apply too.
         domain = [("time_type", "=", "leave"), ("company_id", "=", self.company.id)]
-        intervals = self.calendar._work_intervals_batch(start, end, domain=domain, tz=self.tz)[False]
-        return sorted({begin.date() for begin, stop, _meta in intervals if stop > begin})
+        intervals = self.calendar._work_intervals_batch(
+            start, end, domain=domain, tz=self.tz
+        )[False]
+        return sorted(
+            {begin.date() for begin, stop, _meta in intervals if stop > begin}
+        )
 
     def _extend(self, date_from, date_to):
         """Make sure the window covers [date_from, date_to]."""
@@ -50,7 +57,9 @@ class WorkingDays:
             self.start, self.end = date_from, date_to + timedelta(days=_MARGIN_DAYS)
             return
         if date_from < self.start:
-            self.dates = self._read(date_from, self.start - timedelta(days=1)) + self.dates
+            self.dates = (
+                self._read(date_from, self.start - timedelta(days=1)) + self.dates
+            )
             self.start = date_from
         if date_to > self.end:
             new_end = date_to + timedelta(days=_MARGIN_DAYS)

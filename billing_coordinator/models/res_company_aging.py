@@ -29,7 +29,11 @@ class ResCompany(models.Model):
             limits = [int(part) for part in text.replace(" ", "").split(",") if part]
         except ValueError:
             limits = []
-        if not limits or limits[0] < 1 or any(b <= a for a, b in zip(limits, limits[1:])):
+        if (
+            not limits
+            or limits[0] < 1
+            or any(b <= a for a, b in zip(limits, limits[1:], strict=False))
+        ):
             raise ValidationError(
                 self.env._(
                     "The aging buckets of %(company)s must be increasing whole numbers of "
@@ -50,7 +54,12 @@ class ResCompany(models.Model):
         """
         self.ensure_one()
         buckets = [
-            {"key": "not_due", "label": self.env._("Not Due"), "days_from": None, "days_to": 0}
+            {
+                "key": "not_due",
+                "label": self.env._("Not Due"),
+                "days_from": None,
+                "days_to": 0,
+            }
         ]
         start = 1
         for limit in self._parse_billing_aging_limits():

@@ -11,7 +11,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.billing_writeoff_account_id", readonly=False
     )
     billing_writeoff_limit = fields.Monetary(
-        related="company_id.billing_writeoff_limit", readonly=False,
+        related="company_id.billing_writeoff_limit",
+        readonly=False,
         currency_field="currency_id",
     )
 

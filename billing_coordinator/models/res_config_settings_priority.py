@@ -13,12 +13,15 @@ class ResConfigSettings(models.TransientModel):
     billing_score_weight_amount = fields.Float(
         related="company_id.billing_score_weight_amount", readonly=False
     )
-    billing_score_weight_age = fields.Float(related="company_id.billing_score_weight_age", readonly=False)
+    billing_score_weight_age = fields.Float(
+        related="company_id.billing_score_weight_age", readonly=False
+    )
     billing_score_weight_customer = fields.Float(
         related="company_id.billing_score_weight_customer", readonly=False
     )
     billing_score_amount_full = fields.Monetary(
-        related="company_id.billing_score_amount_full", readonly=False,
+        related="company_id.billing_score_amount_full",
+        readonly=False,
         currency_field="currency_id",
     )
     billing_sla_calendar_id = fields.Many2one(

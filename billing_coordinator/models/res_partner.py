@@ -21,7 +21,9 @@ class ResPartner(models.Model):
         help="Team whose queue gets this customer's new billing cases. Empty: the team "
         "routing by tag and country decides.",
     )
-    billing_case_ids = fields.One2many("billing.case", "partner_id", string="Billing Cases")
+    billing_case_ids = fields.One2many(
+        "billing.case", "partner_id", string="Billing Cases"
+    )
     billing_open_case_ids = fields.One2many(
         "billing.case",
         "partner_id",
@@ -55,4 +57,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _commercial_fields(self):
-        return super()._commercial_fields() + ["billing_coordinator_id", "billing_team_id"]
+        return super()._commercial_fields() + [
+            "billing_coordinator_id",
+            "billing_team_id",
+        ]

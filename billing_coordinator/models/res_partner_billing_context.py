@@ -48,9 +48,14 @@ class ResPartner(models.Model):
         """The requested companies the user may access; the active ones by default."""
         if not company_ids:
             return self.env.companies
-        return self.env["res.company"].browse(company_ids).exists() & self.env.user.company_ids
+        return (
+            self.env["res.company"].browse(company_ids).exists()
+            & self.env.user.company_ids
+        )
 
-    def _get_billing_context(self, companies=None, exclude_cases=None, limit=CONTEXT_LIST_LIMIT):
+    def _get_billing_context(
+        self, companies=None, exclude_cases=None, limit=CONTEXT_LIST_LIMIT
+    ):
         """The billing context of the commercial entities of ``self``, batched.
 
         :param companies: ``res.company`` records to cover (default: the active companies),
@@ -75,17 +80,25 @@ class ResPartner(models.Model):
         if not self.env.su:
             companies &= self.env.user.company_ids
         # The current company first, then as the company switcher lists them.
-        companies = companies.sorted(lambda c: (c != self.env.company, c.sequence, c.name))
+        companies = companies.sorted(
+            lambda c: (c != self.env.company, c.sequence, c.name)
+        )
         # Record rules of the other models follow exactly these companies.
-        partners = partners.with_context(allowed_company_ids=companies.ids or self.env.company.ids)
+        partners = partners.with_context(
+            allowed_company_ids=companies.ids or self.env.company.ids
+        )
         today = fields.Date.context_today(self)
-        result = {partner.id: partners._billing_context_partner(partner) for partner in partners}
+        result = {
+            partner.id: partners._billing_context_partner(partner)
+            for partner in partners
+        }
         for partner_id, contact in partners._billing_context_contacts().items():
             result[partner_id]["contact"] = contact
         for vals in result.values():
             vals["today"] = today
             vals["companies"] = [
-                partners._billing_context_company_defaults(company) for company in companies
+                partners._billing_context_company_defaults(company)
+                for company in companies
             ]
         if not companies:
             return result
@@ -99,12 +112,16 @@ class ResPartner(models.Model):
         if self.env["account.payment"].has_access("read"):
             partners._billing_context_payments(companies, blocks, limit)
         for block in blocks.values():
-            block["credits"] = sorted(block["credits"], key=lambda c: c["date"], reverse=True)[:limit]
+            block["credits"] = sorted(
+                block["credits"], key=lambda c: c["date"], reverse=True
+            )[:limit]
             currency = self.env["res.currency"].browse(block["currency_id"])
             block["unapplied_credit"] = currency.round(
                 block["credit_payments"] + block["credit_notes"] + block["credit_other"]
             )
-            block["balance"] = currency.round(block["total_due"] - block["unapplied_credit"])
+            block["balance"] = currency.round(
+                block["total_due"] - block["unapplied_credit"]
+            )
         partners._billing_context_cases(companies, exclude_cases, result, limit)
         partners._billing_context_promises(companies, result, limit)
         return result
@@ -116,7 +133,9 @@ class ResPartner(models.Model):
         return {
             "partner_id": partner.id,
             "name": partner.display_name,
-            "coordinator": {"id": coordinator.id, "name": coordinator.name} if coordinator else False,
+            "coordinator": {"id": coordinator.id, "name": coordinator.name}
+            if coordinator
+            else False,
             "team": {"id": team.id, "name": team.name} if team else False,
             "contact": {},
             "open_cases": [],
@@ -164,7 +183,9 @@ class ResPartner(models.Model):
             order="id",
         )
         chosen = {}
-        for child in children.sorted(lambda c: (c.parent_id != c.commercial_partner_id, c.id)):
+        for child in children.sorted(
+            lambda c: (c.parent_id != c.commercial_partner_id, c.id)
+        ):
             chosen.setdefault(child.commercial_partner_id.id, child)
         contacts = {}
         for partner in self:
@@ -185,7 +206,9 @@ class ResPartner(models.Model):
         if not Case.has_access("read"):
             return
         Case.flush_model()
-        domain = Domain("partner_id", "in", self.ids) & Domain("state", "in", OPEN_STATES)
+        domain = Domain("partner_id", "in", self.ids) & Domain(
+            "state", "in", OPEN_STATES
+        )
         domain &= Domain("company_id", "in", companies.ids)
         if exclude_cases:
             domain &= Domain("id", "not in", exclude_cases.ids)

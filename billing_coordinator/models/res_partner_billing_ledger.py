@@ -25,17 +25,23 @@ class ResPartner(models.Model):
             ]
         )
         query.add_join(
-            "JOIN", "ctx_move", "account_move",
+            "JOIN",
+            "ctx_move",
+            "account_move",
             SQL("ctx_move.id = %s", SQL.identifier(query.table, "move_id")),
         )
         query.add_join(
-            "JOIN", "ctx_partner", "res_partner",
+            "JOIN",
+            "ctx_partner",
+            "res_partner",
             SQL("ctx_partner.id = %s", SQL.identifier(query.table, "partner_id")),
         )
         return query
 
     @api.model
-    def _billing_context_select(self, query, columns, group_by=None, having=None, limit=None):
+    def _billing_context_select(
+        self, query, columns, group_by=None, having=None, limit=None
+    ):
         """Rows of ``columns`` over ``query`` (its tables, joins and access rules); with
         ``limit``, only those whose ``rank`` column is at most ``limit``."""
         sql = SQL(
@@ -47,7 +53,11 @@ class ResPartner(models.Model):
             SQL(" HAVING %s", having) if having else SQL(),
         )
         if limit:
-            sql = SQL("SELECT * FROM (%s) AS ranked WHERE rank <= %s ORDER BY rank", sql, limit)
+            sql = SQL(
+                "SELECT * FROM (%s) AS ranked WHERE rank <= %s ORDER BY rank",
+                sql,
+                limit,
+            )
         return self.env.execute_query_dict(sql)
 
     def _billing_context_ledger(self, companies, today, blocks, limit):
@@ -61,7 +71,9 @@ class ResPartner(models.Model):
         from_payment = SQL(
             "(ctx_move.origin_payment_id IS NOT NULL OR ctx_move.statement_line_id IS NOT NULL)"
         )
-        credit_note = SQL("(ctx_move.move_type = 'out_refund' AND NOT %s)", from_payment)
+        credit_note = SQL(
+            "(ctx_move.move_type = 'out_refund' AND NOT %s)", from_payment
+        )
         totals = self._billing_context_select(
             query,
             SQL(
@@ -99,12 +111,20 @@ class ResPartner(models.Model):
         )
         for row in totals:
             block = blocks[row["partner_id"], row["company_id"]]
-            for key in ("total_due", "overdue", "credit_payments", "credit_notes", "credit_other"):
+            for key in (
+                "total_due",
+                "overdue",
+                "credit_payments",
+                "credit_notes",
+                "credit_other",
+            ):
                 block[key] = float(row[key])
             block["open_invoice_count"] = row["open_invoice_count"]
             block["overdue_invoice_count"] = row["overdue_invoice_count"]
             oldest_due = row["oldest_due"]
-            block["max_days_overdue"] = max((today - oldest_due).days, 0) if oldest_due else 0
+            block["max_days_overdue"] = (
+                max((today - oldest_due).days, 0) if oldest_due else 0
+            )
 
         # The open documents, grouped by move: the debit ones (invoices) oldest due date
         # first, the credit ones (credit notes, payments) newest first; ``limit`` of each.
@@ -169,7 +189,9 @@ class ResPartner(models.Model):
                 block["credits"].append(
                     {
                         # A payment opens as the payment, other credits as their move.
-                        "model": "account.payment" if row["origin_payment_id"] else "account.move",
+                        "model": "account.payment"
+                        if row["origin_payment_id"]
+                        else "account.move",
                         "id": row["origin_payment_id"] or row["move_id"],
                         "name": row["name"],
                         "date": row["date"],
@@ -199,7 +221,9 @@ class ResPartner(models.Model):
             ]
         )
         query.add_join(
-            "JOIN", "ctx_partner", "res_partner",
+            "JOIN",
+            "ctx_partner",
+            "res_partner",
             SQL("ctx_partner.id = %s", SQL.identifier(query.table, "partner_id")),
         )
         pay = SQL.identifier(query.table)

@@ -19,9 +19,19 @@ class ResPartner(models.Model):
     )
 
     @api.depends(
-        "vat", "email", "street", "city", "zip", "country_id", "is_company",
-        "property_payment_term_id", "message_bounce", "child_ids.type", "child_ids.email",
-        "child_ids.message_bounce", "commercial_partner_id",
+        "vat",
+        "email",
+        "street",
+        "city",
+        "zip",
+        "country_id",
+        "is_company",
+        "property_payment_term_id",
+        "message_bounce",
+        "child_ids.type",
+        "child_ids.email",
+        "child_ids.message_bounce",
+        "commercial_partner_id",
     )
     @api.depends_context("company")
     def _compute_billing_ready(self):
@@ -31,4 +41,6 @@ class ResPartner(models.Model):
                 partner.commercial_partner_id, self.env.company
             )
             partner.billing_ready = not problems
-            partner.billing_ready_issues = "\n".join(label for _code, label in problems) or False
+            partner.billing_ready_issues = (
+                "\n".join(label for _code, label in problems) or False
+            )

@@ -6,7 +6,9 @@ from odoo import api, fields, models
 from odoo.tools import SQL, email_normalize
 
 # Legal forms dropped before names are compared ("Acme Ltd" is "ACME").
-LEGAL_FORMS = "ltd|limited|gmbh|inc|llc|sa|sas|sarl|bv|nv|ag|co|corp|plc|srl|spa|kg|oy|ab|as"
+LEGAL_FORMS = (
+    "ltd|limited|gmbh|inc|llc|sa|sas|sarl|bv|nv|ag|co|corp|plc|srl|spa|kg|oy|ab|as"
+)
 
 
 class ResPartner(models.Model):
@@ -24,7 +26,9 @@ class ResPartner(models.Model):
         compute="_compute_billing_duplicate_partner_ids",
     )
 
-    @api.depends("name", "vat", "email", "bank_ids.acc_number", "parent_id", "is_company")
+    @api.depends(
+        "name", "vat", "email", "bank_ids.acc_number", "parent_id", "is_company"
+    )
     @api.depends_context("allowed_company_ids")
     def _compute_billing_duplicate_partner_ids(self):
         # Only commercial entities are compared: a contact belongs to its company.
@@ -33,8 +37,12 @@ class ResPartner(models.Model):
         (self - partners).billing_duplicate_reasons = False
         if not partners:
             return
-        self.env["res.partner"].flush_model(["name", "vat", "email_normalized", "active"])
-        self.env["res.partner.bank"].flush_model(["sanitized_acc_number", "partner_id", "active"])
+        self.env["res.partner"].flush_model(
+            ["name", "vat", "email_normalized", "active"]
+        )
+        self.env["res.partner.bank"].flush_model(
+            ["sanitized_acc_number", "partner_id", "active"]
+        )
         inputs = SQL(", ").join(
             SQL(
                 "(%s, %s, %s, %s, %s, %s::varchar[])",
@@ -43,7 +51,11 @@ class ResPartner(models.Model):
                 self._billing_vat_key(partner.vat),
                 (email_normalize(partner.email or "") or "").partition("@")[2] or "",
                 partner.name,
-                [iban for iban in partner.bank_ids.mapped("sanitized_acc_number") if iban],
+                [
+                    iban
+                    for iban in partner.bank_ids.mapped("sanitized_acc_number")
+                    if iban
+                ],
             )
             for index, partner in enumerate(partners)
         )
@@ -89,21 +101,30 @@ class ResPartner(models.Model):
         )
         found = {}
         for index, partner_id, same_vat, same_name, same_iban in rows:
-            found.setdefault(index, []).append((partner_id, same_vat, same_name, same_iban))
+            found.setdefault(index, []).append(
+                (partner_id, same_vat, same_name, same_iban)
+            )
         Partner = self.env["res.partner"]
         for index, partner in enumerate(partners):
             matches = found.get(index, [])
-            duplicates = Partner.browse([m[0] for m in matches])._filtered_access("read")
+            duplicates = Partner.browse([m[0] for m in matches])._filtered_access(
+                "read"
+            )
             partner.billing_duplicate_partner_ids = duplicates
-            partner.billing_duplicate_reasons = "\n".join(
-                self.env._(
-                    "%(customer)s: %(reasons)s",
-                    customer=Partner.browse(partner_id).display_name,
-                    reasons=", ".join(self._billing_duplicate_reason_labels(vat, name, iban)),
+            partner.billing_duplicate_reasons = (
+                "\n".join(
+                    self.env._(
+                        "%(customer)s: %(reasons)s",
+                        customer=Partner.browse(partner_id).display_name,
+                        reasons=", ".join(
+                            self._billing_duplicate_reason_labels(vat, name, iban)
+                        ),
+                    )
+                    for partner_id, vat, name, iban in matches
+                    if partner_id in duplicates.ids
                 )
-                for partner_id, vat, name, iban in matches
-                if partner_id in duplicates.ids
-            ) or False
+                or False
+            )
 
     @api.model
     def _billing_duplicate_reason_labels(self, same_vat, same_name, same_iban):
@@ -123,7 +144,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _billing_vat_key_sql(self, column):
-        return SQL("UPPER(REGEXP_REPLACE(COALESCE(%s, ''), '[^[:alnum:]]', '', 'g'))", column)
+        return SQL(
+            "UPPER(REGEXP_REPLACE(COALESCE(%s, ''), '[^[:alnum:]]', '', 'g'))", column
+        )
 
     @api.model
     def _billing_name_key_sql(self, column):

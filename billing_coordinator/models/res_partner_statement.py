@@ -23,10 +23,18 @@ class ResPartner(models.Model):
         date_from = fields.Date.to_date(options.get("date_from")) or False
         date_to = fields.Date.to_date(options.get("date_to")) or False
         if bool(date_from) != bool(date_to):
-            raise UserError(self.env._("An activity statement needs a start and an end date."))
+            raise UserError(
+                self.env._("An activity statement needs a start and an end date.")
+            )
         if date_from and date_from > date_to:
-            raise UserError(self.env._("The period of the statement starts after it ends."))
-        date_at = date_to or fields.Date.to_date(options.get("date_at")) or fields.Date.context_today(self)
+            raise UserError(
+                self.env._("The period of the statement starts after it ends.")
+            )
+        date_at = (
+            date_to
+            or fields.Date.to_date(options.get("date_at"))
+            or fields.Date.context_today(self)
+        )
         return {
             "date_at": date_at,
             "only_overdue": bool(options.get("only_overdue")),
@@ -56,8 +64,12 @@ class ResPartner(models.Model):
         payment_moves = self._get_billing_statement_payment_moves(lines)
         statements = {
             partner.id: {
-                "partner": partner, "company": company, "options": options,
-                "sections": [], "balance": 0.0, "activity": None,
+                "partner": partner,
+                "company": company,
+                "options": options,
+                "sections": [],
+                "balance": 0.0,
+                "activity": None,
             }
             for partner in partners
         }
@@ -65,21 +77,27 @@ class ResPartner(models.Model):
             statement = statements.get(line["partner_id"])
             if not statement:
                 continue
-            items = [dict(item, kind=self._get_billing_statement_kind(item, payment_moves))
-                     for item in line["items"]]
+            items = [
+                dict(item, kind=self._get_billing_statement_kind(item, payment_moves))
+                for item in line["items"]
+            ]
             debit_items = [item for item in items if item["amount_residual"] > 0]
             if options["only_overdue"]:
                 debit_items = [item for item in debit_items if item["days_overdue"] > 0]
-            statement["sections"].append({
-                "currency": self.env["res.currency"].browse(line["currency_id"]),
-                "company_currency": self.env["res.currency"].browse(line["company_currency_id"]),
-                "items": debit_items,
-                "credits": [item for item in items if item["amount_residual"] < 0],
-                "aging": line,
-                "total": line["total"],
-                "total_currency": line["total_currency"],
-                "overdue": line["overdue"],
-            })
+            statement["sections"].append(
+                {
+                    "currency": self.env["res.currency"].browse(line["currency_id"]),
+                    "company_currency": self.env["res.currency"].browse(
+                        line["company_currency_id"]
+                    ),
+                    "items": debit_items,
+                    "credits": [item for item in items if item["amount_residual"] < 0],
+                    "aging": line,
+                    "total": line["total"],
+                    "total_currency": line["total_currency"],
+                    "overdue": line["overdue"],
+                }
+            )
             statement["balance"] += line["total"]
         if options["date_from"]:
             self._add_billing_statement_activity(statements, options, filters)
@@ -89,11 +107,15 @@ class ResPartner(models.Model):
     def _get_billing_statement_payment_moves(self, lines):
         """Ids of the moves behind the credit items that are payments."""
         move_ids = {
-            item["move_id"] for line in lines for item in line["items"]
+            item["move_id"]
+            for line in lines
+            for item in line["items"]
             if item["amount_residual"] < 0 and item["move_type"] == "entry"
         }
         moves = self.env["account.move"].browse(move_ids)
-        return set(moves.filtered(lambda m: m.origin_payment_id or m.statement_line_id).ids)
+        return set(
+            moves.filtered(lambda m: m.origin_payment_id or m.statement_line_id).ids
+        )
 
     @api.model
     def _get_billing_statement_kind(self, item, payment_moves):
@@ -111,7 +133,9 @@ class ResPartner(models.Model):
         items of the period with a running balance, closing balance (as of its end)."""
         Aging = self.env["billing.receivable.line"]
         opening = defaultdict(float)
-        for line in Aging._get_aging(date_at=options["date_from"] - timedelta(days=1), **filters):
+        for line in Aging._get_aging(
+            date_at=options["date_from"] - timedelta(days=1), **filters
+        ):
             opening[line["partner_id"]] += line["total"]
         closing = defaultdict(float)
         for line in Aging._get_aging(date_at=options["date_to"], **filters):
@@ -125,17 +149,36 @@ class ResPartner(models.Model):
                 ("date", ">=", options["date_from"]),
                 ("date", "<=", options["date_to"]),
             ],
-            ["date", "move_id", "move_name", "ref", "name", "balance", "date_maturity", "partner_id"],
+            [
+                "date",
+                "move_id",
+                "move_name",
+                "ref",
+                "name",
+                "balance",
+                "date_maturity",
+                "partner_id",
+            ],
             order="date, move_name, id",
         )
-        by_partner = move_lines.grouped(lambda line: line.partner_id.commercial_partner_id.id)
+        by_partner = move_lines.grouped(
+            lambda line: line.partner_id.commercial_partner_id.id
+        )
         for partner_id, statement in statements.items():
-            balance = statement_opening = statement["company"].currency_id.round(opening[partner_id])
+            balance = statement_opening = statement["company"].currency_id.round(
+                opening[partner_id]
+            )
             rows = []
             for line in by_partner.get(partner_id, []):
                 balance += line.balance
-                rows.append({"line": line, "debit": max(line.balance, 0.0),
-                             "credit": max(-line.balance, 0.0), "balance": balance})
+                rows.append(
+                    {
+                        "line": line,
+                        "debit": max(line.balance, 0.0),
+                        "credit": max(-line.balance, 0.0),
+                        "balance": balance,
+                    }
+                )
             statement["activity"] = {
                 "opening": statement_opening,
                 "lines": rows,

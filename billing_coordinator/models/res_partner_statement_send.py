@@ -22,7 +22,9 @@ class ResPartner(models.Model):
         help="E-mail this customer its statement of account at the start of every month.",
     )
     billing_statement_sent_date = fields.Date(
-        string="Last Statement Sent", readonly=True, copy=False,
+        string="Last Statement Sent",
+        readonly=True,
+        copy=False,
     )
 
     @api.private
@@ -35,22 +37,26 @@ class ResPartner(models.Model):
         Report = self.env["ir.actions.report"]
         report = Report._get_report(STATEMENT_REPORT)
         data = {
-            key: fields.Date.to_string(value) if key.startswith("date") and value else value
+            key: fields.Date.to_string(value)
+            if key.startswith("date") and value
+            else value
             for key, value in options.items()
         }
         sent = self.browse()
         for partner in self.commercial_partner_id.filtered("email"):
             lang_partner = partner.with_context(lang=partner.lang or self.env.lang)
-            content, _report_type = Report.with_context(lang=lang_partner.env.lang)._render_qweb_pdf(
-                report, partner.ids, data=data
+            content, _report_type = Report.with_context(
+                lang=lang_partner.env.lang
+            )._render_qweb_pdf(report, partner.ids, data=data)
+            attachment = self.env["ir.attachment"].create(
+                {
+                    "name": lang_partner._get_billing_statement_filename(options),
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": partner._name,
+                    "res_id": partner.id,
+                }
             )
-            attachment = self.env["ir.attachment"].create({
-                "name": lang_partner._get_billing_statement_filename(options),
-                "raw": content,
-                "mimetype": "application/pdf",
-                "res_model": partner._name,
-                "res_id": partner.id,
-            })
             partner.message_post_with_source(
                 template,
                 message_type="comment",
@@ -65,7 +71,8 @@ class ResPartner(models.Model):
         self.ensure_one()
         return self.env._(
             "Statement %(customer)s %(date)s.pdf",
-            customer=self.name, date=fields.Date.to_string(options["date_at"]),
+            customer=self.name,
+            date=fields.Date.to_string(options["date_at"]),
         ).replace("/", "-")
 
     @api.model
@@ -78,8 +85,9 @@ class ResPartner(models.Model):
             & Domain("email", "!=", False)
             & Domain("parent_id", "=", False)
             & (
-            Domain("billing_statement_sent_date", "=", False)
-            | Domain("billing_statement_sent_date", "<", first_of_month))
+                Domain("billing_statement_sent_date", "=", False)
+                | Domain("billing_statement_sent_date", "<", first_of_month)
+            )
         )
 
     @api.model
@@ -93,10 +101,14 @@ class ResPartner(models.Model):
 
         def send(chunk):
             # Searched again: a retried batch skips whom a concurrent run already sent to.
-            for company, partners in self.search(domain & Domain("id", "in", chunk)).grouped(
-                "company_id"
-            ).items():
+            for company, partners in (
+                self.search(domain & Domain("id", "in", chunk))
+                .grouped("company_id")
+                .items()
+            ):
                 company = company or self.env.company
-                partners.with_company(company)._send_billing_statements({"company_id": company.id})
+                partners.with_company(company)._send_billing_statements(
+                    {"company_id": company.id}
+                )
 
         run_cron_batch(self.env, list(split_every(batch_size, partner_ids, list)), send)

@@ -28,8 +28,12 @@ class ReportAgingSummary(models.AbstractModel):
             "lines": lines,
             "buckets": buckets,
             "totals": totals,
-            "partners": self.env["res.partner"].browse([line["partner_id"] for line in lines if line["partner_id"]]),
-            "currencies": self.env["res.currency"].browse({line["currency_id"] for line in lines}),
+            "partners": self.env["res.partner"].browse(
+                [line["partner_id"] for line in lines if line["partner_id"]]
+            ),
+            "currencies": self.env["res.currency"].browse(
+                {line["currency_id"] for line in lines}
+            ),
             "target_currency": target,
             "filter_lines": wizard._get_filter_lines(),
         }

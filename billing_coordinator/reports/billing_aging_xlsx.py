@@ -33,23 +33,39 @@ class ReportAgingXlsx(models.AbstractModel):
         row = self._xlsx_header_block(
             writer, sheet, self.env._("AR Aging Summary"), wizard._get_filter_lines()
         )
-        columns = [(self.env._("Customer"), 36), (self.env._("Reference"), 14), (self.env._("Currency"), 9)]
+        columns = [
+            (self.env._("Customer"), 36),
+            (self.env._("Reference"), 14),
+            (self.env._("Currency"), 9),
+        ]
         columns += [(bucket["label"], 14) for bucket in buckets]
         columns += [(self.env._("Total"), 15), (self.env._("Total in Currency"), 16)]
         header_row = row
         row = self._xlsx_table_header(writer, sheet, row, columns)
-        partners = self.env["res.partner"].browse([line["partner_id"] for line in lines if line["partner_id"]])
+        partners = self.env["res.partner"].browse(
+            [line["partner_id"] for line in lines if line["partner_id"]]
+        )
         partners.fetch(["display_name", "ref"])
-        currencies = self.env["res.currency"].browse({line["currency_id"] for line in lines})
+        currencies = self.env["res.currency"].browse(
+            {line["currency_id"] for line in lines}
+        )
         amount_fmt = writer.currency_format(target)
         keys = [bucket["key"] for bucket in buckets] + ["total"]
         totals = dict.fromkeys(keys, 0.0)
         for line in lines:
             partner = partners.browse(line["partner_id"])
             currency = currencies.browse(line["currency_id"])
-            values = [partner.display_name or self.env._("No customer"), partner.ref, currency.name]
+            values = [
+                partner.display_name or self.env._("No customer"),
+                partner.ref,
+                currency.name,
+            ]
             values += [line[key] for key in keys] + [line["total_currency"]]
-            formats = [None, None, None] + [amount_fmt] * len(keys) + [writer.currency_format(currency)]
+            formats = (
+                [None, None, None]
+                + [amount_fmt] * len(keys)
+                + [writer.currency_format(currency)]
+            )
             writer.write_row(sheet, row, values, formats)
             for key in keys:
                 totals[key] += line[key]
@@ -64,22 +80,38 @@ class ReportAgingXlsx(models.AbstractModel):
 
     def _get_detail_columns(self):
         return [
-            (self.env._("Customer"), 32), (self.env._("Company"), 18), (self.env._("Number"), 18), (self.env._("Type"), 16),
-            (self.env._("Reference"), 18), (self.env._("Invoice Date"), 12), (self.env._("Due Date"), 12),
-            (self.env._("Days Overdue"), 8), (self.env._("Bucket"), 10), (self.env._("Currency"), 9),
-            (self.env._("Amount in Currency"), 16), (self.env._("Amount"), 16), (self.env._("Open Case"), 9),
+            (self.env._("Customer"), 32),
+            (self.env._("Company"), 18),
+            (self.env._("Number"), 18),
+            (self.env._("Type"), 16),
+            (self.env._("Reference"), 18),
+            (self.env._("Invoice Date"), 12),
+            (self.env._("Due Date"), 12),
+            (self.env._("Days Overdue"), 8),
+            (self.env._("Bucket"), 10),
+            (self.env._("Currency"), 9),
+            (self.env._("Amount in Currency"), 16),
+            (self.env._("Amount"), 16),
+            (self.env._("Open Case"), 9),
         ]
 
     def _write_detail(self, writer, sheet, wizard, filters, buckets, target):
         Aging = self.env["billing.receivable.line"]
         row = self._xlsx_header_block(
-            writer, sheet, self.env._("AR Aging: Open Items"), wizard._get_filter_lines()
+            writer,
+            sheet,
+            self.env._("AR Aging: Open Items"),
+            wizard._get_filter_lines(),
         )
         columns = self._get_detail_columns()
         header_row = row
         row = self._xlsx_table_header(writer, sheet, row, columns)
         labels = {bucket["key"]: bucket["label"] for bucket in buckets}
-        move_types = dict(self.env["account.move"]._fields["move_type"]._description_selection(self.env))
+        move_types = dict(
+            self.env["account.move"]
+            ._fields["move_type"]
+            ._description_selection(self.env)
+        )
         companies = {company.id: company.name for company in filters["company_ids"]}
         currencies = {}
         names = {}
@@ -91,32 +123,57 @@ class ReportAgingXlsx(models.AbstractModel):
             for item in items:
                 currency = currencies.get(item["currency_id"])
                 if currency is None:
-                    currency = currencies[item["currency_id"]] = self.env["res.currency"].browse(item["currency_id"])
+                    currency = currencies[item["currency_id"]] = self.env[
+                        "res.currency"
+                    ].browse(item["currency_id"])
                 amount = Aging._aging_convert(
-                    float(item["amount_residual"]), item["company_id"], target, filters["date_at"], rates
+                    float(item["amount_residual"]),
+                    item["company_id"],
+                    target,
+                    filters["date_at"],
+                    rates,
                 )
                 total += amount
-                writer.write_row(sheet, row, [
-                    names.get(item["partner_id"]) or self.env._("No customer"),
-                    companies.get(item["company_id"]),
-                    item["move_name"],
-                    move_types.get(item["move_type"], item["move_type"]),
-                    item["ref"],
-                    item["invoice_date"],
-                    item["date_maturity"],
-                    item["days_overdue"],
-                    labels.get(item["aging_bucket"], item["aging_bucket"]),
-                    currency.name,
-                    float(item["amount_residual_currency"]),
-                    amount,
-                    self.env._("Yes") if item["has_open_case"] else "",
-                ], [None] * 7 + ["integer", None, None, writer.currency_format(currency), amount_fmt, None])
+                writer.write_row(
+                    sheet,
+                    row,
+                    [
+                        names.get(item["partner_id"]) or self.env._("No customer"),
+                        companies.get(item["company_id"]),
+                        item["move_name"],
+                        move_types.get(item["move_type"], item["move_type"]),
+                        item["ref"],
+                        item["invoice_date"],
+                        item["date_maturity"],
+                        item["days_overdue"],
+                        labels.get(item["aging_bucket"], item["aging_bucket"]),
+                        currency.name,
+                        float(item["amount_residual_currency"]),
+                        amount,
+                        self.env._("Yes") if item["has_open_case"] else "",
+                    ],
+                    [None] * 7
+                    + [
+                        "integer",
+                        None,
+                        None,
+                        writer.currency_format(currency),
+                        amount_fmt,
+                        None,
+                    ],
+                )
                 row += 1
         sheet.autofilter(header_row, 0, max(row - 1, header_row), len(columns) - 1)
         writer.write_text(sheet, row, 0, self.env._("Total"), "total_label")
         for col in range(1, len(columns)):
             if col == 11:
-                writer.write(sheet, row, col, target.round(total), writer.currency_format(target, total=True))
+                writer.write(
+                    sheet,
+                    row,
+                    col,
+                    target.round(total),
+                    writer.currency_format(target, total=True),
+                )
             else:
                 writer.write(sheet, row, col, None, "total_label")
 

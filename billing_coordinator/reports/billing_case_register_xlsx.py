@@ -43,14 +43,18 @@ class ReportBillingCaseRegisterXlsx(models.AbstractModel):
         sheet = workbook.add_worksheet(self.env._("Cases"))
         columns = self._get_register_columns()
         row = self._xlsx_header_block(
-            writer, sheet, self.env._("Billing Case Register"),
+            writer,
+            sheet,
+            self.env._("Billing Case Register"),
             [
                 (self.env._("Printed on"), fields.Date.context_today(self)),
                 (self.env._("Cases"), len(objs)),
             ],
         )
         header_row = row
-        row = self._xlsx_table_header(writer, sheet, row, [(c[0], c[1]) for c in columns])
+        row = self._xlsx_table_header(
+            writer, sheet, row, [(c[0], c[1]) for c in columns]
+        )
         fnames = [c[2] for c in columns]
         Case = objs.browse()
         selections = {

@@ -20,7 +20,13 @@ BASE_FORMATS = {
     "bold": {"bold": True},
     "title": {"bold": True, "font_size": 14},
     "filter_label": {"bold": True, "font_color": "#555555"},
-    "header": {"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True, "valign": "top"},
+    "header": {
+        "bold": True,
+        "bg_color": "#D9E1F2",
+        "bottom": 1,
+        "text_wrap": True,
+        "valign": "top",
+    },
     "date": {"num_format": "yyyy-mm-dd", "valign": "top"},
     "datetime": {"num_format": "yyyy-mm-dd hh:mm", "valign": "top"},
     "integer": {"num_format": "0", "valign": "top"},
@@ -59,9 +65,15 @@ class SafeXlsxWriter:
         if name not in self._props:
             before = currency.symbol if currency.position == "before" else ""
             after = currency.symbol if currency.position == "after" else ""
-            number = "#,##0" + ("." + "0" * currency.decimal_places if currency.decimal_places else "")
+            number = "#,##0" + (
+                "." + "0" * currency.decimal_places if currency.decimal_places else ""
+            )
             # Symbols are quoted: "$" or "€" inside a number format would be read as codes.
-            num_format = (f'"{before}"' if before else "") + number + (f' "{after}"' if after else "")
+            num_format = (
+                (f'"{before}"' if before else "")
+                + number
+                + (f' "{after}"' if after else "")
+            )
             base = self._props["total_amount" if total else "amount"]
             self._props[name] = dict(base, num_format=f"{num_format};-{num_format}")
         return name
@@ -79,7 +91,10 @@ class SafeXlsxWriter:
             sheet.write_datetime(row, col, value, self.format(fmt or "datetime"))
         elif isinstance(value, datetime.date):
             sheet.write_datetime(
-                row, col, datetime.datetime.combine(value, datetime.time()), self.format(fmt or "date")
+                row,
+                col,
+                datetime.datetime.combine(value, datetime.time()),
+                self.format(fmt or "date"),
             )
         else:
             self.write_text(sheet, row, col, value, fmt)
@@ -87,7 +102,9 @@ class SafeXlsxWriter:
     def write_text(self, sheet, row, col, value, fmt=None):
         """Text as text, never as a formula, whatever it starts with."""
         text = str(value)[:MAX_CELL_TEXT]
-        sheet.write_string(row, col, text, self.format(fmt or "text", quote=is_formula_like(text)))
+        sheet.write_string(
+            row, col, text, self.format(fmt or "text", quote=is_formula_like(text))
+        )
 
     def write_row(self, sheet, row, values, formats=None):
         formats = formats or [None] * len(values)
@@ -97,4 +114,6 @@ class SafeXlsxWriter:
     def write_formula(self, sheet, row, col, formula, fmt=None, value=None):
         """A formula of ours (e.g. ``SUM`` over our own number cells); ``value`` is the
         cached result shown by viewers that do not recalculate."""
-        sheet.write_formula(row, col, formula, self.format(fmt or "total_amount"), value)
+        sheet.write_formula(
+            row, col, formula, self.format(fmt or "total_amount"), value
+        )

@@ -11,7 +11,9 @@ class BillingCaseCommon(AccountTestInvoicingCommon):
     @classmethod
     def get_default_groups(cls):
         # The test user works as a billing manager, like an accountant running the module.
-        return super().get_default_groups() | cls.env.ref("billing_coordinator.group_billing_manager")
+        return super().get_default_groups() | cls.env.ref(
+            "billing_coordinator.group_billing_manager"
+        )
 
     @classmethod
     def setUpClass(cls):
@@ -29,7 +31,11 @@ class BillingCaseCommon(AccountTestInvoicingCommon):
             "invoice_clerk", [group("account.group_account_invoice")]
         )
         cls.customer = cls.env["res.partner"].create(
-            {"name": "Acme Billing Customer", "is_company": True, "email": "ap@acme.example.com"}
+            {
+                "name": "Acme Billing Customer",
+                "is_company": True,
+                "email": "ap@acme.example.com",
+            }
         )
         cls.customer_contact = cls.env["res.partner"].create(
             {"name": "Ann Payable", "parent_id": cls.customer.id, "type": "invoice"}
@@ -57,25 +63,41 @@ class BillingCaseCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _create_invoice(
-        cls, partner=None, amount=1000.0, move_type="out_invoice", currency=None,
-        invoice_date=None, due_date=None, company=None, post=True,
+        cls,
+        partner=None,
+        amount=1000.0,
+        move_type="out_invoice",
+        currency=None,
+        invoice_date=None,
+        due_date=None,
+        company=None,
+        post=True,
     ):
         """A customer invoice with one untaxed line of ``amount``."""
         company = company or cls.company
         invoice_date = invoice_date or cls.today
-        move = cls.env["account.move"].with_company(company).create(
-            {
-                "move_type": move_type,
-                "partner_id": (partner or cls.customer).id,
-                "invoice_date": invoice_date,
-                "invoice_date_due": due_date or invoice_date,
-                "currency_id": (currency or company.currency_id).id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {"name": "Billing test line", "quantity": 1, "price_unit": amount, "tax_ids": False}
-                    )
-                ],
-            }
+        move = (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": (partner or cls.customer).id,
+                    "invoice_date": invoice_date,
+                    "invoice_date_due": due_date or invoice_date,
+                    "currency_id": (currency or company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Billing test line",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": False,
+                            }
+                        )
+                    ],
+                }
+            )
         )
         if post:
             move.action_post()
@@ -120,7 +142,10 @@ class BillingResolutionCommon(BillingCaseCommon):
         cls.misc_journal = cls.company_data["default_journal_misc"]
         cls.writeoff_account = cls.company_data["default_account_expense"]
         cls.company.write(
-            {"billing_writeoff_account_id": cls.writeoff_account.id, "billing_writeoff_limit": 50.0}
+            {
+                "billing_writeoff_account_id": cls.writeoff_account.id,
+                "billing_writeoff_limit": 50.0,
+            }
         )
         ref = cls.env.ref
         cls.type_undercharge = ref("billing_coordinator.case_type_undercharge")

@@ -65,13 +65,18 @@ class BillingConcurrencyCase(BaseCase):
         """A company of its own (a chart of accounts, no other data in reach of the
         detection) with ``count`` customers, each with one posted invoice long overdue;
         returns (company, partners, invoices)."""
-        run = uuid.uuid4().hex[:8]  # committed data: unique names, whatever is left behind
+        run = uuid.uuid4().hex[
+            :8
+        ]  # committed data: unique names, whatever is left behind
         company = env["res.company"].create({"name": f"{name} {run}"})
         env["account.chart.template"].try_loading(
             "generic_coa", company=company, install_demo=False
         )
         partners = env["res.partner"].create(
-            [{"name": f"{name} Customer {i} {run}", "is_company": True} for i in range(count)]
+            [
+                {"name": f"{name} Customer {i} {run}", "is_company": True}
+                for i in range(count)
+            ]
         )
         # New customers have rank 0: posting raises it in the transaction, not after
         # commit on a new cursor (which would wait for the test server's registry lock).

@@ -10,7 +10,9 @@ from .common import BillingCaseCommon
 
 # A week to read the tests by: Monday 2026-01-05 ... the next Monday 2026-01-12.
 MON, TUE, WED, THU, FRI, SAT, SUN = (date(2026, 1, day) for day in range(5, 12))
-NEXT_MON, NEXT_TUE, NEXT_WED, NEXT_THU, NEXT_FRI = (date(2026, 1, day) for day in range(12, 17))
+NEXT_MON, NEXT_TUE, NEXT_WED, NEXT_THU, NEXT_FRI = (
+    date(2026, 1, day) for day in range(12, 17)
+)
 
 
 class SlaCommon(BillingCaseCommon):
@@ -47,18 +49,28 @@ class SlaCommon(BillingCaseCommon):
             self.env.flush_all()
         return case
 
-    def _add_public_holiday(self, day, company=None, calendar=None, name="Public Holiday"):
+    def _add_public_holiday(
+        self, day, company=None, calendar=None, name="Public Holiday"
+    ):
         company = company or self.company
-        return self.env["resource.calendar.leaves"].with_company(company).create(
-            {
-                "name": name,
-                "calendar_id": calendar.id if calendar else False,
-                "date_from": datetime.combine(day, datetime.min.time()),
-                "date_to": datetime.combine(day, datetime.max.time().replace(microsecond=0)),
-            }
+        return (
+            self.env["resource.calendar.leaves"]
+            .with_company(company)
+            .create(
+                {
+                    "name": name,
+                    "calendar_id": calendar.id if calendar else False,
+                    "date_from": datetime.combine(day, datetime.min.time()),
+                    "date_to": datetime.combine(
+                        day, datetime.max.time().replace(microsecond=0)
+                    ),
+                }
+            )
         )
 
     def _run_cron(self, method):
-        with patch.object(self.registry["ir.cron"], "_commit_progress", return_value=3600.0):
+        with patch.object(
+            self.registry["ir.cron"], "_commit_progress", return_value=3600.0
+        ):
             # sudo: the cron runs as the superuser
             getattr(self.Case.sudo(), method)()

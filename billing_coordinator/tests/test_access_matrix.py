@@ -38,7 +38,16 @@ A = "allowed"
 E = AccessError
 U = UserError
 
-PROFILES = ("plain", "clerk", "coord_own", "coord_oth", "leader", "manager", "portal", "public")
+PROFILES = (
+    "plain",
+    "clerk",
+    "coord_own",
+    "coord_oth",
+    "leader",
+    "manager",
+    "portal",
+    "public",
+)
 
 # fmt: off
 # (model, profile): (read, create, write, unlink)
@@ -356,7 +365,9 @@ class TestAccessMatrix(BillingCaseCommon):
         user_group = ref("billing_coordinator.group_billing_user")
         cls.users = {
             "plain": cls._create_billing_user("m_plain", [ref("base.group_user")]),
-            "clerk": cls._create_billing_user("m_clerk", [ref("account.group_account_invoice")]),
+            "clerk": cls._create_billing_user(
+                "m_clerk", [ref("account.group_account_invoice")]
+            ),
             "coord_own": cls._create_billing_user("m_coord_own", [user_group]),
             "coord_oth": cls._create_billing_user("m_coord_oth", [user_group]),
             "leader": cls._create_billing_user("m_leader", [user_group]),
@@ -374,15 +385,23 @@ class TestAccessMatrix(BillingCaseCommon):
             }
         )
         cls.team_b = cls.env["billing.team"].create(
-            {"name": "Matrix Team B", "member_ids": [Command.set(cls.users["coord_oth"].ids)]}
+            {
+                "name": "Matrix Team B",
+                "member_ids": [Command.set(cls.users["coord_oth"].ids)],
+            }
         )
         cls.customer.billing_team_id = cls.team_a
         cls.other_customer.billing_team_id = cls.team_b
         cls.invoice = cls._create_invoice(amount=300.0)
         cls.case_a = cls._create_case(
-            move_ids=[Command.set(cls.invoice.ids)], expected_amount=250.0, actual_amount=300.0
+            move_ids=[Command.set(cls.invoice.ids)],
+            expected_amount=250.0,
+            actual_amount=300.0,
         )
-        assert cls.case_a.team_id == cls.team_a and cls.case_a.user_id == cls.users["coord_own"]
+        assert (
+            cls.case_a.team_id == cls.team_a
+            and cls.case_a.user_id == cls.users["coord_own"]
+        )
         cls.outcome = ref("billing_coordinator.call_outcome_reached")
         cls.records = cls._create_targets(cls.case_a, cls.team_a)
 
@@ -405,15 +424,23 @@ class TestAccessMatrix(BillingCaseCommon):
                 {"name": "Matrix Outcome", "code": "matrix", "company_id": company.id}
             ),
             "billing.case.call": cls.env["billing.case.call"].create(
-                {"case_id": case.id, "outcome_id": cls.outcome.id, "user_id": team.member_ids[:1].id or cls.env.uid}
+                {
+                    "case_id": case.id,
+                    "outcome_id": cls.outcome.id,
+                    "user_id": team.member_ids[:1].id or cls.env.uid,
+                }
             ),
         }
         # sudo: only the detection writes its run log (no create right for anyone).
         env = cls.env(su=True)
-        run = env["billing.detection.run"].create({"company_id": company.id, "start": fields.Datetime.now()})
+        run = env["billing.detection.run"].create(
+            {"company_id": company.id, "start": fields.Datetime.now()}
+        )
         records.update(
             {
-                "billing.detection.rule": env["billing.detection.rule"]._get_rule(company, "overdue"),
+                "billing.detection.rule": env["billing.detection.rule"]._get_rule(
+                    company, "overdue"
+                ),
                 "billing.detection.run": run,
                 "billing.detection.run.line": env["billing.detection.run.line"].create(
                     {"run_id": run.id, "rule_code": "overdue"}
@@ -424,12 +451,19 @@ class TestAccessMatrix(BillingCaseCommon):
             }
         )
         snapshot = env["billing.ar.snapshot"].create(
-            {"date": cls.today - timedelta(days=40), "company_id": company.id,
-             "currency_id": company.currency_id.id}
+            {
+                "date": cls.today - timedelta(days=40),
+                "company_id": company.id,
+                "currency_id": company.currency_id.id,
+            }
         )
         records["billing.ar.snapshot"] = snapshot
         records["billing.ar.snapshot.line"] = env["billing.ar.snapshot.line"].create(
-            {"snapshot_id": snapshot.id, "partner_id": case.partner_id.id, "total": 10.0}
+            {
+                "snapshot_id": snapshot.id,
+                "partner_id": case.partner_id.id,
+                "total": 10.0,
+            }
         )
         if team == cls.team_a:
             wizard = coordinator["billing.case.resolve"].create(
@@ -440,24 +474,36 @@ class TestAccessMatrix(BillingCaseCommon):
                     "billing.case.resolve": wizard,
                     "billing.case.resolve.promise.line": coordinator[
                         "billing.case.resolve.promise.line"
-                    ].create({"wizard_id": wizard.id, "date": cls.today, "amount": 5.0}),
+                    ].create(
+                        {"wizard_id": wizard.id, "date": cls.today, "amount": 5.0}
+                    ),
                     "billing.case.cancel": coordinator["billing.case.cancel"].create(
                         {"case_ids": [Command.set(case.ids)], "reason": "Opened twice."}
                     ),
-                    "billing.case.reassign": coordinator["billing.case.reassign"].create(
-                        {"case_ids": [Command.set(case.ids)], "team_id": team.id}
-                    ),
-                    "billing.case.log.call": coordinator["billing.case.log.call"].create(
-                        {"case_id": case.id, "outcome_id": cls.outcome.id}
-                    ),
-                    "billing.case.resolve.bulk": coordinator["billing.case.resolve.bulk"].create(
-                        {"case_ids": [Command.set(case.ids)], "resolution_type": "no_action"}
+                    "billing.case.reassign": coordinator[
+                        "billing.case.reassign"
+                    ].create({"case_ids": [Command.set(case.ids)], "team_id": team.id}),
+                    "billing.case.log.call": coordinator[
+                        "billing.case.log.call"
+                    ].create({"case_id": case.id, "outcome_id": cls.outcome.id}),
+                    "billing.case.resolve.bulk": coordinator[
+                        "billing.case.resolve.bulk"
+                    ].create(
+                        {
+                            "case_ids": [Command.set(case.ids)],
+                            "resolution_type": "no_action",
+                        }
                     ),
                     "billing.aging.report": coordinator["billing.aging.report"].create(
                         {"company_ids": [Command.set(company.ids)], "team_id": team.id}
                     ),
-                    "billing.statement.wizard": coordinator["billing.statement.wizard"].create(
-                        {"partner_ids": [Command.set(case.partner_id.ids)], "company_id": company.id}
+                    "billing.statement.wizard": coordinator[
+                        "billing.statement.wizard"
+                    ].create(
+                        {
+                            "partner_ids": [Command.set(case.partner_id.ids)],
+                            "company_id": company.id,
+                        }
                     ),
                 }
             )
@@ -468,35 +514,77 @@ class TestAccessMatrix(BillingCaseCommon):
     def _create_vals(self, model):
         case = self.case_a
         return {
-            "billing.case": {"partner_id": self.customer.id, "case_type_id": self.type_overcharge.id},
+            "billing.case": {
+                "partner_id": self.customer.id,
+                "case_type_id": self.type_overcharge.id,
+            },
             "billing.case.type": {"name": "Created Type", "code": "other"},
             "billing.team": {"name": "Created Team"},
-            "billing.team.member": {"team_id": self.team_a.id, "user_id": self.users["coord_oth"].id},
-            "billing.case.promise": {"case_id": case.id, "date": self.today, "amount": 3.0},
+            "billing.team.member": {
+                "team_id": self.team_a.id,
+                "user_id": self.users["coord_oth"].id,
+            },
+            "billing.case.promise": {
+                "case_id": case.id,
+                "date": self.today,
+                "amount": 3.0,
+            },
             "billing.call.outcome": {"name": "Created Outcome", "code": "created"},
             "billing.case.call": {"case_id": case.id, "outcome_id": self.outcome.id},
-            "billing.case.resolve": {"case_id": case.id, "resolution_type": "no_action", "note": "x"},
+            "billing.case.resolve": {
+                "case_id": case.id,
+                "resolution_type": "no_action",
+                "note": "x",
+            },
             "billing.case.resolve.promise.line": {
-                "wizard_id": self.records["billing.case.resolve"].id, "date": self.today, "amount": 1.0,
+                "wizard_id": self.records["billing.case.resolve"].id,
+                "date": self.today,
+                "amount": 1.0,
             },
             "billing.case.cancel": {"case_ids": [Command.set(case.ids)], "reason": "x"},
-            "billing.case.reassign": {"case_ids": [Command.set(case.ids)], "team_id": self.team_a.id},
-            "billing.case.log.call": {"case_id": case.id, "outcome_id": self.outcome.id},
-            "billing.case.resolve.bulk": {"case_ids": [Command.set(case.ids)], "resolution_type": "no_action"},
-            "billing.aging.report": {"company_ids": [Command.set(case.company_id.ids)], "team_id": self.team_a.id},
-            "billing.statement.wizard": {"partner_ids": [Command.set(self.customer.ids)]},
-            "billing.detection.rule": {"code": "overdue", "company_id": case.company_id.id},
-            "billing.detection.run": {"company_id": case.company_id.id, "start": fields.Datetime.now()},
-            "billing.detection.run.line": {
-                "run_id": self.records["billing.detection.run"].id, "rule_code": "overdue",
+            "billing.case.reassign": {
+                "case_ids": [Command.set(case.ids)],
+                "team_id": self.team_a.id,
             },
-            "billing.receivable.line": {"partner_id": self.customer.id, "company_id": case.company_id.id},
+            "billing.case.log.call": {
+                "case_id": case.id,
+                "outcome_id": self.outcome.id,
+            },
+            "billing.case.resolve.bulk": {
+                "case_ids": [Command.set(case.ids)],
+                "resolution_type": "no_action",
+            },
+            "billing.aging.report": {
+                "company_ids": [Command.set(case.company_id.ids)],
+                "team_id": self.team_a.id,
+            },
+            "billing.statement.wizard": {
+                "partner_ids": [Command.set(self.customer.ids)]
+            },
+            "billing.detection.rule": {
+                "code": "overdue",
+                "company_id": case.company_id.id,
+            },
+            "billing.detection.run": {
+                "company_id": case.company_id.id,
+                "start": fields.Datetime.now(),
+            },
+            "billing.detection.run.line": {
+                "run_id": self.records["billing.detection.run"].id,
+                "rule_code": "overdue",
+            },
+            "billing.receivable.line": {
+                "partner_id": self.customer.id,
+                "company_id": case.company_id.id,
+            },
             "billing.ar.snapshot": {
-                "date": self.today - timedelta(days=70), "company_id": case.company_id.id,
+                "date": self.today - timedelta(days=70),
+                "company_id": case.company_id.id,
                 "currency_id": case.company_id.currency_id.id,
             },
             "billing.ar.snapshot.line": {
-                "snapshot_id": self.records["billing.ar.snapshot"].id, "partner_id": self.customer.id,
+                "snapshot_id": self.records["billing.ar.snapshot"].id,
+                "partner_id": self.customer.id,
             },
         }[model]
 
@@ -548,7 +636,8 @@ class TestAccessMatrix(BillingCaseCommon):
         env = self.env(user=user)
         record = self.records[model].with_env(env)
         first_field = next(
-            name for name, field in record._fields.items()
+            name
+            for name, field in record._fields.items()
             if field.store and name not in ("id", "create_uid", "write_uid")
         )
         return (
@@ -570,9 +659,16 @@ class TestAccessMatrix(BillingCaseCommon):
             "res.partner": self.customer.ids,
         }.get(report.model)
         if report.model == "billing.aging.report":
-            docids = env["billing.aging.report"].create(
-                {"company_ids": [Command.set(self.case_a.company_id.ids)], "team_id": self.team_a.id}
-            ).ids
+            docids = (
+                env["billing.aging.report"]
+                .create(
+                    {
+                        "company_ids": [Command.set(self.case_a.company_id.ids)],
+                        "team_id": self.team_a.id,
+                    }
+                )
+                .ids
+            )
         Report = env["ir.actions.report"]
         if report.report_type == "xlsx":
             return Report._render(report_ref, docids)
@@ -584,7 +680,9 @@ class TestAccessMatrix(BillingCaseCommon):
         if ":" in entry:
             return True
         model, method = entry.rsplit(".", 1)
-        return model in self.env and callable(getattr(type(self.env[model]), method, None))
+        return model in self.env and callable(
+            getattr(type(self.env[model]), method, None)
+        )
 
     def _entry_call(self, entry, user):
         """The callable for one entry point of ENTRY_MATRIX, as ``user``."""
@@ -593,23 +691,53 @@ class TestAccessMatrix(BillingCaseCommon):
         if entry.startswith("report:"):
             return lambda: self._render_report(env, entry[7:])
         if entry == "billing.dashboard.get_dashboard_data":
-            return lambda: call_kw(env["billing.dashboard"], "get_dashboard_data", [], {})
+            return lambda: call_kw(
+                env["billing.dashboard"], "get_dashboard_data", [], {}
+            )
         if entry == "billing.health.get_health_data":
             return lambda: call_kw(env["billing.health"], "get_health_data", [], {})
         if entry.startswith("onchange:"):
-            spec = {"amount": {}, "disputed_amount": {}, "invoice_id": {"fields": {"display_name": {}}}}
-            return lambda: env[entry[9:]].with_context(default_case_id=case.id).onchange({}, [], spec)
+            spec = {
+                "amount": {},
+                "disputed_amount": {},
+                "invoice_id": {"fields": {"display_name": {}}},
+            }
+            return (
+                lambda: env[entry[9:]]
+                .with_context(default_case_id=case.id)
+                .onchange({}, [], spec)
+            )
         model, method = entry.rsplit(".", 1)
         wizard_vals = {
-            "billing.case.resolve": {"case_id": case.id, "resolution_type": "no_action", "note": "Checked."},
-            "billing.case.cancel": {"case_ids": [Command.set(case.ids)], "reason": "Opened twice."},
-            "billing.case.reassign": {"case_ids": [Command.set(case.ids)], "user_id": self.users["coord_own"].id},
-            "billing.case.log.call": {"case_id": case.id, "outcome_id": self.outcome.id},
-            "billing.case.resolve.bulk": {
-                "case_ids": [Command.set(case.ids)], "resolution_type": "no_action", "note": "Checked.",
+            "billing.case.resolve": {
+                "case_id": case.id,
+                "resolution_type": "no_action",
+                "note": "Checked.",
             },
-            "billing.statement.wizard": {"partner_ids": [Command.set(self.customer.ids)]},
-            "billing.aging.report": {"company_ids": [Command.set(case.company_id.ids)], "team_id": self.team_a.id},
+            "billing.case.cancel": {
+                "case_ids": [Command.set(case.ids)],
+                "reason": "Opened twice.",
+            },
+            "billing.case.reassign": {
+                "case_ids": [Command.set(case.ids)],
+                "user_id": self.users["coord_own"].id,
+            },
+            "billing.case.log.call": {
+                "case_id": case.id,
+                "outcome_id": self.outcome.id,
+            },
+            "billing.case.resolve.bulk": {
+                "case_ids": [Command.set(case.ids)],
+                "resolution_type": "no_action",
+                "note": "Checked.",
+            },
+            "billing.statement.wizard": {
+                "partner_ids": [Command.set(self.customer.ids)]
+            },
+            "billing.aging.report": {
+                "company_ids": [Command.set(case.company_id.ids)],
+                "team_id": self.team_a.id,
+            },
         }
         if model in wizard_vals:
             return lambda: call_kw(
@@ -636,28 +764,42 @@ class TestAccessMatrix(BillingCaseCommon):
             and not self.env[model.model]._abstract
         }
         covered = {model for model, _profile in MODEL_MATRIX}
-        self.assertEqual(module_models - covered, set(), "models without rows in MODEL_MATRIX")
+        self.assertEqual(
+            module_models - covered, set(), "models without rows in MODEL_MATRIX"
+        )
         for model in covered:
             self.assertEqual(
-                {profile for m, profile in MODEL_MATRIX if m == model}, set(PROFILES), model
+                {profile for m, profile in MODEL_MATRIX if m == model},
+                set(PROFILES),
+                model,
             )
 
     def test_every_action_is_in_the_matrix(self):
         actions = {
             f"billing.case.{name}"
             for name in dir(type(self.env["billing.case"]))
-            if name.startswith("action_") and callable(getattr(type(self.env["billing.case"]), name))
+            if name.startswith("action_")
+            and callable(getattr(type(self.env["billing.case"]), name))
         }
-        self.assertEqual(actions - set(ENTRY_MATRIX), set(), "actions without a row in ENTRY_MATRIX")
+        self.assertEqual(
+            actions - set(ENTRY_MATRIX), set(), "actions without a row in ENTRY_MATRIX"
+        )
 
     def test_model_matrix(self):
         failures = []
         for (model, profile), expected in MODEL_MATRIX.items():
             operations = self._operations(model, self.users[profile])
-            for operation, call, exp in zip(("read", "create", "write", "unlink"), operations, expected, strict=False):
+            for operation, call, exp in zip(
+                ("read", "create", "write", "unlink"),
+                operations,
+                expected,
+                strict=False,
+            ):
                 got = self._cell(call)
                 if got != exp:
-                    failures.append(f"{model} {profile} {operation}: expected {_name(exp)}, got {_name(got)}")
+                    failures.append(
+                        f"{model} {profile} {operation}: expected {_name(exp)}, got {_name(got)}"
+                    )
         self.assertFalse(failures, "\n" + "\n".join(failures))
 
     def test_entry_matrix(self):
@@ -671,16 +813,21 @@ class TestAccessMatrix(BillingCaseCommon):
                 setup = vals and (lambda vals=vals: self.case_a.write(vals))
                 got = self._cell(self._entry_call(entry, self.users[profile]), setup)
                 if got != exp:
-                    failures.append(f"{entry} {profile}: expected {_name(exp)}, got {_name(got)}")
+                    failures.append(
+                        f"{entry} {profile}: expected {_name(exp)}, got {_name(got)}"
+                    )
         self.assertFalse(failures, "\n" + "\n".join(failures))
         self.assertEqual(self.case_a.state, "new", "every cell was rolled back")
 
     def test_dashboard_own_figures(self):
         """A coordinator's dashboard is always their own, whoever they ask for; a
         manager's shows the coordinator asked for."""
+
         def meta(profile, **filters):
             env = self.env(user=self.users[profile])
-            return call_kw(env["billing.dashboard"], "get_dashboard_data", [filters], {})["meta"]
+            return call_kw(
+                env["billing.dashboard"], "get_dashboard_data", [filters], {}
+            )["meta"]
 
         for profile in ("coord_own", "coord_oth", "leader"):
             got = meta(profile, user_id=self.users["manager"].id)
@@ -695,7 +842,9 @@ class TestAccessMatrix(BillingCaseCommon):
         env = self.env(user=self.users["coord_oth"])
         case = self.case_a
         self.assertFalse(env["billing.case"].search([("id", "=", case.id)]))
-        self.assertFalse(env["billing.case"].search([("partner_id", "=", self.customer.id)]))
+        self.assertFalse(
+            env["billing.case"].search([("partner_id", "=", self.customer.id)])
+        )
         for model in ("billing.case.promise", "billing.case.call"):
             self.assertFalse(env[model].search([("case_id", "=", case.id)]), model)
         # Through the invoice (a coordinator reads every invoice): no case behind it.
@@ -704,7 +853,11 @@ class TestAccessMatrix(BillingCaseCommon):
         self.assertEqual(invoice.billing_case_count, 0)
         # Through the team: the team's case list only holds what the user may see.
         self.assertFalse(self.team_a.with_env(env).case_ids)
-        self.assertFalse(env["billing.case"]._read_group([("team_id", "=", self.team_a.id)], ["team_id"]))
+        self.assertFalse(
+            env["billing.case"]._read_group(
+                [("team_id", "=", self.team_a.id)], ["team_id"]
+            )
+        )
 
     def test_case_documents_changed_only_through_the_case(self):
         """Linking an invoice to a case from the invoice side needs the case's rights."""
@@ -718,26 +871,48 @@ class TestAccessMatrix(BillingCaseCommon):
             )
             self.assertIs(got, AccessError, profile)
             got = self._cell(
-                lambda env=env: self.invoice.with_env(env).write({"billing_case_ids": [Command.clear()]})
+                lambda env=env: self.invoice.with_env(env).write(
+                    {"billing_case_ids": [Command.clear()]}
+                )
             )
             self.assertIs(got, AccessError, profile)
         self.assertEqual(self.case_a.move_ids, self.invoice)
         # The case's own coordinator may.
         env = self.env(user=self.users["coord_own"])
-        other_invoice.with_env(env).write({"billing_case_ids": [Command.link(self.case_a.id)]})
+        other_invoice.with_env(env).write(
+            {"billing_case_ids": [Command.link(self.case_a.id)]}
+        )
         self.assertEqual(self.case_a.move_ids, self.invoice | other_invoice)
 
     def test_company_isolation(self):
         """Every model: a record of the second company is out of reach of the main
         company's users, by search and by id."""
         other = self.setup_other_company(name="Matrix Other Co")["company"]
-        partner = self.env["res.partner"].create({"name": "Other Co Customer", "company_id": other.id})
-        team = self.env["billing.team"].with_company(other).create(
-            {"name": "Other Co Team", "company_id": other.id, "member_ids": [Command.set(self.env.user.ids)]}
+        partner = self.env["res.partner"].create(
+            {"name": "Other Co Customer", "company_id": other.id}
         )
-        case = self.env["billing.case"].with_company(other).create(
-            {"partner_id": partner.id, "case_type_id": self.type_overcharge.id, "company_id": other.id,
-             "team_id": team.id}
+        team = (
+            self.env["billing.team"]
+            .with_company(other)
+            .create(
+                {
+                    "name": "Other Co Team",
+                    "company_id": other.id,
+                    "member_ids": [Command.set(self.env.user.ids)],
+                }
+            )
+        )
+        case = (
+            self.env["billing.case"]
+            .with_company(other)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "case_type_id": self.type_overcharge.id,
+                    "company_id": other.id,
+                    "team_id": team.id,
+                }
+            )
         )
         records = self._create_targets(case, team)
         for profile in COMPANY_PROFILES:
@@ -749,16 +924,23 @@ class TestAccessMatrix(BillingCaseCommon):
                     record = records[model]
                     self.assertTrue(record.exists())
                     self.assertFalse(env[model].search([("id", "=", record.id)]))
-                    self.assertIs(self._cell(lambda: record.with_env(env).read(["display_name"])), AccessError)
+                    self.assertIs(
+                        self._cell(lambda: record.with_env(env).read(["display_name"])),
+                        AccessError,
+                    )
             # Wizards cannot be opened on the other company's case.
             for call in (
-                lambda: env["billing.case.resolve"].create(
+                lambda: env["billing.case.resolve"]
+                .create(
                     {"case_id": case.id, "resolution_type": "no_action", "note": "x"}
-                ).action_apply(),
-                lambda: env["billing.case.cancel"].create(
-                    {"case_ids": [Command.set(case.ids)], "reason": "x"}
-                ).action_confirm(),
-                lambda: self._rpc(self.users[profile], "billing.case", "action_start", case),
+                )
+                .action_apply(),
+                lambda: env["billing.case.cancel"]
+                .create({"case_ids": [Command.set(case.ids)], "reason": "x"})
+                .action_confirm(),
+                lambda: self._rpc(
+                    self.users[profile], "billing.case", "action_start", case
+                ),
             ):
                 with self.subTest(profile=profile, call=call):
                     self.assertIs(self._cell(call), AccessError)

@@ -50,7 +50,10 @@ class TestBadInput(BillingResolutionCommon):
     def _counts(self):
         return {
             # sudo: count every record, whatever the record rules
-            model: self.env[model].sudo().with_context(active_test=False).search_count([])
+            model: self.env[model]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count([])
             for model in COUNTED_MODELS
         }
 
@@ -77,11 +80,15 @@ class TestBadInput(BillingResolutionCommon):
             if savepoint:
                 savepoint.close(rollback=True)
         self.env.invalidate_all()
-        self.assertEqual(self._counts(), before, "a refused input must not leave records behind")
+        self.assertEqual(
+            self._counts(), before, "a refused input must not leave records behind"
+        )
         return text
 
     def _case(self, invoices=None, expected=900.0, actual=1000.0, **vals):
-        invoices = invoices if invoices is not None else self._create_invoice(amount=1000.0)
+        invoices = (
+            invoices if invoices is not None else self._create_invoice(amount=1000.0)
+        )
         return self._create_case(
             move_ids=[Command.set(invoices.ids)],
             expected_amount=expected,
@@ -92,7 +99,11 @@ class TestBadInput(BillingResolutionCommon):
 
     def _wizard(self, case, user=None, **vals):
         env = self.env(user=user or self.coordinator)
-        return env["billing.case.resolve"].with_context(default_case_id=case.id).create(vals)
+        return (
+            env["billing.case.resolve"]
+            .with_context(default_case_id=case.id)
+            .create(vals)
+        )
 
     def _apply(self, case, user=None, **vals):
         """Open the resolution wizard on ``case`` and press Apply, as a user does."""
@@ -100,25 +111,38 @@ class TestBadInput(BillingResolutionCommon):
 
     def _overpayment_case(self, credit=100.0):
         payment = self.env["account.payment"].create(
-            {"payment_type": "inbound", "partner_type": "customer", "partner_id": self.customer.id,
-             "amount": credit, "journal_id": self.company_data["default_journal_bank"].id}
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": credit,
+                "journal_id": self.company_data["default_journal_bank"].id,
+            }
         )
         payment.action_post()
         return self._create_case(
-            case_type_id=self.type_overpayment.id, payment_ids=[Command.set(payment.ids)],
-            expected_amount=0.0, actual_amount=credit,
+            case_type_id=self.type_overpayment.id,
+            payment_ids=[Command.set(payment.ids)],
+            expected_amount=0.0,
+            actual_amount=credit,
         )
 
     def _plan(self, case, *installments):
         return self._apply(
             case,
             resolution_type="payment_plan",
-            promise_line_ids=[Command.create({"date": d, "amount": a}) for d, a in installments],
+            promise_line_ids=[
+                Command.create({"date": d, "amount": a}) for d, a in installments
+            ],
         )
 
     def _overdue_case(self, amount=600.0):
-        invoice = self._create_invoice(amount=amount, invoice_date=self.past, due_date=self.past)
-        return self._case(invoice, expected=0.0, actual=0.0, case_type_id=self.type_overdue.id)
+        invoice = self._create_invoice(
+            amount=amount, invoice_date=self.past, due_date=self.past
+        )
+        return self._case(
+            invoice, expected=0.0, actual=0.0, case_type_id=self.type_overdue.id
+        )
 
     # ------------------------------------------------------------------ amounts
 
@@ -132,7 +156,9 @@ class TestBadInput(BillingResolutionCommon):
 
     def test_03_amount_larger_than_disputed(self):
         case = self._case()
-        text = self.assertRefused(self._apply(case, amount=150.0), "larger than the amount in dispute")
+        text = self.assertRefused(
+            self._apply(case, amount=150.0), "larger than the amount in dispute"
+        )
         self.assertIn("100.00", text)
 
     def test_04_amount_with_too_many_decimals_is_rounded(self):
@@ -146,13 +172,21 @@ class TestBadInput(BillingResolutionCommon):
 
     def test_05_negative_case_amounts(self):
         self.assertRefused(
-            lambda: self._create_case(expected_amount=-10.0), "cannot be negative", ValidationError, rollback=True
+            lambda: self._create_case(expected_amount=-10.0),
+            "cannot be negative",
+            ValidationError,
+            rollback=True,
         )
 
     def test_06_write_off_over_the_limit(self):
         invoice = self._create_invoice(amount=1000.0)
         self._register_payment(invoice, amount=920.0)
-        case = self._case(invoice, expected=1000.0, actual=920.0, case_type_id=self.type_short_payment.id)
+        case = self._case(
+            invoice,
+            expected=1000.0,
+            actual=920.0,
+            case_type_id=self.type_short_payment.id,
+        )
         self.assertRefused(
             self._apply(case, resolution_type="write_off", amount=80.0),
             "exceeds the write-off limit of",
@@ -162,17 +196,27 @@ class TestBadInput(BillingResolutionCommon):
     def test_07_refund_over_the_credit(self):
         case = self._overpayment_case(credit=100.0)
         self.assertRefused(
-            self._apply(case, resolution_type="refund", amount=120.0), "larger than the open credit"
+            self._apply(case, resolution_type="refund", amount=120.0),
+            "larger than the open credit",
         )
 
     def test_08_write_off_of_paid_invoice(self):
         invoice = self._create_invoice(amount=100.0)
         self._register_payment(invoice)
-        case = self._case(invoice, expected=100.0, actual=100.0, case_type_id=self.type_short_payment.id)
-        self.assertRefused(self._apply(case, resolution_type="write_off", amount=10.0), "is fully paid")
+        case = self._case(
+            invoice,
+            expected=100.0,
+            actual=100.0,
+            case_type_id=self.type_short_payment.id,
+        )
+        self.assertRefused(
+            self._apply(case, resolution_type="write_off", amount=10.0), "is fully paid"
+        )
 
     def test_09_supplementary_invoice_without_undercharge(self):
-        case = self._case(expected=1000.0, actual=1000.0, case_type_id=self.type_undercharge.id)
+        case = self._case(
+            expected=1000.0, actual=1000.0, case_type_id=self.type_undercharge.id
+        )
         self.assertRefused(self._apply(case, amount=10.0), "shows no undercharge")
 
     # -------------------------------------------------- currencies and owners
@@ -189,10 +233,17 @@ class TestBadInput(BillingResolutionCommon):
     def test_11_refund_journal_in_another_currency(self):
         case = self._overpayment_case()
         journal = self.env["account.journal"].create(
-            {"name": "EUR Bank", "code": "BEUR", "type": "bank", "currency_id": self.eur.id}
+            {
+                "name": "EUR Bank",
+                "code": "BEUR",
+                "type": "bank",
+                "currency_id": self.eur.id,
+            }
         )
         self.assertRefused(
-            self._apply(case, resolution_type="refund", journal_id=journal.id, amount=50.0),
+            self._apply(
+                case, resolution_type="refund", journal_id=journal.id, amount=50.0
+            ),
             "pays in EUR",
         )
 
@@ -233,7 +284,9 @@ class TestBadInput(BillingResolutionCommon):
             {"name": "Other Co Type", "code": "other", "company_id": other.id}
         )
         self.assertRefused(
-            lambda: self._create_case(case_type_id=foreign_type.id), "belongs to another company", rollback=True
+            lambda: self._create_case(case_type_id=foreign_type.id),
+            "belongs to another company",
+            rollback=True,
         )
 
     # ------------------------------------------------------- document states
@@ -245,14 +298,20 @@ class TestBadInput(BillingResolutionCommon):
             "only be reported on posted customer invoices",
         )
         case = self._case(draft)
-        self.assertRefused(self._apply(case, resolution_type="credit_note"), "Choose the invoice of the case")
+        self.assertRefused(
+            self._apply(case, resolution_type="credit_note"),
+            "Choose the invoice of the case",
+        )
         self.assertEqual(draft.state, "draft")
 
     def test_17_cancelled_invoice(self):
         invoice = self._create_invoice(post=False)
         invoice.button_cancel()
         case = self._case(invoice)
-        self.assertRefused(self._apply(case, resolution_type="credit_note"), "Choose the invoice of the case")
+        self.assertRefused(
+            self._apply(case, resolution_type="credit_note"),
+            "Choose the invoice of the case",
+        )
         self.assertRefused(
             self._apply(case, resolution_type="credit_note", invoice_id=invoice.id),
             "is not a posted customer invoice of case",
@@ -274,23 +333,40 @@ class TestBadInput(BillingResolutionCommon):
         invoice = self._create_invoice(amount=1000.0, invoice_date=self.past)
         if with_tax:
             invoice = self.env["account.move"].create(
-                {"move_type": "out_invoice", "partner_id": self.customer.id, "invoice_date": self.past,
-                 "invoice_line_ids": [Command.create({"name": "Taxed", "price_unit": 1000.0,
-                                                      "tax_ids": [Command.set(self.tax.ids)]})]}
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_date": self.past,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Taxed",
+                                "price_unit": 1000.0,
+                                "tax_ids": [Command.set(self.tax.ids)],
+                            }
+                        )
+                    ],
+                }
             )
             invoice.action_post()
-        case = self._case(invoice, expected=invoice.amount_total - 100.0, actual=invoice.amount_total)
+        case = self._case(
+            invoice, expected=invoice.amount_total - 100.0, actual=invoice.amount_total
+        )
         # sudo: lock dates are set by an adviser, not the test user
         self.company.sudo().write({lock_field: self.today})
         return case
 
     def test_19_fiscal_year_lock_date(self):
         case = self._locked_case("fiscalyear_lock_date")
-        self.assertRefused(self._apply(case, date=self.past), "Ask an accountant to reopen the period")
+        self.assertRefused(
+            self._apply(case, date=self.past), "Ask an accountant to reopen the period"
+        )
 
     def test_20_tax_lock_date(self):
         case = self._locked_case("tax_lock_date", with_tax=True)
-        self.assertRefused(self._apply(case, date=self.past), "Ask an accountant to reopen the period")
+        self.assertRefused(
+            self._apply(case, date=self.past), "Ask an accountant to reopen the period"
+        )
 
     def test_21_sales_lock_date(self):
         case = self._locked_case("sale_lock_date")
@@ -298,7 +374,9 @@ class TestBadInput(BillingResolutionCommon):
 
     def test_22_hard_lock_date(self):
         case = self._locked_case("hard_lock_date")
-        self.assertRefused(self._apply(case, date=self.past), "Ask an accountant to reopen the period")
+        self.assertRefused(
+            self._apply(case, date=self.past), "Ask an accountant to reopen the period"
+        )
 
     def test_23_purchase_lock_date_does_not_block_sales(self):
         """The purchase lock date locks vendor bills only: a credit note goes through."""
@@ -322,7 +400,8 @@ class TestBadInput(BillingResolutionCommon):
     def test_25_accounting_date_in_the_future(self):
         case = self._case()
         self.assertRefused(
-            self._apply(case, date=self.today + timedelta(days=3)), "cannot be in the future"
+            self._apply(case, date=self.today + timedelta(days=3)),
+            "cannot be in the future",
         )
 
     # ------------------------------------------------------------ payment plans
@@ -331,23 +410,29 @@ class TestBadInput(BillingResolutionCommon):
         case = self._overdue_case(600.0)
         soon = self.today + timedelta(days=10)
         text = self.assertRefused(
-            self._plan(case, (soon, 400.0), (soon + timedelta(days=30), 300.0)), "add up to"
+            self._plan(case, (soon, 400.0), (soon + timedelta(days=30), 300.0)),
+            "add up to",
         )
         self.assertIn("700.00", text)
 
     def test_27_installment_in_the_past(self):
         case = self._overdue_case()
-        self.assertRefused(self._plan(case, (self.today - timedelta(days=1), 100.0)), "is in the past")
+        self.assertRefused(
+            self._plan(case, (self.today - timedelta(days=1), 100.0)), "is in the past"
+        )
 
     def test_28_installments_on_the_same_date(self):
         case = self._overdue_case()
         day = self.today + timedelta(days=7)
-        self.assertRefused(self._plan(case, (day, 100.0), (day, 200.0)), "Two installments fall on")
+        self.assertRefused(
+            self._plan(case, (day, 100.0), (day, 200.0)), "Two installments fall on"
+        )
 
     def test_29_installment_of_zero(self):
         case = self._overdue_case()
         self.assertRefused(
-            self._plan(case, (self.today + timedelta(days=7), 0.0)), "must be greater than zero"
+            self._plan(case, (self.today + timedelta(days=7), 0.0)),
+            "must be greater than zero",
         )
 
     def test_30_payment_plan_without_installments(self):
@@ -358,15 +443,23 @@ class TestBadInput(BillingResolutionCommon):
 
     def test_31_team_without_members(self):
         """Accepted: a case routed to a team nobody is in waits unassigned in its queue."""
-        team = self.env["billing.team"].create({"name": "Empty Team", "assignment_method": "round_robin"})
+        team = self.env["billing.team"].create(
+            {"name": "Empty Team", "assignment_method": "round_robin"}
+        )
         self.customer.billing_team_id = team
         case = self._create_case()
         self.assertEqual(case.team_id, team)
         self.assertFalse(case.user_id)
         self.assertRefused(
-            lambda: self.env["billing.case.reassign"].create(
-                {"case_ids": [Command.set(case.ids)], "team_id": team.id, "user_id": self.coordinator.id}
-            ).action_apply(),
+            lambda: self.env["billing.case.reassign"]
+            .create(
+                {
+                    "case_ids": [Command.set(case.ids)],
+                    "team_id": team.id,
+                    "user_id": self.coordinator.id,
+                }
+            )
+            .action_apply(),
             "is not a member of team Empty Team",
         )
         self.assertFalse(case.user_id)
@@ -374,7 +467,9 @@ class TestBadInput(BillingResolutionCommon):
     def test_32_take_next_without_a_team(self):
         """A coordinator in no team takes only from the company pool; an empty pool says
         so and changes nothing."""
-        team = self.env["billing.team"].create({"name": "Busy Team", "member_ids": [Command.set(self.manager.ids)]})
+        team = self.env["billing.team"].create(
+            {"name": "Busy Team", "member_ids": [Command.set(self.manager.ids)]}
+        )
         self.customer.billing_team_id = team
         team_case = self._create_case(user_id=False)
         team_case.user_id = False
@@ -393,9 +488,12 @@ class TestBadInput(BillingResolutionCommon):
             {"name": "Promised", "code": "promised_x", "requires_follow_up": True}
         )
         self.assertRefused(
-            lambda: self.env["billing.case.log.call"].with_user(self.coordinator).create(
+            lambda: self.env["billing.case.log.call"]
+            .with_user(self.coordinator)
+            .create(
                 {"case_id": case.id, "outcome_id": outcome.id, "follow_up_date": False}
-            ).action_confirm(),
+            )
+            .action_confirm(),
             "needs a follow-up date",
         )
 
@@ -405,11 +503,15 @@ class TestBadInput(BillingResolutionCommon):
         case = self._case(resolution_note="Opened by mistake.")
         case.action_cancel()
         self.assertRefused(self._apply(case), "is not open and cannot be resolved")
-        self.assertRefused(case.action_open_resolve_wizard, "Only open cases can be resolved")
+        self.assertRefused(
+            case.action_open_resolve_wizard, "Only open cases can be resolved"
+        )
 
     def test_35_cancel_without_reason(self):
         case = self._create_case()
-        self.assertRefused(case.with_user(self.coordinator).action_cancel, "Say why you cancel")
+        self.assertRefused(
+            case.with_user(self.coordinator).action_cancel, "Say why you cancel"
+        )
         self.assertEqual(case.state, "new")
 
     def test_36_reopening_a_case_with_posted_documents(self):
@@ -430,7 +532,9 @@ class TestBadInput(BillingResolutionCommon):
     def test_37_deleting_a_case_with_resolution_documents(self):
         case = self._case()
         self._apply(case)()
-        self.assertRefused(case.unlink, "has resolution documents and cannot be deleted")
+        self.assertRefused(
+            case.unlink, "has resolution documents and cannot be deleted"
+        )
         self.assertTrue(case.exists())
 
     def test_38_resolving_twice(self):
@@ -451,7 +555,9 @@ class TestBadInput(BillingResolutionCommon):
         self.assertIn(case.name, html)
 
     def _render_report(self, case):
-        self.company.external_report_layout_id = self.ref("web.external_layout_standard")
+        self.company.external_report_layout_id = self.ref(
+            "web.external_layout_standard"
+        )
         html, _format = self.env["ir.actions.report"]._render_qweb_html(
             "billing_coordinator.billing_case_report_action", case.ids
         )
@@ -460,14 +566,25 @@ class TestBadInput(BillingResolutionCommon):
     def test_40_hostile_customer_names_in_chatter_and_pdf(self):
         for name in (FORMULA, SCRIPT, SQL_TEXT):
             with self.subTest(name=name):
-                partner = self.env["res.partner"].create({"name": name, "is_company": True})
+                partner = self.env["res.partner"].create(
+                    {"name": name, "is_company": True}
+                )
                 invoice = self._create_invoice(partner=partner, amount=200.0)
                 case = self._create_case(
-                    partner_id=partner.id, move_ids=[Command.set(invoice.ids)],
-                    expected_amount=150.0, actual_amount=200.0,
+                    partner_id=partner.id,
+                    move_ids=[Command.set(invoice.ids)],
+                    expected_amount=150.0,
+                    actual_amount=200.0,
                 )
-                wizard = self.env["billing.case.cancel"].with_user(self.coordinator).create(
-                    {"case_ids": [Command.set(case.ids)], "reason": f"Customer {name} called"}
+                wizard = (
+                    self.env["billing.case.cancel"]
+                    .with_user(self.coordinator)
+                    .create(
+                        {
+                            "case_ids": [Command.set(case.ids)],
+                            "reason": f"Customer {name} called",
+                        }
+                    )
                 )
                 wizard.action_confirm()
                 case.action_reopen()
@@ -479,7 +596,10 @@ class TestBadInput(BillingResolutionCommon):
                 self.assertIn(str(escape(name)), html)
                 # The text is data everywhere: searching for it finds the case, the
                 # table is still there.
-                self.assertEqual(self.env["billing.case"].search([("partner_id.name", "=", name)]), case)
+                self.assertEqual(
+                    self.env["billing.case"].search([("partner_id.name", "=", name)]),
+                    case,
+                )
         self.assertTrue(self.env["billing.case"].search_count([]))
 
     # ---------------------------------------------------------------- settings
@@ -495,14 +615,18 @@ class TestBadInput(BillingResolutionCommon):
             before = rule[field]
             with self.subTest(field=field):
                 self.assertRefused(
-                    lambda rule=rule, field=field, value=value: rule.write({field: value}),
+                    lambda rule=rule, field=field, value=value: rule.write(
+                        {field: value}
+                    ),
                     "cannot be negative",
                     ValidationError,
                     rollback=True,
                 )
             self.assertEqual(rule[field], before)
         self.assertRefused(
-            lambda: self.env["res.config.settings"].create({"billing_writeoff_limit": -10.0}).execute(),
+            lambda: self.env["res.config.settings"]
+            .create({"billing_writeoff_limit": -10.0})
+            .execute(),
             "cannot be negative",
             ValidationError,
             rollback=True,
@@ -527,10 +651,13 @@ class TestBadInput(BillingResolutionCommon):
     # -------------------------------------------------------------------- mail
 
     def test_43_mail_to_customer_without_email(self):
-        customer = self.env["res.partner"].create({"name": "No Mail Ltd", "is_company": True})
+        customer = self.env["res.partner"].create(
+            {"name": "No Mail Ltd", "is_company": True}
+        )
         case = self._create_case(partner_id=customer.id)
         self.assertRefused(
-            case.with_user(self.coordinator).action_send_email, "No Mail Ltd has no e-mail address"
+            case.with_user(self.coordinator).action_send_email,
+            "No Mail Ltd has no e-mail address",
         )
         # The template itself still renders (a coordinator may preview it).
         template = case._get_mail_template()
@@ -538,7 +665,9 @@ class TestBadInput(BillingResolutionCommon):
         self.assertIn("No Mail Ltd", rendered["body_html"])
 
     def test_44_wizard_on_a_case_of_another_team_is_refused_without_trace(self):
-        team = self.env["billing.team"].create({"name": "Other Team", "member_ids": [Command.set(self.manager.ids)]})
+        team = self.env["billing.team"].create(
+            {"name": "Other Team", "member_ids": [Command.set(self.manager.ids)]}
+        )
         self.customer.billing_team_id = team
         case = self._case()
         self.assertRefused(self._apply(case), "", AccessError)

@@ -26,19 +26,26 @@ class BillingCallCommon(BillingTeamCommon):
         cls.promise_given = ref("billing_coordinator.call_outcome_promise")
 
     def _log(self, case, user, outcome, **vals):
-        wizard = self.env["billing.case.log.call"].with_user(user).create(
-            {"case_id": case.id, "outcome_id": outcome.id, **vals}
+        wizard = (
+            self.env["billing.case.log.call"]
+            .with_user(user)
+            .create({"case_id": case.id, "outcome_id": outcome.id, **vals})
         )
         wizard.action_confirm()
-        return self.env["billing.case.call"].search([("case_id", "=", case.id)], limit=1)
+        return self.env["billing.case.call"].search(
+            [("case_id", "=", case.id)], limit=1
+        )
 
     def _in_queue(self, cases):
         return self.env["billing.case"].search(
-            self.env["billing.case"]._get_in_queue_domain() & Domain("id", "in", cases.ids)
+            self.env["billing.case"]._get_in_queue_domain()
+            & Domain("id", "in", cases.ids)
         )
 
     def _run_follow_up_cron(self):
-        with patch.object(self.registry["ir.cron"], "_commit_progress", return_value=60.0):
+        with patch.object(
+            self.registry["ir.cron"], "_commit_progress", return_value=60.0
+        ):
             # sudo: the cron runs as the superuser
             self.env["billing.case"].sudo()._cron_return_follow_ups()
 
@@ -48,7 +55,12 @@ class TestCallLog(BillingCallCommon):
     def test_call_without_follow_up(self):
         case = self._new_cases(1, user_id=self.anna.id)
         case.action_start()
-        call = self._log(case, self.anna, self.reached, note="Ann confirms the price list of May.\nSends the PO.")
+        call = self._log(
+            case,
+            self.anna,
+            self.reached,
+            note="Ann confirms the price list of May.\nSends the PO.",
+        )
         self.assertRecordValues(
             call,
             [
@@ -69,7 +81,9 @@ class TestCallLog(BillingCallCommon):
         self.assertEqual(message.subtype_id, self.env.ref("mail.mt_note"))
         self.assertEqual(message.author_id, self.anna.partner_id)
         self.assertIn("Reached", message.body)
-        self.assertIn("Ann confirms the price list of May.<br>Sends the PO.", message.body)
+        self.assertIn(
+            "Ann confirms the price list of May.<br>Sends the PO.", message.body
+        )
         self.assertEqual(case.state, "in_progress")
         self.assertFalse(case.follow_up_date)
         self.assertEqual(self._in_queue(case), case)
@@ -77,16 +91,24 @@ class TestCallLog(BillingCallCommon):
 
     def test_note_is_escaped(self):
         case = self._new_cases(1, user_id=self.anna.id)
-        call = self._log(case, self.anna, self.reached, note="<script>alert(1)</script>")
+        call = self._log(
+            case, self.anna, self.reached, note="<script>alert(1)</script>"
+        )
         self.assertNotIn("<script>", call.message_id.body)
         self.assertIn("&lt;script&gt;", call.message_id.body)
 
     def test_call_with_follow_up_leaves_the_queue(self):
         case = self._new_cases(1, user_id=self.anna.id)
-        wizard = self.env["billing.case.log.call"].with_user(self.anna).create(
-            {"case_id": case.id, "outcome_id": self.voicemail.id}
+        wizard = (
+            self.env["billing.case.log.call"]
+            .with_user(self.anna)
+            .create({"case_id": case.id, "outcome_id": self.voicemail.id})
         )
-        self.assertEqual(wizard.follow_up_date, self.today + timedelta(days=2), "the outcome proposes a date")
+        self.assertEqual(
+            wizard.follow_up_date,
+            self.today + timedelta(days=2),
+            "the outcome proposes a date",
+        )
         wizard.follow_up_date = self.today + timedelta(days=4)
         wizard.action_confirm()
         self.assertEqual(case.follow_up_date, self.today + timedelta(days=4))
@@ -96,10 +118,18 @@ class TestCallLog(BillingCallCommon):
         self.assertFalse(self._in_queue(case))
 
         # The search view's "In Queue" filter agrees with the domain of the code.
-        arch = etree.fromstring(self.env.ref("billing_coordinator.billing_case_view_search").arch)
+        arch = etree.fromstring(
+            self.env.ref("billing_coordinator.billing_case_view_search").arch
+        )
         [in_queue] = arch.xpath("//filter[@name='in_queue']")
-        view_domain = safe_eval(in_queue.get("domain"), {"context_today": lambda: self.today})
-        self.assertFalse(self.env["billing.case"].search(Domain(view_domain) & Domain("id", "=", case.id)))
+        view_domain = safe_eval(
+            in_queue.get("domain"), {"context_today": lambda: self.today}
+        )
+        self.assertFalse(
+            self.env["billing.case"].search(
+                Domain(view_domain) & Domain("id", "=", case.id)
+            )
+        )
 
         # Released to the team, take-next does not hand it out before its date.
         case.user_id = False
@@ -110,14 +140,18 @@ class TestCallLog(BillingCallCommon):
     def test_wizard_proposes_the_running_follow_up_and_can_end_it(self):
         case = self._new_cases(1, user_id=self.anna.id)
         self._log(case, self.anna, self.voicemail)
-        wizard = self.env["billing.case.log.call"].with_user(self.anna).create(
-            {"case_id": case.id, "outcome_id": self.reached.id}
+        wizard = (
+            self.env["billing.case.log.call"]
+            .with_user(self.anna)
+            .create({"case_id": case.id, "outcome_id": self.reached.id})
         )
         self.assertEqual(wizard.follow_up_date, case.follow_up_date)
         wizard.follow_up_date = False
         wizard.action_confirm()
         self.assertFalse(case.follow_up_date)
-        self.assertEqual(self._in_queue(case), case, "the customer called back: work it now")
+        self.assertEqual(
+            self._in_queue(case), case, "the customer called back: work it now"
+        )
         self.assertEqual(case.call_count, 2)
 
     def test_refused_inputs_write_nothing(self):
@@ -141,7 +175,9 @@ class TestCallLog(BillingCallCommon):
     def test_call_on_closed_case_without_follow_up(self):
         case = self._new_cases(1, user_id=self.anna.id)
         case.write({"state": "resolved"})
-        call = self._log(case, self.anna, self.reached, note="Thanked us for the credit note.")
+        call = self._log(
+            case, self.anna, self.reached, note="Thanked us for the credit note."
+        )
         self.assertEqual(call.case_id, case)
         self.assertEqual(case.state, "resolved")
 
@@ -175,23 +211,37 @@ class TestFollowUpCron(BillingCallCommon):
         unassigned._set_follow_up(self.today + timedelta(days=1))
         later = self._new_cases(1, user_id=self.ben.id)
         self._log(later, self.ben, self.voicemail)
-        self.assertEqual((called | unassigned | later).mapped("state"), ["waiting_customer"] * 3)
+        self.assertEqual(
+            (called | unassigned | later).mapped("state"), ["waiting_customer"] * 3
+        )
         # Their date has come (written directly: the wizard refuses dates not in the future).
         (called | unassigned).write({"follow_up_date": self.today})
-        self.assertEqual(self._in_queue(called | unassigned | later), called | unassigned)
+        self.assertEqual(
+            self._in_queue(called | unassigned | later), called | unassigned
+        )
 
         self._run_follow_up_cron()
 
         self.assertEqual((called | unassigned).mapped("follow_up_date"), [False, False])
-        self.assertEqual((called | unassigned).mapped("state"), ["in_progress", "in_progress"])
-        self.assertEqual(called.user_id, self.anna, "the cron user does not become the coordinator")
+        self.assertEqual(
+            (called | unassigned).mapped("state"), ["in_progress", "in_progress"]
+        )
+        self.assertEqual(
+            called.user_id, self.anna, "the cron user does not become the coordinator"
+        )
         self.assertFalse(unassigned.user_id)
         todo = self.env.ref("mail.mail_activity_data_todo")
         for case, user in ((called, self.anna), (unassigned, self.leader)):
             self.assertRecordValues(
                 case.activity_ids,
-                [{"activity_type_id": todo.id, "user_id": user.id, "date_deadline": self.today,
-                  "summary": "Follow-up due"}],
+                [
+                    {
+                        "activity_type_id": todo.id,
+                        "user_id": user.id,
+                        "date_deadline": self.today,
+                        "summary": "Follow-up due",
+                    }
+                ],
             )
         self.assertIn("Voicemail", called.activity_ids.note)
         self.assertIn("Left a message for Ann.", called.activity_ids.note)
@@ -219,20 +269,34 @@ class TestCallSecurity(BillingCallCommon):
         Call = self.env["billing.case.call"]
         both = (call_a | call_b).ids
 
-        self.assertEqual(Call.with_user(self.ben).search([("id", "in", both)]), call_a, "team mates see it")
-        self.assertEqual(Call.with_user(self.leader).search([("id", "in", both)]), call_a)
+        self.assertEqual(
+            Call.with_user(self.ben).search([("id", "in", both)]),
+            call_a,
+            "team mates see it",
+        )
+        self.assertEqual(
+            Call.with_user(self.leader).search([("id", "in", both)]), call_a
+        )
         self.assertEqual(Call.with_user(self.dora).search([("id", "in", both)]), call_b)
-        self.assertEqual(Call.with_user(self.manager).search([("id", "in", both)]), call_a | call_b)
+        self.assertEqual(
+            Call.with_user(self.manager).search([("id", "in", both)]), call_a | call_b
+        )
         with self.assertRaises(AccessError):
             call_b.with_user(self.anna).read(["note"])
         # Another team's case: no call can be logged on it, no e-mail sent from it.
-        for action in ("action_open_log_call_wizard", "action_send_email", "action_view_calls"):
+        for action in (
+            "action_open_log_call_wizard",
+            "action_send_email",
+            "action_view_calls",
+        ):
             with self.assertRaises(AccessError):
                 getattr(case_b.with_user(self.anna), action)()
         with self.assertRaises(AccessError):
             self._log(case_b, self.anna, self.reached)
         with self.assertRaises(AccessError):
-            Call.with_user(self.anna).create({"case_id": case_b.id, "outcome_id": self.reached.id})
+            Call.with_user(self.anna).create(
+                {"case_id": case_b.id, "outcome_id": self.reached.id}
+            )
         # Team mates read but do not rewrite each other's calls; the author does.
         with self.assertRaises(AccessError):
             call_a.with_user(self.ben).write({"note": "changed"})
@@ -256,23 +320,34 @@ class TestCallSecurity(BillingCallCommon):
 
     def test_multi_company(self):
         other = self.setup_other_company(name="Calls Co")["company"]
-        foreign_case = self.env["billing.case"].with_company(other).create(
-            {"partner_id": self.other_customer.id, "case_type_id": self.type_overcharge.id,
-             "company_id": other.id}
+        foreign_case = (
+            self.env["billing.case"]
+            .with_company(other)
+            .create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "case_type_id": self.type_overcharge.id,
+                    "company_id": other.id,
+                }
+            )
         )
         foreign_call = self.env["billing.case.call"].create(
             {"case_id": foreign_case.id, "outcome_id": self.reached.id}
         )
         self.assertEqual(foreign_call.company_id, other)
         self.assertFalse(
-            self.env["billing.case.call"].with_user(self.manager).search([("id", "=", foreign_call.id)])
+            self.env["billing.case.call"]
+            .with_user(self.manager)
+            .search([("id", "=", foreign_call.id)])
         )
         with self.assertRaises(AccessError):
             foreign_call.with_user(self.manager).read(["note"])
         outcome = self.env["billing.call.outcome"].create(
             {"name": "Only in Calls Co", "code": "calls_co", "company_id": other.id}
         )
-        self.assertNotIn(outcome, self.env["billing.call.outcome"].with_user(self.anna).search([]))
+        self.assertNotIn(
+            outcome, self.env["billing.call.outcome"].with_user(self.anna).search([])
+        )
 
     def test_outcomes_configured_by_managers(self):
         Outcome = self.env["billing.call.outcome"]
@@ -280,7 +355,13 @@ class TestCallSecurity(BillingCallCommon):
             Outcome.with_user(self.anna).create({"name": "Busy", "code": "busy"})
         with self.assertRaises(AccessError):
             self.reached.with_user(self.anna).write({"follow_up_days": 9})
-        busy = Outcome.with_user(self.manager).create({"name": "Busy", "code": "busy", "follow_up_days": 1})
+        busy = Outcome.with_user(self.manager).create(
+            {"name": "Busy", "code": "busy", "follow_up_days": 1}
+        )
         self.assertTrue(busy.exists())
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.cr.savepoint(),
+        ):
             Outcome.create({"name": "Busy again", "code": "busy"})

@@ -17,11 +17,17 @@ class TestBillingCase(BillingCaseCommon):
         action = invoice.with_user(self.coordinator).action_report_discrepancy()
         self.assertEqual(action["res_model"], "billing.case")
 
-        form = Form(self.env["billing.case"].with_user(self.coordinator).with_context(**action["context"]))
+        form = Form(
+            self.env["billing.case"]
+            .with_user(self.coordinator)
+            .with_context(**action["context"])
+        )
         form.case_type_id = self.type_short_payment
         case = form.save()
 
-        self.assertEqual(case.partner_id, self.customer, "the case belongs to the commercial entity")
+        self.assertEqual(
+            case.partner_id, self.customer, "the case belongs to the commercial entity"
+        )
         self.assertEqual(case.move_ids, invoice)
         self.assertEqual(case.currency_id, invoice.currency_id)
         self.assertEqual(case.company_id, invoice.company_id)
@@ -32,20 +38,28 @@ class TestBillingCase(BillingCaseCommon):
         self.assertEqual(invoice.billing_case_ids, case)
         self.assertEqual(invoice.billing_case_count, 1)
         self.assertEqual(self.customer.billing_case_count, 1)
-        self.assertEqual(self.customer_contact.billing_case_count, 1, "contacts show their company's cases")
+        self.assertEqual(
+            self.customer_contact.billing_case_count,
+            1,
+            "contacts show their company's cases",
+        )
 
     def test_report_discrepancy_refused_on_draft_and_vendor_bill(self):
         draft = self._create_invoice(post=False)
         with self.assertRaisesRegex(UserError, "posted customer invoices"):
             draft.action_report_discrepancy()
-        bill = self.init_invoice("in_invoice", partner=self.customer, amounts=[100.0], post=True)
+        bill = self.init_invoice(
+            "in_invoice", partner=self.customer, amounts=[100.0], post=True
+        )
         with self.assertRaisesRegex(UserError, "posted customer invoices"):
             bill.action_report_discrepancy()
 
     def test_payment_smart_button_counts_cases(self):
         invoice = self._create_invoice(amount=300.0)
         payment = self._register_payment(invoice)
-        case = self._create_case(move_ids=[Command.set(invoice.ids)], payment_ids=[Command.set(payment.ids)])
+        case = self._create_case(
+            move_ids=[Command.set(invoice.ids)], payment_ids=[Command.set(payment.ids)]
+        )
         self.assertEqual(payment.billing_case_ids, case)
         self.assertEqual(payment.billing_case_count, 1)
         action = payment.action_view_billing_cases()
@@ -56,7 +70,12 @@ class TestBillingCase(BillingCaseCommon):
     def test_defaults_from_type_and_customer(self):
         self.customer.billing_coordinator_id = self.coordinator
         case_type = self.env["billing.case.type"].create(
-            {"name": "Urgent pricing", "code": "overcharge", "sla_days": 4, "default_priority": "3"}
+            {
+                "name": "Urgent pricing",
+                "code": "overcharge",
+                "sla_days": 4,
+                "default_priority": "3",
+            }
         )
         case = self._create_case(case_type_id=case_type.id)
         self.assertEqual(case.user_id, self.coordinator)
@@ -73,7 +92,9 @@ class TestBillingCase(BillingCaseCommon):
         case.deadline = self.today - timedelta(days=1)
         self.assertTrue(case.is_late)
         self.assertIn(case, self.env["billing.case"].search([("is_late", "=", True)]))
-        self.assertNotIn(case, self.env["billing.case"].search([("is_late", "=", False)]))
+        self.assertNotIn(
+            case, self.env["billing.case"].search([("is_late", "=", False)])
+        )
 
     def test_contact_is_normalized_to_commercial_partner(self):
         case = self._create_case(partner_id=self.customer_contact.id)
@@ -89,29 +110,56 @@ class TestBillingCase(BillingCaseCommon):
         year = self.today.year
         prefix = f"BC/{year}/"
         self.assertTrue(first.name.startswith(prefix))
-        self.assertEqual(int(second.name.split("/")[-1]), int(first.name.split("/")[-1]) + 1)
+        self.assertEqual(
+            int(second.name.split("/")[-1]), int(first.name.split("/")[-1]) + 1
+        )
 
         other = self.setup_other_company(name="Billing Second Co")["company"]
-        other_case = self.env["billing.case"].with_company(other).create(
-            {"partner_id": self.other_customer.id, "case_type_id": self.type_overcharge.id, "company_id": other.id}
+        other_case = (
+            self.env["billing.case"]
+            .with_company(other)
+            .create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "case_type_id": self.type_overcharge.id,
+                    "company_id": other.id,
+                }
+            )
         )
-        self.assertEqual(other_case.name, f"{prefix}00001", "a new company starts its own numbering")
+        self.assertEqual(
+            other_case.name, f"{prefix}00001", "a new company starts its own numbering"
+        )
         third = self._create_case()
-        self.assertEqual(int(third.name.split("/")[-1]), int(second.name.split("/")[-1]) + 1)
+        self.assertEqual(
+            int(third.name.split("/")[-1]), int(second.name.split("/")[-1]) + 1
+        )
 
         # A batch (as detection creates them) is numbered in one go, in order, per company.
         batch = self.env["billing.case"].create(
             [
-                {"partner_id": self.customer.id, "case_type_id": self.type_overcharge.id},
-                {"partner_id": self.other_customer.id, "case_type_id": self.type_overcharge.id,
-                 "company_id": other.id},
-                {"partner_id": self.customer.id, "case_type_id": self.type_overcharge.id},
+                {
+                    "partner_id": self.customer.id,
+                    "case_type_id": self.type_overcharge.id,
+                },
+                {
+                    "partner_id": self.other_customer.id,
+                    "case_type_id": self.type_overcharge.id,
+                    "company_id": other.id,
+                },
+                {
+                    "partner_id": self.customer.id,
+                    "case_type_id": self.type_overcharge.id,
+                },
             ]
         )
         number = int(third.name.split("/")[-1])
         self.assertEqual(
             batch.mapped("name"),
-            [f"{prefix}{number + 1:05d}", f"{prefix}00002", f"{prefix}{number + 2:05d}"],
+            [
+                f"{prefix}{number + 1:05d}",
+                f"{prefix}00002",
+                f"{prefix}{number + 2:05d}",
+            ],
         )
 
     # ------------------------------------------------------------ transitions
@@ -121,12 +169,16 @@ class TestBillingCase(BillingCaseCommon):
         self.assertEqual(case.state, "new")
         case.with_user(self.coordinator).action_start()
         self.assertEqual(case.state, "in_progress")
-        self.assertEqual(case.user_id, self.coordinator, "starting an unassigned case assigns it")
+        self.assertEqual(
+            case.user_id, self.coordinator, "starting an unassigned case assigns it"
+        )
         case.action_wait_customer()
         self.assertEqual(case.state, "waiting_customer")
         case.action_start()
         self.assertEqual(case.state, "in_progress")
-        case._mark_resolved("no_action", note="Checked with the customer: invoice correct.")
+        case._mark_resolved(
+            "no_action", note="Checked with the customer: invoice correct."
+        )
         self.assertEqual(case.state, "resolved")
         self.assertEqual(case.resolution_type, "no_action")
         self.assertEqual(case.resolved_date, self.today)
@@ -147,7 +199,9 @@ class TestBillingCase(BillingCaseCommon):
 
     def test_refused_transitions(self):
         case = self._create_case()
-        with self.assertRaisesRegex(UserError, "Only resolved or cancelled cases can be reopened"):
+        with self.assertRaisesRegex(
+            UserError, "Only resolved or cancelled cases can be reopened"
+        ):
             case.action_reopen()
         with self.assertRaisesRegex(UserError, "Say why you cancel"):
             case.action_cancel()
@@ -160,13 +214,17 @@ class TestBillingCase(BillingCaseCommon):
         with self.assertRaisesRegex(UserError, "Only new cases or cases waiting"):
             case.action_start()
         case.action_wait_customer()
-        with self.assertRaisesRegex(UserError, "Only new or in-progress cases can wait"):
+        with self.assertRaisesRegex(
+            UserError, "Only new or in-progress cases can wait"
+        ):
             case.action_wait_customer()
 
         case._mark_resolved("no_action", note="done")
         with self.assertRaisesRegex(UserError, "Only new cases or cases waiting"):
             case.action_start()
-        with self.assertRaisesRegex(UserError, "Only new or in-progress cases can wait"):
+        with self.assertRaisesRegex(
+            UserError, "Only new or in-progress cases can wait"
+        ):
             case.action_wait_customer()
         with self.assertRaisesRegex(UserError, "Only open cases can be cancelled"):
             case.action_cancel()
@@ -206,7 +264,9 @@ class TestBillingCase(BillingCaseCommon):
 
     def test_invoice_of_another_customer_refused(self):
         invoice = self._create_invoice(partner=self.other_customer)
-        with self.assertRaisesRegex(ValidationError, "belongs to Other Customer, not to the case customer"):
+        with self.assertRaisesRegex(
+            ValidationError, "belongs to Other Customer, not to the case customer"
+        ):
             self._create_case(move_ids=[Command.set(invoice.ids)])
         case = self._create_case()
         with self.assertRaisesRegex(ValidationError, "not to the case customer"):
@@ -221,8 +281,12 @@ class TestBillingCase(BillingCaseCommon):
         self.assertEqual(case.move_ids, invoice)
 
     def test_vendor_bill_refused(self):
-        bill = self.init_invoice("in_invoice", partner=self.customer, amounts=[100.0], post=True)
-        with self.assertRaisesRegex(ValidationError, "not a customer invoice or credit note"):
+        bill = self.init_invoice(
+            "in_invoice", partner=self.customer, amounts=[100.0], post=True
+        )
+        with self.assertRaisesRegex(
+            ValidationError, "not a customer invoice or credit note"
+        ):
             self._create_case(move_ids=[Command.set(bill.ids)])
 
     def test_invoice_in_other_currency_refused(self):
@@ -230,28 +294,40 @@ class TestBillingCase(BillingCaseCommon):
         invoice = self._create_invoice(currency=eur)
         with self.assertRaisesRegex(ValidationError, "use one case per currency"):
             self._create_case(move_ids=[Command.set(invoice.ids)])
-        case = self._create_case(move_ids=[Command.set(invoice.ids)], currency_id=eur.id)
+        case = self._create_case(
+            move_ids=[Command.set(invoice.ids)], currency_id=eur.id
+        )
         self.assertEqual(case.currency_id, eur)
 
     def test_payment_of_another_customer_refused(self):
         payment = self.init_payment(100.0, post=True, partner=self.other_customer)
-        with self.assertRaisesRegex(ValidationError, "belongs to Other Customer, not to the case customer"):
+        with self.assertRaisesRegex(
+            ValidationError, "belongs to Other Customer, not to the case customer"
+        ):
             self._create_case(payment_ids=[Command.set(payment.ids)])
 
     def test_documents_of_another_company_refused(self):
         other = self.setup_other_company(name="Billing Other Co")["company"]
         foreign_invoice = self._create_invoice(company=other)
-        with self.assertRaisesRegex(ValidationError, "belongs to company Billing Other Co"):
+        with self.assertRaisesRegex(
+            ValidationError, "belongs to company Billing Other Co"
+        ):
             self._create_case(move_ids=[Command.set(foreign_invoice.ids)])
-        foreign_payment = self.env["account.payment"].with_company(other).create(
-            {
-                "amount": 50.0,
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-            }
+        foreign_payment = (
+            self.env["account.payment"]
+            .with_company(other)
+            .create(
+                {
+                    "amount": 50.0,
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": self.customer.id,
+                }
+            )
         )
-        with self.assertRaisesRegex(ValidationError, "belongs to company Billing Other Co"):
+        with self.assertRaisesRegex(
+            ValidationError, "belongs to company Billing Other Co"
+        ):
             self._create_case(payment_ids=[Command.set(foreign_payment.ids)])
 
     # ----------------------------------------------------------------- delete
@@ -279,8 +355,14 @@ class TestBillingCase(BillingCaseCommon):
         case = (
             self.env["billing.case"]
             .with_context(tracking_disable=False, mail_notrack=False)
-            .create({"partner_id": self.customer.id, "case_type_id": self.type_overcharge.id,
-                     "expected_amount": 100.0, "actual_amount": 100.0})
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "case_type_id": self.type_overcharge.id,
+                    "expected_amount": 100.0,
+                    "actual_amount": 100.0,
+                }
+            )
         )
         # Changes in the transaction that created a record are not tracked: end it first.
         self.env.flush_all()
@@ -291,7 +373,9 @@ class TestBillingCase(BillingCaseCommon):
         self.env.flush_all()
         self.cr.flush()  # tracking values are written at flush time
         case.invalidate_recordset(["message_ids"])
-        tracked = case.message_ids.sudo().tracking_value_ids  # tracking values are system-only
+        tracked = (
+            case.message_ids.sudo().tracking_value_ids
+        )  # tracking values are system-only
         by_field = {value.field_id.name: value for value in tracked}
         self.assertIn("state", by_field)
         self.assertEqual(by_field["state"].old_value_char, "New")
@@ -312,8 +396,14 @@ class TestBillingCase(BillingCaseCommon):
             description="<p>Customer disputes the storage fee.</p>",
         )
         report = self.env.ref("billing_coordinator.billing_case_report_action")
-        self.assertEqual(report.binding_model_id.model, "billing.case", "the report is in the Print menu")
-        html, _report_type = self.env["ir.actions.report"]._render_qweb_html(report.report_name, case.ids)
+        self.assertEqual(
+            report.binding_model_id.model,
+            "billing.case",
+            "the report is in the Print menu",
+        )
+        html, _report_type = self.env["ir.actions.report"]._render_qweb_html(
+            report.report_name, case.ids
+        )
         html = html.decode()
         self.assertIn(case.name, html)
         self.assertIn(invoice.name, html)

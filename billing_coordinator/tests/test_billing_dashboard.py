@@ -43,7 +43,9 @@ class TestBillingDashboard(BillingCaseCommon):
         cls.inv_f = inv(amount=3000.0, invoice_date=s(-15), due_date=s(40))
         cls.inv_b = inv(amount=2000.0, invoice_date=s(5), due_date=s(15))
         cls._register_payment(cls.inv_b, payment_date=s(20))
-        cls.inv_c = inv(amount=3000.0, invoice_date=s(25), due_date=cls.end + timedelta(days=20))
+        cls.inv_c = inv(
+            amount=3000.0, invoice_date=s(25), due_date=cls.end + timedelta(days=20)
+        )
         cls.refund = inv(amount=500.0, move_type="out_refund", invoice_date=s(26))
         (cls.inv_c | cls.refund).line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
@@ -51,21 +53,31 @@ class TestBillingDashboard(BillingCaseCommon):
 
         Case = cls.env["billing.case"]
         cls.case_price = cls._create_case(
-            user_id=cls.coordinator.id, root_cause="pricing_error", expected_amount=100.0, actual_amount=150.0
+            user_id=cls.coordinator.id,
+            root_cause="pricing_error",
+            expected_amount=100.0,
+            actual_amount=150.0,
         )
         cls.case_short = cls._create_case(
-            user_id=cls.coordinator.id, case_type_id=cls.type_short_payment.id,
-            root_cause="customer_paid_wrong", expected_amount=1000.0, actual_amount=700.0,
+            user_id=cls.coordinator.id,
+            case_type_id=cls.type_short_payment.id,
+            root_cause="customer_paid_wrong",
+            expected_amount=1000.0,
+            actual_amount=700.0,
         )
         cls.case_short.sla_breached = True
         cls.case_done = cls._create_case(
-            user_id=cls.manager.id, root_cause="pricing_error", expected_amount=0.0, actual_amount=200.0
+            user_id=cls.manager.id,
+            root_cause="pricing_error",
+            expected_amount=0.0,
+            actual_amount=200.0,
         )
         cls.case_done.write({"state": "resolved", "resolved_date": s(10)})
         # Created at S+4: resolved 6 days later.
         Case.flush_model()
         cls.env.cr.execute(
-            "UPDATE billing_case SET create_date = %s WHERE id = %s", (s(4), cls.case_done.id)
+            "UPDATE billing_case SET create_date = %s WHERE id = %s",
+            (s(4), cls.case_done.id),
         )
         Case.invalidate_model(["create_date"])
 
@@ -98,7 +110,9 @@ class TestBillingDashboard(BillingCaseCommon):
         self.assertEqual(data["avg_days_to_pay"]["value"], 20.0)
         self.assertEqual(data["avg_days_to_pay"]["count"], 2)
         [customer] = data["avg_days_to_pay"]["by_customer"]
-        self.assertEqual((customer["partner_id"], customer["amount"]), (self.customer.id, 3000.0))
+        self.assertEqual(
+            (customer["partner_id"], customer["amount"]), (self.customer.id, 3000.0)
+        )
 
     def test_aging_and_trend(self):
         data = self._data()
@@ -126,23 +140,42 @@ class TestBillingDashboard(BillingCaseCommon):
         # Open: 50 (price) + 300 (short payment); new in M: case_done only; resolved 1 in 6 days
         self.assertEqual(
             data["open_cases"],
-            {"value": 2, "amount": 350.0, "new": 1, "resolved": 1, "avg_resolution_days": 6.0},
+            {
+                "value": 2,
+                "amount": 350.0,
+                "new": 1,
+                "resolved": 1,
+                "avg_resolution_days": 6.0,
+            },
         )
         self.assertEqual(data["sla_breached"], {"value": 1, "share": 50.0})
         self.assertEqual(
-            [(t["case_type_id"], t["count"], t["amount"]) for t in data["cases_by_type"]],
-            [(self.type_short_payment.id, 1, 300.0), (self.type_overcharge.id, 1, 50.0)],
+            [
+                (t["case_type_id"], t["count"], t["amount"])
+                for t in data["cases_by_type"]
+            ],
+            [
+                (self.type_short_payment.id, 1, 300.0),
+                (self.type_overcharge.id, 1, 50.0),
+            ],
         )
         causes = {c["root_cause"]: c for c in data["cases_by_root_cause"]}
         # DSO impact = 300 / 4500 x n
-        self.assertEqual(causes["customer_paid_wrong"]["dso_impact"], round(300 / 4500 * n, 1))
+        self.assertEqual(
+            causes["customer_paid_wrong"]["dso_impact"], round(300 / 4500 * n, 1)
+        )
         self.assertEqual(causes["pricing_error"]["amount"], 50.0)
         coordinators = {c["user_id"]: c for c in data["coordinators"]}
         self.assertEqual(
             coordinators[self.coordinator.id],
             {
-                "user_id": self.coordinator.id, "name": self.coordinator.name, "open": 2, "breached": 1,
-                "resolved": 0, "avg_resolution_days": None, "amount_recovered": 0.0,
+                "user_id": self.coordinator.id,
+                "name": self.coordinator.name,
+                "open": 2,
+                "breached": 1,
+                "resolved": 0,
+                "avg_resolution_days": None,
+                "amount_recovered": 0.0,
             },
         )
         self.assertEqual(coordinators[self.manager.id]["resolved"], 1)
@@ -158,25 +191,37 @@ class TestBillingDashboard(BillingCaseCommon):
         """A coordinator gets their own customers and cases whatever user they ask for;
         a manager gets everything."""
         self._create_invoice(
-            partner=self.other_customer, amount=777.0, invoice_date=self.start, due_date=self.start
+            partner=self.other_customer,
+            amount=777.0,
+            invoice_date=self.start,
+            due_date=self.start,
         )
         self.assertEqual(self._data()["total_receivable"], 6677.0)
-        self.assertEqual(self._data(self.env(user=self.manager))["total_receivable"], 6677.0)
+        self.assertEqual(
+            self._data(self.env(user=self.manager))["total_receivable"], 6677.0
+        )
         data = self._data(self.env(user=self.coordinator), user_id=self.manager.id)
         self.assertEqual(data["meta"]["user_id"], self.coordinator.id)
         self.assertFalse(data["meta"]["is_manager"])
         self.assertEqual(data["total_receivable"], 5900.0)
         self.assertEqual(data["open_cases"]["value"], 2)
-        self.assertEqual([c["user_id"] for c in data["coordinators"]], [self.coordinator.id])
+        self.assertEqual(
+            [c["user_id"] for c in data["coordinators"]], [self.coordinator.id]
+        )
         # The manager may narrow to one coordinator.
         mine = self._data(self.env(user=self.manager), user_id=self.coordinator.id)
         self.assertEqual(mine["total_receivable"], 5900.0)
 
     def test_team_filter(self):
-        team = self.env["billing.team"].create({"name": "Dashboard Team", "company_id": self.company.id})
+        team = self.env["billing.team"].create(
+            {"name": "Dashboard Team", "company_id": self.company.id}
+        )
         self.other_customer.billing_team_id = team
         self._create_invoice(
-            partner=self.other_customer, amount=777.0, invoice_date=self.start, due_date=self.start
+            partner=self.other_customer,
+            amount=777.0,
+            invoice_date=self.start,
+            due_date=self.start,
         )
         data = self._data(team_id=team.id)
         self.assertEqual(data["total_receivable"], 777.0)
@@ -198,10 +243,24 @@ class TestBillingDashboard(BillingCaseCommon):
         """A KPI is one registered unit: the registry drives the keys returned."""
         kpis = self.env["billing.dashboard"]._get_dashboard_kpis()
         for key in (
-            "total_receivable", "overdue_amount", "overdue_share", "credit_sales", "dso",
-            "countback_dso", "best_possible_dso", "add", "cei", "avg_days_to_pay", "open_cases",
-            "sla_breached", "aging", "trend", "cases_by_type", "cases_by_root_cause",
-            "coordinators", "top_customers",
+            "total_receivable",
+            "overdue_amount",
+            "overdue_share",
+            "credit_sales",
+            "dso",
+            "countback_dso",
+            "best_possible_dso",
+            "add",
+            "cei",
+            "avg_days_to_pay",
+            "open_cases",
+            "sla_breached",
+            "aging",
+            "trend",
+            "cases_by_type",
+            "cases_by_root_cause",
+            "coordinators",
+            "top_customers",
         ):
             self.assertIn(key, kpis)
         self.assertEqual(set(self._data()) - {"meta"}, set(kpis))
@@ -218,8 +277,13 @@ class TestBillingDashboard(BillingCaseCommon):
             calls.append(args)
             return overview(model, *args, **kwargs)
 
-        with patch.object(Aging, "_get_aging_overview", counted), patch.object(
-            Aging, "_get_aging", side_effect=AssertionError("a second aging computation")
+        with (
+            patch.object(Aging, "_get_aging_overview", counted),
+            patch.object(
+                Aging,
+                "_get_aging",
+                side_effect=AssertionError("a second aging computation"),
+            ),
         ):
             data = self._data()
         self.assertEqual(len(calls), 1)

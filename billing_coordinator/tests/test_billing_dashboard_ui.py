@@ -13,14 +13,20 @@ class TestBillingDashboardTour(BillingCaseCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._create_invoice(
-            amount=1000.0, invoice_date=cls.today - timedelta(days=5), due_date=cls.today + timedelta(days=10)
+            amount=1000.0,
+            invoice_date=cls.today - timedelta(days=5),
+            due_date=cls.today + timedelta(days=10),
         )
         cls._create_invoice(
-            amount=400.0, invoice_date=cls.today - timedelta(days=35), due_date=cls.today - timedelta(days=5)
+            amount=400.0,
+            invoice_date=cls.today - timedelta(days=35),
+            due_date=cls.today - timedelta(days=5),
         )
 
     def test_dashboard_tour(self):
-        self.start_tour("/odoo/billing-dashboard", "billing_dashboard_tour", login="billing_manager")
+        self.start_tour(
+            "/odoo/billing-dashboard", "billing_dashboard_tour", login="billing_manager"
+        )
 
 
 @tagged("post_install", "-at_install")

@@ -31,17 +31,25 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
         super().setUpClass()
         cls.customer_contact.email = "ann.payable@acme.example.com"
         cls.ref = cls.env.ref
-        cls.tpl_notice = cls.ref("billing_coordinator.mail_template_billing_case_notice")
-        cls.tpl_resolved = cls.ref("billing_coordinator.mail_template_billing_case_resolved")
-        cls.tpl_reminder = cls.ref("billing_coordinator.mail_template_billing_case_reminder")
-        cls.tpl_promise = cls.ref("billing_coordinator.mail_template_billing_case_promise")
+        cls.tpl_notice = cls.ref(
+            "billing_coordinator.mail_template_billing_case_notice"
+        )
+        cls.tpl_resolved = cls.ref(
+            "billing_coordinator.mail_template_billing_case_resolved"
+        )
+        cls.tpl_reminder = cls.ref(
+            "billing_coordinator.mail_template_billing_case_reminder"
+        )
+        cls.tpl_promise = cls.ref(
+            "billing_coordinator.mail_template_billing_case_promise"
+        )
         cls.type_overdue = cls.ref("billing_coordinator.case_type_overdue")
         cls.usd = cls.company.currency_id
 
     def _render(self, template, case):
-        return template._generate_template(case.ids, ("subject", "body_html", "lang", "partner_to"))[
-            case.id
-        ]
+        return template._generate_template(
+            case.ids, ("subject", "body_html", "lang", "partner_to")
+        )[case.id]
 
     def _money(self, amount, lang=None):
         env = self.env(context=dict(self.env.context, lang=lang)) if lang else self.env
@@ -50,7 +58,9 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
     def _overcharge_case(self, amount=1000.0, expected=850.0):
         invoice = self._create_invoice(amount=amount)
         case = self._create_case(
-            move_ids=[Command.set(invoice.ids)], expected_amount=expected, actual_amount=amount,
+            move_ids=[Command.set(invoice.ids)],
+            expected_amount=expected,
+            actual_amount=amount,
             user_id=self.coordinator.id,
         )
         return invoice, case
@@ -65,15 +75,23 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
         self.assertEqual(action["context"]["default_template_id"], self.tpl_notice.id)
         self.assertEqual(action["context"]["default_res_ids"], case.ids)
 
-        overdue = self._create_case(case_type_id=self.type_overdue.id, move_ids=[Command.set(invoice.ids)])
+        overdue = self._create_case(
+            case_type_id=self.type_overdue.id, move_ids=[Command.set(invoice.ids)]
+        )
         self.assertEqual(overdue._get_mail_template(), self.tpl_reminder)
         self._register_payment(invoice)
         self.assertEqual(
-            overdue._get_mail_template(), self.tpl_notice, "nothing open any more: no reminder"
+            overdue._get_mail_template(),
+            self.tpl_notice,
+            "nothing open any more: no reminder",
         )
 
         self.env["billing.case.promise"].create(
-            {"case_id": case.id, "date": self.today + timedelta(days=5), "amount": 100.0}
+            {
+                "case_id": case.id,
+                "date": self.today + timedelta(days=5),
+                "amount": 100.0,
+            }
         )
         self.assertEqual(case._get_mail_template(), self.tpl_promise)
         case._mark_resolved("no_action", note="Checked")
@@ -91,12 +109,18 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
         self.assertIn(self._money(1000.0), body)
         self.assertIn(self._money(150.0), body)
         self.assertIn("in your favour", body)
-        self.assertEqual(values["partner_ids"], self.customer_contact.ids, "the invoice contact gets it")
+        self.assertEqual(
+            values["partner_ids"],
+            self.customer_contact.ids,
+            "the invoice contact gets it",
+        )
 
     def test_resolution_confirmation_names_the_credit_note(self):
         invoice, case = self._overcharge_case(amount=1000.0, expected=850.0)
-        wizard = self.env["billing.case.resolve"].with_context(default_case_id=case.id).create(
-            {"resolution_type": "credit_note", "amount": 150.0}
+        wizard = (
+            self.env["billing.case.resolve"]
+            .with_context(default_case_id=case.id)
+            .create({"resolution_type": "credit_note", "amount": 150.0})
         )
         wizard.action_apply()
         credit_note = case.resolution_move_ids
@@ -113,8 +137,10 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
         payment = self._register_payment(invoice, amount=1120.0)
         case = self._create_case(
             case_type_id=self.ref("billing_coordinator.case_type_overpayment").id,
-            move_ids=[Command.set(invoice.ids)], payment_ids=[Command.set(payment.ids)],
-            expected_amount=1000.0, actual_amount=1120.0,
+            move_ids=[Command.set(invoice.ids)],
+            payment_ids=[Command.set(payment.ids)],
+            expected_amount=1000.0,
+            actual_amount=1120.0,
         )
         self.env["billing.case.resolve"].with_context(default_case_id=case.id).create(
             {"resolution_type": "refund", "amount": 120.0}
@@ -128,13 +154,18 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
         self.assertIn("Nothing is due any more", body)
 
     def test_payment_reminder_lists_open_amounts(self):
-        first = self._create_invoice(amount=400.0, due_date=self.today - timedelta(days=20))
-        second = self._create_invoice(amount=700.0, due_date=self.today - timedelta(days=5))
+        first = self._create_invoice(
+            amount=400.0, due_date=self.today - timedelta(days=20)
+        )
+        second = self._create_invoice(
+            amount=700.0, due_date=self.today - timedelta(days=5)
+        )
         paid = self._create_invoice(amount=90.0)
         self._register_payment(second, amount=250.0)
         self._register_payment(paid)
         case = self._create_case(
-            case_type_id=self.type_overdue.id, move_ids=[Command.set((first | second | paid).ids)]
+            case_type_id=self.type_overdue.id,
+            move_ids=[Command.set((first | second | paid).ids)],
         )
         body = self._render(self.tpl_reminder, case)["body_html"]
         self.assertIn(first.name, body)
@@ -144,16 +175,30 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
         self.assertIn(self._money(450.0), body)
         self.assertIn(self._money(850.0), body, "the total still due")
         self.assertIn(format_date(self.env, first.invoice_date_due), body)
-        self.assertLess(body.index(first.name), body.index(second.name), "oldest due first")
+        self.assertLess(
+            body.index(first.name), body.index(second.name), "oldest due first"
+        )
 
     def test_promise_confirmation_lists_installments(self):
         invoice = self._create_invoice(amount=900.0)
-        case = self._create_case(case_type_id=self.type_overdue.id, move_ids=[Command.set(invoice.ids)])
+        case = self._create_case(
+            case_type_id=self.type_overdue.id, move_ids=[Command.set(invoice.ids)]
+        )
         first, second = self.today + timedelta(days=10), self.today + timedelta(days=40)
         self.env["billing.case.promise"].create(
             [
-                {"case_id": case.id, "date": first, "amount": 300.0, "target_residual": 600.0},
-                {"case_id": case.id, "date": second, "amount": 600.0, "target_residual": 0.0},
+                {
+                    "case_id": case.id,
+                    "date": first,
+                    "amount": 300.0,
+                    "target_residual": 600.0,
+                },
+                {
+                    "case_id": case.id,
+                    "date": second,
+                    "amount": 600.0,
+                    "target_residual": 0.0,
+                },
             ]
         )
         body = self._render(self.tpl_promise, case)["body_html"]
@@ -171,20 +216,29 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
         invoice, case = self._overcharge_case(amount=1000.0, expected=850.0)
         values = self._render(self.tpl_notice, case)
         self.assertEqual(values["lang"], "fr_FR")
-        self.assertIn("Surfacturation", values["body_html"], "translatable terms in the customer's language")
+        self.assertIn(
+            "Surfacturation",
+            values["body_html"],
+            "translatable terms in the customer's language",
+        )
         self.assertIn(self._money(150.0, lang="fr_FR"), values["body_html"])
         self.assertNotEqual(self._money(150.0, lang="fr_FR"), self._money(150.0))
 
         # The composer opened from the case takes the same language.
-        composer = self.env["mail.compose.message"].with_context(
-            **case.action_send_email()["context"]
-        ).create({})
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(**case.action_send_email()["context"])
+            .create({})
+        )
         self.assertEqual(composer.lang, "fr_FR")
         self.assertIn("Surfacturation", composer.body)
 
         self.customer.lang = "de_DE"
         self.assertEqual(self.tpl_notice._render_lang(case.ids)[case.id], "de_DE")
-        self.assertIn(self._money(150.0, lang="de_DE"), self._render(self.tpl_notice, case)["body_html"])
+        self.assertIn(
+            self._money(150.0, lang="de_DE"),
+            self._render(self.tpl_notice, case)["body_html"],
+        )
 
     # ------------------------------------------------------- send and reply
 
@@ -204,7 +258,9 @@ class TestCaseMail(BillingCaseCommon, MailCommon):
         self.assertNotIn(self.customer, composer.partner_ids)
         with self.mock_mail_gateway():
             composer._action_send_mail()
-        sent = case.message_ids.filtered(lambda m: m.message_type == "comment" and m.subject)
+        sent = case.message_ids.filtered(
+            lambda m: m.message_type == "comment" and m.subject
+        )
         self.assertEqual(len(sent), 1)
         self.assertIn(case.name, sent.subject)
         self.assertIn(self._money(150.0), Markup(sent.body).unescape())

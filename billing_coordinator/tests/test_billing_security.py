@@ -13,8 +13,15 @@ class TestBillingSecurity(BillingCaseCommon):
         cls.case = cls._create_case(expected_amount=10.0)
 
     def test_coordinator_creates_and_edits(self):
-        case = self.env["billing.case"].with_user(self.coordinator).create(
-            {"partner_id": self.customer.id, "case_type_id": self.type_overcharge.id}
+        case = (
+            self.env["billing.case"]
+            .with_user(self.coordinator)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "case_type_id": self.type_overcharge.id,
+                }
+            )
         )
         case.write({"expected_amount": 42.0})
         case.action_start()
@@ -28,7 +35,10 @@ class TestBillingSecurity(BillingCaseCommon):
         self.assertEqual(invoice.with_user(self.invoice_user).billing_case_count, 1)
         with self.assertRaises(AccessError):
             self.env["billing.case"].with_user(self.invoice_user).create(
-                {"partner_id": self.customer.id, "case_type_id": self.type_overcharge.id}
+                {
+                    "partner_id": self.customer.id,
+                    "case_type_id": self.type_overcharge.id,
+                }
             )
         with self.assertRaises(AccessError):
             as_clerk.write({"expected_amount": 99.0})
@@ -40,30 +50,51 @@ class TestBillingSecurity(BillingCaseCommon):
         self.assertEqual(self.case.state, "new")
 
     def test_internal_user_without_accounting_sees_nothing(self):
-        plain_user = self._create_billing_user("plain_user", [self.env.ref("base.group_user")])
+        plain_user = self._create_billing_user(
+            "plain_user", [self.env.ref("base.group_user")]
+        )
         with self.assertRaises(AccessError):
             self.case.with_user(plain_user).read(["name"])
 
     def test_only_managers_configure_case_types(self):
         with self.assertRaises(AccessError):
-            self.env["billing.case.type"].with_user(self.coordinator).create({"name": "X", "code": "other"})
+            self.env["billing.case.type"].with_user(self.coordinator).create(
+                {"name": "X", "code": "other"}
+            )
         with self.assertRaises(AccessError):
             self.type_overcharge.with_user(self.coordinator).write({"sla_days": 1})
-        new_type = self.env["billing.case.type"].with_user(self.manager).create({"name": "X", "code": "other"})
+        new_type = (
+            self.env["billing.case.type"]
+            .with_user(self.manager)
+            .create({"name": "X", "code": "other"})
+        )
         self.assertTrue(new_type.exists())
 
     def test_multi_company_isolation(self):
         other = self.setup_other_company(name="Isolated Co")["company"]
-        foreign_case = self.env["billing.case"].with_company(other).create(
-            {"partner_id": self.other_customer.id, "case_type_id": self.type_overcharge.id, "company_id": other.id}
+        foreign_case = (
+            self.env["billing.case"]
+            .with_company(other)
+            .create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "case_type_id": self.type_overcharge.id,
+                    "company_id": other.id,
+                }
+            )
         )
         Case = self.env["billing.case"].with_user(self.coordinator)
         self.assertIn(self.case, Case.search([]))
         self.assertNotIn(foreign_case, Case.search([]))
         with self.assertRaises(AccessError):
             foreign_case.with_user(self.coordinator).read(["name"])
-        foreign_type = self.env["billing.case.type"].create({"name": "Only other", "code": "other", "company_id": other.id})
-        self.assertNotIn(foreign_type, self.env["billing.case.type"].with_user(self.coordinator).search([]))
+        foreign_type = self.env["billing.case.type"].create(
+            {"name": "Only other", "code": "other", "company_id": other.id}
+        )
+        self.assertNotIn(
+            foreign_type,
+            self.env["billing.case.type"].with_user(self.coordinator).search([]),
+        )
 
         # A coordinator of both companies sees both when both are active.
         self.coordinator.company_ids = [Command.link(other.id)]
@@ -73,10 +104,22 @@ class TestBillingSecurity(BillingCaseCommon):
     def test_resolution_needs_coordinator_rights(self):
         with self.assertRaises(AccessError):
             self.env["billing.case.resolve"].with_user(self.invoice_user).create(
-                {"case_id": self.case.id, "resolution_type": "no_action", "note": "nothing"}
+                {
+                    "case_id": self.case.id,
+                    "resolution_type": "no_action",
+                    "note": "nothing",
+                }
             )
-        wizard = self.env["billing.case.resolve"].with_user(self.coordinator).create(
-            {"case_id": self.case.id, "resolution_type": "no_action", "note": "Checked, invoice right."}
+        wizard = (
+            self.env["billing.case.resolve"]
+            .with_user(self.coordinator)
+            .create(
+                {
+                    "case_id": self.case.id,
+                    "resolution_type": "no_action",
+                    "note": "Checked, invoice right.",
+                }
+            )
         )
         wizard.action_apply()
         self.assertEqual(self.case.state, "resolved")
@@ -96,8 +139,16 @@ class TestBillingSecurity(BillingCaseCommon):
 
     def test_promises_isolated_by_company(self):
         other = self.setup_other_company(name="Promise Co")["company"]
-        foreign_case = self.env["billing.case"].with_company(other).create(
-            {"partner_id": self.other_customer.id, "case_type_id": self.type_overcharge.id, "company_id": other.id}
+        foreign_case = (
+            self.env["billing.case"]
+            .with_company(other)
+            .create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "case_type_id": self.type_overcharge.id,
+                    "company_id": other.id,
+                }
+            )
         )
         foreign_promise = self.env["billing.case.promise"].create(
             {"case_id": foreign_case.id, "date": self.today, "amount": 5.0}

@@ -14,7 +14,8 @@ class BillingTeamCommon(BillingCaseCommon):
         super().setUpClass()
         user_group = cls.env.ref("billing_coordinator.group_billing_user")
         cls.anna, cls.ben, cls.cleo, cls.dora = (
-            cls._create_billing_user(login, [user_group]) for login in ("t_anna", "t_ben", "t_cleo", "t_dora")
+            cls._create_billing_user(login, [user_group])
+            for login in ("t_anna", "t_ben", "t_cleo", "t_dora")
         )
         cls.leader = cls._create_billing_user("team_leader", [user_group])
         cls.team_a = cls.env["billing.team"].create(
@@ -42,7 +43,11 @@ class BillingTeamCommon(BillingCaseCommon):
         partner = partner or cls.customer
         return cls.env["billing.case"].create(
             [
-                {"partner_id": partner.id, "case_type_id": cls.type_overcharge.id, **vals}
+                {
+                    "partner_id": partner.id,
+                    "case_type_id": cls.type_overcharge.id,
+                    **vals,
+                }
                 for _i in range(count)
             ]
         )
@@ -51,10 +56,15 @@ class BillingTeamCommon(BillingCaseCommon):
 @tagged("post_install", "-at_install")
 class TestTeamAssignment(BillingTeamCommon):
     def test_members_are_memberships(self):
-        self.assertEqual(self.team_a.membership_ids.user_id, self.anna | self.ben | self.cleo)
+        self.assertEqual(
+            self.team_a.membership_ids.user_id, self.anna | self.ben | self.cleo
+        )
         self.team_a.member_ids = [Command.unlink(self.ben.id)]
         self.assertEqual(self.team_a.member_ids, self.anna | self.cleo)
-        self.assertEqual(self.env["billing.team"].search([("member_ids", "in", self.cleo.ids)]), self.team_a)
+        self.assertEqual(
+            self.env["billing.team"].search([("member_ids", "in", self.cleo.ids)]),
+            self.team_a,
+        )
 
     def test_round_robin_continues_across_runs(self):
         first = self._new_cases(2)
@@ -62,8 +72,11 @@ class TestTeamAssignment(BillingTeamCommon):
         self.assertEqual([c.user_id for c in first], [self.anna, self.ben])
         self.assertEqual(self.team_a.last_assigned_user_id, self.ben)
         second = self._new_cases(2)
-        self.assertEqual([c.user_id for c in second], [self.cleo, self.anna],
-                         "the second run goes on after Ben, not with Anna again")
+        self.assertEqual(
+            [c.user_id for c in second],
+            [self.cleo, self.anna],
+            "the second run goes on after Ben, not with Anna again",
+        )
         self.assertTrue(all(case.team_id == self.team_a for case in first | second))
 
     def test_least_loaded_counts_open_cases(self):
@@ -79,25 +92,36 @@ class TestTeamAssignment(BillingTeamCommon):
         self.assertEqual([c.user_id for c in cases], [self.cleo, self.ben, self.cleo])
 
     def test_capacity_stops_assignment(self):
-        self.team_a.membership_ids.filtered(lambda m: m.user_id == self.anna).capacity = 1
-        self.team_a.membership_ids.filtered(lambda m: m.user_id == self.ben).capacity = 1
-        self.team_a.membership_ids.filtered(lambda m: m.user_id == self.cleo).capacity = 1
+        self.team_a.membership_ids.filtered(
+            lambda m: m.user_id == self.anna
+        ).capacity = 1
+        self.team_a.membership_ids.filtered(
+            lambda m: m.user_id == self.ben
+        ).capacity = 1
+        self.team_a.membership_ids.filtered(
+            lambda m: m.user_id == self.cleo
+        ).capacity = 1
         cases = self._new_cases(4)
         self.assertEqual(cases[:3].user_id, self.anna | self.ben | self.cleo)
-        self.assertFalse(cases[3].user_id, "everybody is at capacity: the case waits in the team queue")
+        self.assertFalse(
+            cases[3].user_id,
+            "everybody is at capacity: the case waits in the team queue",
+        )
         self.assertEqual(cases[3].team_id, self.team_a)
 
     def test_away_member_gets_nothing(self):
-        self.team_a.membership_ids.filtered(lambda m: m.user_id == self.ben).away_until = (
-            self.today + timedelta(days=3)
-        )
+        self.team_a.membership_ids.filtered(
+            lambda m: m.user_id == self.ben
+        ).away_until = self.today + timedelta(days=3)
         cases = self._new_cases(4)
         self.assertNotIn(self.ben, cases.user_id)
-        self.assertEqual([c.user_id for c in cases], [self.anna, self.cleo, self.anna, self.cleo])
-        # Back yesterday: counts again (after Cleo comes Anna, then Ben).
-        self.team_a.membership_ids.filtered(lambda m: m.user_id == self.ben).away_until = (
-            self.today - timedelta(days=1)
+        self.assertEqual(
+            [c.user_id for c in cases], [self.anna, self.cleo, self.anna, self.cleo]
         )
+        # Back yesterday: counts again (after Cleo comes Anna, then Ben).
+        self.team_a.membership_ids.filtered(
+            lambda m: m.user_id == self.ben
+        ).away_until = self.today - timedelta(days=1)
         self.assertEqual([c.user_id for c in self._new_cases(2)], [self.anna, self.ben])
 
     def test_assignment_is_one_pass(self):
@@ -110,7 +134,10 @@ class TestTeamAssignment(BillingTeamCommon):
             with self.assertQueryCount(15):
                 cases._assign_to_team_members()
             self.assertEqual(
-                sorted(len(cases.filtered(lambda c, u=u: c.user_id == u)) for u in self.team_a.member_ids),
+                sorted(
+                    len(cases.filtered(lambda c, u=u: c.user_id == u))
+                    for u in self.team_a.member_ids
+                ),
                 [count // 3] * 3,
             )
 
@@ -126,7 +153,9 @@ class TestTeamAssignment(BillingTeamCommon):
         self.assertEqual(cases.user_id, self.cleo)
         self.assertFalse(self.team_a.last_assigned_user_id, "round robin did not move")
         # Away: the team's method decides.
-        self.team_a.membership_ids.filtered(lambda m: m.user_id == self.cleo).away_until = self.today
+        self.team_a.membership_ids.filtered(
+            lambda m: m.user_id == self.cleo
+        ).away_until = self.today
         case = self._new_cases(1)
         self.assertEqual(case.user_id, self.anna)
 
@@ -138,7 +167,9 @@ class TestTeamAssignment(BillingTeamCommon):
         cases = self._new_cases(6)
         bens = cases.filtered(lambda c: c.user_id == self.ben)
         self.assertEqual(len(bens), 2)
-        membership = self.team_a.membership_ids.filtered(lambda m: m.user_id == self.ben)
+        membership = self.team_a.membership_ids.filtered(
+            lambda m: m.user_id == self.ben
+        )
         membership.away_until = self.today + timedelta(days=7)
         with self.assertRaises(AccessError):
             membership.with_user(self.anna).action_redistribute_cases()
@@ -147,11 +178,15 @@ class TestTeamAssignment(BillingTeamCommon):
             tracking_disable=False, mail_notrack=False
         ).action_redistribute_cases()
         self.assertFalse(bens.user_id & self.ben)
-        self.assertEqual(len(bens.user_id), 2, "one each to Anna and Cleo, by round robin")
+        self.assertEqual(
+            len(bens.user_id), 2, "one each to Anna and Cleo, by round robin"
+        )
         self.env.cr.flush()  # tracking values are written at flush time
         # sudo: tracking values are readable by administrators only
-        tracking = bens[0].message_ids.sudo().tracking_value_ids.filtered(
-            lambda t: t.field_id.name == "user_id"
+        tracking = (
+            bens[0]
+            .message_ids.sudo()
+            .tracking_value_ids.filtered(lambda t: t.field_id.name == "user_id")
         )
         self.assertTrue(tracking, "the reassignment is tracked in the chatter")
 
@@ -168,20 +203,47 @@ class TestTeamRouting(BillingTeamCommon):
     def test_routing_order(self):
         Partner = self.env["res.partner"]
         tagged_german = Partner.create(
-            {"name": "Tagged GmbH", "is_company": True, "category_id": [Command.set(self.tag_key.ids)],
-             "country_id": self.env.ref("base.de").id}
+            {
+                "name": "Tagged GmbH",
+                "is_company": True,
+                "category_id": [Command.set(self.tag_key.ids)],
+                "country_id": self.env.ref("base.de").id,
+            }
         )
-        german = Partner.create({"name": "Deutsch AG", "is_company": True, "country_id": self.env.ref("base.de").id})
-        french = Partner.create({"name": "Paris SARL", "is_company": True, "country_id": self.env.ref("base.fr").id})
+        german = Partner.create(
+            {
+                "name": "Deutsch AG",
+                "is_company": True,
+                "country_id": self.env.ref("base.de").id,
+            }
+        )
+        french = Partner.create(
+            {
+                "name": "Paris SARL",
+                "is_company": True,
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
         own = Partner.create(
-            {"name": "Own Team GmbH", "is_company": True, "country_id": self.env.ref("base.de").id,
-             "category_id": [Command.set(self.tag_key.ids)], "billing_team_id": self.team_b.id}
+            {
+                "name": "Own Team GmbH",
+                "is_company": True,
+                "country_id": self.env.ref("base.de").id,
+                "category_id": [Command.set(self.tag_key.ids)],
+                "billing_team_id": self.team_b.id,
+            }
         )
-        routes = self.env["billing.team"]._route_partners(tagged_german | german | french | own, self.company)
-        self.assertEqual(routes[tagged_german.id], self.team_a, "a tag wins over the country")
+        routes = self.env["billing.team"]._route_partners(
+            tagged_german | german | french | own, self.company
+        )
+        self.assertEqual(
+            routes[tagged_german.id], self.team_a, "a tag wins over the country"
+        )
         self.assertEqual(routes[german.id], self.team_b)
         self.assertNotIn(french.id, routes)
-        self.assertEqual(routes[own.id], self.team_b, "the customer's own team wins over everything")
+        self.assertEqual(
+            routes[own.id], self.team_b, "the customer's own team wins over everything"
+        )
         case = self._new_cases(1, partner=german)
         self.assertEqual(case.team_id, self.team_b)
         self.assertEqual(case.user_id, self.dora)
@@ -219,7 +281,9 @@ class TestTakeNextAndReassign(BillingTeamCommon):
         self.assertEqual((low | mid).user_id, self.anna)
         self.assertFalse(other_team.user_id, "another team's case is never handed out")
         result = Case.action_take_next()
-        self.assertEqual(result["tag"], "display_notification", "nothing left: a message, no error")
+        self.assertEqual(
+            result["tag"], "display_notification", "nothing left: a message, no error"
+        )
 
     def test_take_release(self):
         case = self._new_cases(1)
@@ -233,22 +297,31 @@ class TestTakeNextAndReassign(BillingTeamCommon):
 
     def test_bulk_reassign_by_leader_only(self):
         cases = self._new_cases(3)
-        wizard = self.env["billing.case.reassign"].with_user(self.anna).with_context(
-            active_model="billing.case", active_ids=cases.ids
-        ).create({"user_id": self.ben.id})
+        wizard = (
+            self.env["billing.case.reassign"]
+            .with_user(self.anna)
+            .with_context(active_model="billing.case", active_ids=cases.ids)
+            .create({"user_id": self.ben.id})
+        )
         with self.assertRaises(AccessError):
             wizard.action_apply()
         self.assertFalse(cases.user_id)
-        wizard = self.env["billing.case.reassign"].with_user(self.leader).with_context(
-            active_model="billing.case", active_ids=cases.ids
-        ).create({"user_id": self.ben.id})
+        wizard = (
+            self.env["billing.case.reassign"]
+            .with_user(self.leader)
+            .with_context(active_model="billing.case", active_ids=cases.ids)
+            .create({"user_id": self.ben.id})
+        )
         wizard.action_apply()
         self.assertEqual(cases.user_id, self.ben)
         # A manager moves them to the other team, whose method hands them out.
         self.team_b.assignment_method = "least_loaded"
-        wizard = self.env["billing.case.reassign"].with_user(self.manager).with_context(
-            active_model="billing.case", active_ids=cases.ids
-        ).create({"team_id": self.team_b.id})
+        wizard = (
+            self.env["billing.case.reassign"]
+            .with_user(self.manager)
+            .with_context(active_model="billing.case", active_ids=cases.ids)
+            .create({"team_id": self.team_b.id})
+        )
         wizard.action_apply()
         self.assertEqual(cases.team_id, self.team_b)
         self.assertEqual(cases.user_id, self.dora)
@@ -265,7 +338,9 @@ class TestTeamSecurity(BillingTeamCommon):
     def test_coordinators_see_own_team_and_pool(self):
         case_a = self._new_cases(1)
         case_b = self._new_cases(1, partner=self.other_customer)
-        pool = self._new_cases(1, partner=self.env["res.partner"].create({"name": "No Team"}))
+        pool = self._new_cases(
+            1, partner=self.env["res.partner"].create({"name": "No Team"})
+        )
         self.assertFalse(pool.team_id)
         Case = self.env["billing.case"].with_user(self.anna)
         visible = Case.search([("id", "in", (case_a | case_b | pool).ids)])
@@ -278,10 +353,14 @@ class TestTeamSecurity(BillingTeamCommon):
             case_b.with_user(self.anna).action_start()
         self.assertEqual(case_b.state, "new")
         # The leader of team A (not a member) sees team A.
-        self.assertIn(case_a, self.env["billing.case"].with_user(self.leader).search([]))
+        self.assertIn(
+            case_a, self.env["billing.case"].with_user(self.leader).search([])
+        )
         # Managers see everything.
         self.assertEqual(
-            self.env["billing.case"].with_user(self.manager).search([("id", "in", (case_a | case_b | pool).ids)]),
+            self.env["billing.case"]
+            .with_user(self.manager)
+            .search([("id", "in", (case_a | case_b | pool).ids)]),
             case_a | case_b | pool,
         )
 
@@ -290,8 +369,10 @@ class TestTeamSecurity(BillingTeamCommon):
         case_b = self._new_cases(1, partner=self.other_customer)
         model_level = {"action_take_next", "action_run_detection"}
         actions = sorted(
-            name for name in dir(type(case_b))
-            if name.startswith("action_") and name not in model_level
+            name
+            for name in dir(type(case_b))
+            if name.startswith("action_")
+            and name not in model_level
             and callable(getattr(type(case_b), name))
         )
         self.assertIn("action_take", actions)
@@ -307,7 +388,9 @@ class TestTeamSecurity(BillingTeamCommon):
             )
 
     def test_leader_edits_own_team_members_only(self):
-        anna_membership = self.team_a.membership_ids.filtered(lambda m: m.user_id == self.anna)
+        anna_membership = self.team_a.membership_ids.filtered(
+            lambda m: m.user_id == self.anna
+        )
         anna_membership.with_user(self.leader).capacity = 5
         self.assertEqual(anna_membership.capacity, 5)
         with self.assertRaises(AccessError):

@@ -57,11 +57,15 @@ class TestCustomerAccounts(BillingCaseCommon):
     # ------------------------------------------------------------ duplicates
 
     def test_duplicate_same_vat_while_typing(self):
-        new = self.Partner.new({"name": "Other Name", "is_company": True, "vat": "be 0477.472.701"})
+        new = self.Partner.new(
+            {"name": "Other Name", "is_company": True, "vat": "be 0477.472.701"}
+        )
         self.assertEqual(new.billing_duplicate_partner_ids._origin, self.existing)
         self.assertIn("same VAT number", new.billing_duplicate_reasons)
         self.assertIn(self.existing.display_name, new.billing_duplicate_reasons)
-        other = self.Partner.new({"name": "Other Name", "is_company": True, "vat": "BE0403019261"})
+        other = self.Partner.new(
+            {"name": "Other Name", "is_company": True, "vat": "BE0403019261"}
+        )
         self.assertFalse(other.billing_duplicate_partner_ids)
         self.assertFalse(other.billing_duplicate_reasons)
 
@@ -127,7 +131,9 @@ class TestCustomerAccounts(BillingCaseCommon):
     def test_duplicate_customer_rule_negative(self):
         self._create_invoice(partner=self.existing, amount=100.0)
         self.Partner.create({"name": "Brightwater Trading", "vat": "BE0403019261"})
-        archived = self.Partner.create({"name": "Old Brightwater", "vat": "BE0477472701"})
+        archived = self.Partner.create(
+            {"name": "Old Brightwater", "vat": "BE0477472701"}
+        )
         archived.active = False
         summary = self.Case._detect(self.company, rules=["duplicate_customer"])
         self.assertFalse(summary["created"])
@@ -144,7 +150,9 @@ class TestCustomerAccounts(BillingCaseCommon):
         self.assertTrue(us_customer.billing_ready, us_customer.billing_ready_issues)
 
     def test_billing_ready_missing(self):
-        self.env["billing.detection.rule"]._get_rule(self.company, "customer_data").require_payment_terms = True
+        self.env["billing.detection.rule"]._get_rule(
+            self.company, "customer_data"
+        ).require_payment_terms = True
         partner = self.Partner.create(
             {
                 "name": "Half Done SA",
@@ -166,8 +174,12 @@ class TestCustomerAccounts(BillingCaseCommon):
             ],
         )
         invalid = self.Partner.with_context(no_vat_validation=True).create(
-            {"name": "Bad VAT", "is_company": True, "vat": "BE0477472702",
-             "country_id": self.env.ref("base.be").id}
+            {
+                "name": "Bad VAT",
+                "is_company": True,
+                "vat": "BE0477472702",
+                "country_id": self.env.ref("base.be").id,
+            }
         )
         self.assertIn("BE0477472702 is not valid", invalid.billing_ready_issues)
         # A private person needs neither a VAT number nor a billing contact.
@@ -193,7 +205,9 @@ class TestCustomerAccounts(BillingCaseCommon):
         self.assertIn("- No billing contact", message)
         self.assertEqual(invoice.state, "draft")
         # A billing ready customer's first invoice posts.
-        ready = self._create_invoice(partner=self._ready_customer(), amount=100.0, post=False)
+        ready = self._create_invoice(
+            partner=self._ready_customer(), amount=100.0, post=False
+        )
         ready.action_post()
         self.assertEqual(ready.state, "posted")
 
@@ -208,7 +222,9 @@ class TestCustomerAccounts(BillingCaseCommon):
         self.assertEqual(second.state, "posted")
         # Credit notes are never blocked.
         other = self.Partner.create({"name": "Refund Only", "is_company": True})
-        refund = self._create_invoice(partner=other, amount=10.0, move_type="out_refund")
+        refund = self._create_invoice(
+            partner=other, amount=10.0, move_type="out_refund"
+        )
         self.assertEqual(refund.state, "posted")
 
     # ---------------------------------------------------------------- bounces
@@ -225,11 +241,16 @@ class TestCustomerAccounts(BillingCaseCommon):
         invoice = self._create_invoice(partner=self.existing, amount=100.0)
         self._bounce(invoice, "payables@brightwater.example.com")
         case = self.Case.search(
-            [("partner_id", "=", self.existing.id), ("detection_rule", "=", "customer_data")]
+            [
+                ("partner_id", "=", self.existing.id),
+                ("detection_rule", "=", "customer_data"),
+            ]
         )
         self.assertEqual(len(case), 1)
         self.assertEqual(case.case_code, "customer_data")
-        self.assertEqual(case.detection_fingerprint, "bounce:payables@brightwater.example.com")
+        self.assertEqual(
+            case.detection_fingerprint, "bounce:payables@brightwater.example.com"
+        )
         self.assertIn("bounce", case.description)
         # The daily rule sees the same situation: nothing new, nothing cleared.
         summary = self.Case._detect(self.company, rules=["customer_data"])
@@ -242,17 +263,21 @@ class TestCustomerAccounts(BillingCaseCommon):
     def test_bounce_updates_open_case(self):
         invoice = self._create_invoice(partner=self.existing, amount=100.0)
         self.existing.city = False
-        case = self.Case._detect(self.company, rules=["customer_data"])["created"].filtered(
-            lambda c: c.partner_id == self.existing
-        )
+        case = self.Case._detect(self.company, rules=["customer_data"])[
+            "created"
+        ].filtered(lambda c: c.partner_id == self.existing)
         self.assertEqual(case.detection_fingerprint, "address:city")
         self._bounce(invoice, "accounts@brightwater.example.com")
         self.assertEqual(
-            case.detection_fingerprint, "address:city|bounce:accounts@brightwater.example.com"
+            case.detection_fingerprint,
+            "address:city|bounce:accounts@brightwater.example.com",
         )
         self.assertEqual(
             self.Case.search_count(
-                [("partner_id", "=", self.existing.id), ("detection_rule", "=", "customer_data")]
+                [
+                    ("partner_id", "=", self.existing.id),
+                    ("detection_rule", "=", "customer_data"),
+                ]
             ),
             1,
         )
@@ -263,10 +288,12 @@ class TestCustomerAccounts(BillingCaseCommon):
         self.assertFalse(self.Case.search([("partner_id", "=", self.existing.id)]))
         # A bounce elsewhere still counts on the partner: the daily rule reports it.
         self._create_invoice(partner=self.existing, amount=100.0)
-        case = self.Case._detect(self.company, rules=["customer_data"])["created"].filtered(
-            lambda c: c.partner_id == self.existing
+        case = self.Case._detect(self.company, rules=["customer_data"])[
+            "created"
+        ].filtered(lambda c: c.partner_id == self.existing)
+        self.assertEqual(
+            case.detection_fingerprint, "bounce:payables@brightwater.example.com"
         )
-        self.assertEqual(case.detection_fingerprint, "bounce:payables@brightwater.example.com")
 
     # ------------------------------------------------------ duplicate invoices
 
@@ -287,15 +314,23 @@ class TestCustomerAccounts(BillingCaseCommon):
         first = self._create_invoice(partner=self.existing, amount=450.0)
         first.ref = "PO-7781"
         # Another reference, another amount, another customer, or out of the window.
-        other_ref = self._create_invoice(partner=self.existing, amount=450.0, post=False)
+        other_ref = self._create_invoice(
+            partner=self.existing, amount=450.0, post=False
+        )
         other_ref.ref = "PO-7782"
-        other_amount = self._create_invoice(partner=self.existing, amount=451.0, post=False)
+        other_amount = self._create_invoice(
+            partner=self.existing, amount=451.0, post=False
+        )
         other_amount.ref = "PO-7781"
-        other_customer = self._create_invoice(partner=self.customer, amount=450.0, post=False)
+        other_customer = self._create_invoice(
+            partner=self.customer, amount=450.0, post=False
+        )
         other_customer.ref = "PO-7781"
         self.company.billing_duplicate_invoice_days = 7
         late = self._create_invoice(
-            partner=self.existing, amount=450.0, post=False,
+            partner=self.existing,
+            amount=450.0,
+            post=False,
             invoice_date=first.invoice_date + timedelta(days=8),
         )
         late.ref = "PO-7781"

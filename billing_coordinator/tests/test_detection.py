@@ -52,15 +52,22 @@ class TestDetection(BillingCaseCommon):
     # ---------------------------------------------------------------- helpers
 
     def _detect(self, rule=None, company=None):
-        return self.Case._detect(company or self.company, rules=[rule] if rule else None)
+        return self.Case._detect(
+            company or self.company, rules=[rule] if rule else None
+        )
 
     def _cases(self, rule, company=None):
         return self.Case.with_context(active_test=False).search(
-            [("detection_rule", "=", rule), ("company_id", "=", (company or self.company).id)]
+            [
+                ("detection_rule", "=", rule),
+                ("company_id", "=", (company or self.company).id),
+            ]
         )
 
     def _rule(self, code, company=None):
-        return self.env["billing.detection.rule"]._get_rule(company or self.company, code)
+        return self.env["billing.detection.rule"]._get_rule(
+            company or self.company, code
+        )
 
     def _days_ago(self, days):
         return self.today - timedelta(days=days)
@@ -254,7 +261,13 @@ class TestDetection(BillingCaseCommon):
         case = self._detect("short_payment")["created"]
         self.assertRecordValues(
             case,
-            [{"currency_id": self.eur.id, "expected_amount": 1000.0, "actual_amount": 960.0}],
+            [
+                {
+                    "currency_id": self.eur.id,
+                    "expected_amount": 1000.0,
+                    "actual_amount": 960.0,
+                }
+            ],
         )
 
     def test_short_payment_other_company(self):
@@ -268,7 +281,8 @@ class TestDetection(BillingCaseCommon):
         wizard._create_payments()
         self.assertFalse(self._detect("short_payment")["created"])
         self.assertEqual(
-            self._detect("short_payment", company=self.company_2)["created"].move_ids, invoice
+            self._detect("short_payment", company=self.company_2)["created"].move_ids,
+            invoice,
         )
 
     def test_short_payment_clears_and_reopens(self):
@@ -334,7 +348,9 @@ class TestDetection(BillingCaseCommon):
 
     def test_duplicate_payment_not_found(self):
         self._create_payment(500.0, days_ago=20)
-        self._create_payment(500.0, days_ago=5)  # 15 days apart: outside the 7-day window
+        self._create_payment(
+            500.0, days_ago=5
+        )  # 15 days apart: outside the 7-day window
         self._create_payment(600.0, days_ago=3, memo="INV/A")
         self._create_payment(600.0, days_ago=2, memo="INV/B")  # other memo
         self._create_payment(700.0, days_ago=3)
@@ -376,7 +392,9 @@ class TestDetection(BillingCaseCommon):
         self._create_payment(700.0, days_ago=2)  # too recent
         invoice = self._create_invoice(amount=800.0, invoice_date=self._days_ago(20))
         self._register_payment(invoice, payment_date=self._days_ago(10))  # applied
-        self._create_payment(900.0, days_ago=10, company=self.company_2)  # other company
+        self._create_payment(
+            900.0, days_ago=10, company=self.company_2
+        )  # other company
         self.assertFalse(self._detect("unapplied_payment")["created"])
 
     def test_unapplied_payment_without_journal_entry(self):
@@ -384,9 +402,13 @@ class TestDetection(BillingCaseCommon):
         outstanding account have no journal entry: applied when linked to an invoice."""
         self.inbound_payment_method_line.payment_account_id = False
         AccountMove = type(self.env["account.move"])
-        with patch.object(AccountMove, "_get_invoice_in_payment_state", return_value="in_payment"):
+        with patch.object(
+            AccountMove, "_get_invoice_in_payment_state", return_value="in_payment"
+        ):
             unapplied = self._create_payment(700.0, days_ago=10)
-            invoice = self._create_invoice(amount=800.0, invoice_date=self._days_ago(20))
+            invoice = self._create_invoice(
+                amount=800.0, invoice_date=self._days_ago(20)
+            )
             applied = self._register_payment(invoice, payment_date=self._days_ago(10))
         self.assertFalse(unapplied.move_id)
         self.assertFalse(applied.move_id)
@@ -436,7 +458,9 @@ class TestDetection(BillingCaseCommon):
             amount=1000.0, invoice_date=self._days_ago(60), due_date=self._days_ago(30)
         )
         self._create_case(
-            move_ids=[Command.set(covered.ids)], expected_amount=900.0, actual_amount=1000.0
+            move_ids=[Command.set(covered.ids)],
+            expected_amount=900.0,
+            actual_amount=1000.0,
         )
         self._create_invoice(
             amount=1000.0,
@@ -494,7 +518,14 @@ class TestDetection(BillingCaseCommon):
         self.assertFalse(self._detect("overcharge", company=self.company_2)["created"])
         case = self._detect("overcharge")["created"]
         self.assertRecordValues(
-            case, [{"currency_id": self.eur.id, "expected_amount": 200.0, "actual_amount": 240.0}]
+            case,
+            [
+                {
+                    "currency_id": self.eur.id,
+                    "expected_amount": 200.0,
+                    "actual_amount": 240.0,
+                }
+            ],
         )
         self.assertEqual(case.move_ids, invoice)
         # 200 EUR is the reference price: no undercharge either.
@@ -503,10 +534,14 @@ class TestDetection(BillingCaseCommon):
 
     def test_price_deviation_only_on_recent_invoices(self):
         self._rule("overcharge").price_check_days = 60
-        self._create_product_invoice([(130.0, 1, 0.0)], days_ago=120)  # before the window
+        self._create_product_invoice(
+            [(130.0, 1, 0.0)], days_ago=120
+        )  # before the window
         recent = self._create_product_invoice([(130.0, 1, 0.0)], days_ago=30)
         case = self._detect("overcharge")["created"]
-        self.assertEqual(case.move_ids, recent, "an old invoice is not checked against today's price")
+        self.assertEqual(
+            case.move_ids, recent, "an old invoice is not checked against today's price"
+        )
         # The invoice ages out of the window: its open case stays open, not "cleared".
         self._rule("overcharge").price_check_days = 10
         summary = self._detect("overcharge")
@@ -532,11 +567,14 @@ class TestDetection(BillingCaseCommon):
             )
         )
         self._create_invoice(partner=partner, amount=100.0)
-        case = self._detect("customer_data")["created"].filtered(lambda c: c.partner_id == partner)
+        case = self._detect("customer_data")["created"].filtered(
+            lambda c: c.partner_id == partner
+        )
         self.assertEqual(len(case), 1)
         self.assertEqual(case.case_code, "customer_data")
         self.assertEqual(
-            case.detection_fingerprint, "vat:BE0477472702|email|address:zip|payment_terms"
+            case.detection_fingerprint,
+            "vat:BE0477472702|email|address:zip|payment_terms",
         )
         for text in ("BE0477472702", "e-mail", "ZIP", "payment terms"):
             self.assertIn(text, case.description)
@@ -556,10 +594,14 @@ class TestDetection(BillingCaseCommon):
         )
         # No posted invoice in this company: not checked.
         self._create_invoice(partner=self.other_customer, amount=100.0, post=False)
-        self._create_invoice(partner=self.other_customer, amount=100.0, company=self.company_2)
+        self._create_invoice(
+            partner=self.other_customer, amount=100.0, company=self.company_2
+        )
         created = self._detect("customer_data")["created"]
         self.assertFalse(
-            created.filtered(lambda c: c.partner_id in (self.good_customer | self.other_customer))
+            created.filtered(
+                lambda c: c.partner_id in (self.good_customer | self.other_customer)
+            )
         )
 
     def test_customer_data_clears_and_reopens(self):
@@ -581,7 +623,9 @@ class TestDetection(BillingCaseCommon):
         self.assertFalse(self.Case._is_valid_vat("BE0477472702", "BE"))
         self.assertFalse(self.Case._is_valid_vat("0477472702", "BE"))
         self.assertTrue(self.Case._is_valid_vat("BE0477472701", "FR"))  # prefix wins
-        self.assertTrue(self.Case._is_valid_vat("12-3456789", "US"))  # no validator: not wrong
+        self.assertTrue(
+            self.Case._is_valid_vat("12-3456789", "US")
+        )  # no validator: not wrong
         self.assertTrue(self.Case._is_valid_vat("/", "BE"))
 
     # ----------------------------------------------------- engine and safety
@@ -602,12 +646,20 @@ class TestDetection(BillingCaseCommon):
         first = self.Case._run_detection(self.company)
         self.assertEqual(
             set(first.mapped("detection_rule")),
-            {"short_payment", "overdue", "unapplied_payment", "overcharge", "customer_data"},
+            {
+                "short_payment",
+                "overdue",
+                "unapplied_payment",
+                "overcharge",
+                "customer_data",
+            },
         )
         count = self.Case.search_count([("company_id", "=", self.company.id)])
         self.assertFalse(self.Case._run_detection(self.company))
         self.assertFalse(self.Case._run_detection(self.company))
-        self.assertEqual(self.Case.search_count([("company_id", "=", self.company.id)]), count)
+        self.assertEqual(
+            self.Case.search_count([("company_id", "=", self.company.id)]), count
+        )
         self.assertTrue(all(case.state == "new" for case in first))
 
     def test_open_case_unique_in_database(self):
@@ -621,7 +673,11 @@ class TestDetection(BillingCaseCommon):
             "detection_rule": case.detection_rule,
             "detection_key": case.detection_key,
         }
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+        with (
+            self.assertRaises(IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
             self.Case.create(vals)
         # Once the case is closed, a new open one with the same source is allowed.
         case._mark_resolved("no_action")
@@ -638,7 +694,9 @@ class TestDetection(BillingCaseCommon):
         create_cases = CaseClass._create_detected_cases
 
         def racing_create(case_model, company, findings):
-            create_cases(case_model, company, copy.deepcopy(findings))  # the other run wins
+            create_cases(
+                case_model, company, copy.deepcopy(findings)
+            )  # the other run wins
             return create_cases(case_model, company, findings)
 
         with (
@@ -654,7 +712,9 @@ class TestDetection(BillingCaseCommon):
             amount=1000.0, invoice_date=self._days_ago(60), due_date=self._days_ago(30)
         )
         with (
-            patch.object(type(self.Case), "_detect_short_payment", side_effect=UserError("boom")),
+            patch.object(
+                type(self.Case), "_detect_short_payment", side_effect=UserError("boom")
+            ),
             mute_logger(DETECTION_LOGGER),
         ):
             summary = self.Case._detect(self.company)

@@ -27,13 +27,17 @@ class TestDetectionConcurrency(BillingConcurrencyCase):
             )
             cls.company_id = company.id
             cls.partner_ids, cls.invoice_ids = partners.ids, invoices.ids
-        cls.addClassCleanup(cls._cleanup_company, cls.company_id, cls.invoice_ids, cls.partner_ids)
+        cls.addClassCleanup(
+            cls._cleanup_company, cls.company_id, cls.invoice_ids, cls.partner_ids
+        )
         cls.keys = {f"account.move,{invoice_id}" for invoice_id in cls.invoice_ids}
 
     def setUp(self):
         super().setUp()
         with self.registry.cursor() as cr:
-            self._delete_billing_data(api.Environment(cr, api.SUPERUSER_ID, {}), self.company_id)
+            self._delete_billing_data(
+                api.Environment(cr, api.SUPERUSER_ID, {}), self.company_id
+            )
 
     def _detect(self, env):
         """Detect on the test company; what the run did, read before its cursor closes."""
@@ -50,13 +54,18 @@ class TestDetectionConcurrency(BillingConcurrencyCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {"active_test": False})
             cases = env["billing.case"].search(
-                [("company_id", "=", self.company_id), ("detection_rule", "=", "overdue")]
+                [
+                    ("company_id", "=", self.company_id),
+                    ("detection_rule", "=", "overdue"),
+                ]
             )
             self.assertEqual(sorted(cases.mapped("detection_key")), sorted(self.keys))
             for case in cases:
                 self.assertEqual(len(case.move_ids), 1, "the case has its invoice")
             return env["billing.detection.run"].search_read(
-                [("company_id", "=", self.company_id)], ["skipped", "created"], order="id"
+                [("company_id", "=", self.company_id)],
+                ["skipped", "created"],
+                order="id",
             )
 
     @mute_logger("odoo.sql_db")
@@ -73,7 +82,9 @@ class TestDetectionConcurrency(BillingConcurrencyCase):
                 result = self._detect(env)
                 env.flush_all()
                 first_detected.set()
-                self.assertTrue(second_done.wait(timeout=60))  # commit after the second ran
+                self.assertTrue(
+                    second_done.wait(timeout=60)
+                )  # commit after the second ran
             return result
 
         def second():
@@ -91,15 +102,22 @@ class TestDetectionConcurrency(BillingConcurrencyCase):
                 second_done.set()
 
         first_result, second_result = self.run_workers(first, second)
-        self.assertEqual(first_result, {"created": self.keys, "skipped": False, "found": CUSTOMERS})
-        self.assertIn("skipped, another detection run is working on it", second_result.pop("text"))
+        self.assertEqual(
+            first_result, {"created": self.keys, "skipped": False, "found": CUSTOMERS}
+        )
+        self.assertIn(
+            "skipped, another detection run is working on it", second_result.pop("text")
+        )
         self.assertEqual(second_result, {"created": set(), "skipped": True, "found": 0})
         runs = self._assert_each_case_once()
         self.assertEqual(
-            [(run["skipped"], run["created"]) for run in runs], [(False, CUSTOMERS), (True, 0)]
+            [(run["skipped"], run["created"]) for run in runs],
+            [(False, CUSTOMERS), (True, 0)],
         )
 
-    @mute_logger("odoo.sql_db", "odoo.addons.billing_coordinator.models.billing_cron_concurrency")
+    @mute_logger(
+        "odoo.sql_db", "odoo.addons.billing_coordinator.models.billing_cron_concurrency"
+    )
     def test_run_on_a_stale_snapshot_is_retried(self):
         """The second run took its snapshot before the first one committed, and gets the
         lock once the first is done: its snapshot does not show the new cases. Locking
@@ -132,7 +150,9 @@ class TestDetectionConcurrency(BillingConcurrencyCase):
                 # as one whose transaction began before the other run committed.
                 IrCron = type(env["ir.cron"])
                 with patch.object(IrCron, "_commit_progress", return_value=3600.0):
-                    run_cron_batch(env, [env["res.company"].browse(self.company_id)], process)
+                    run_cron_batch(
+                        env, [env["res.company"].browse(self.company_id)], process
+                    )
             return attempts
 
         first_result, second_attempts = self.run_workers(first, second)
@@ -148,5 +168,6 @@ class TestDetectionConcurrency(BillingConcurrencyCase):
         )
         runs = self._assert_each_case_once()
         self.assertEqual(
-            [(run["skipped"], run["created"]) for run in runs], [(False, CUSTOMERS), (False, 0)]
+            [(run["skipped"], run["created"]) for run in runs],
+            [(False, CUSTOMERS), (False, 0)],
         )

@@ -30,7 +30,10 @@ class TestDetectionRules(BillingCaseCommon):
     def _overdue_invoice(self, days_overdue=30, amount=1000.0, partner=None):
         due = self.today - timedelta(days=days_overdue)
         return self._create_invoice(
-            partner=partner, amount=amount, invoice_date=due - timedelta(days=30), due_date=due
+            partner=partner,
+            amount=amount,
+            invoice_date=due - timedelta(days=30),
+            due_date=due,
         )
 
     def _detect(self, rule=None):
@@ -54,7 +57,9 @@ class TestDetectionRules(BillingCaseCommon):
         )
         # Ensuring again creates nothing more.
         self.Rule._ensure_rules(new_company)
-        self.assertEqual(self.Rule.search_count([("company_id", "=", new_company.id)]), len(codes))
+        self.assertEqual(
+            self.Rule.search_count([("company_id", "=", new_company.id)]), len(codes)
+        )
 
     def test_switched_off_rule_creates_and_clears_nothing(self):
         invoice = self._overdue_invoice()
@@ -64,7 +69,9 @@ class TestDetectionRules(BillingCaseCommon):
         self._register_payment(invoice)
         self._overdue_invoice(amount=500.0)
         summary = self._detect()
-        self.assertFalse(summary["created"].filtered(lambda c: c.detection_rule == "overdue"))
+        self.assertFalse(
+            summary["created"].filtered(lambda c: c.detection_rule == "overdue")
+        )
         self.assertFalse(summary["cleared"])
         self.assertEqual(case.state, "new")
         self.assertNotIn("overdue", summary["runs"].line_ids.mapped("rule_code"))
@@ -80,7 +87,9 @@ class TestDetectionRules(BillingCaseCommon):
         self.assertEqual(self._rule("overdue", other).overdue_days, 15)
         # The tolerance is the rule's own: a large one on the overdue rule hides it.
         self._rule("overdue").tolerance_amount = 5000.0
-        self._overdue_invoice(days_overdue=10, amount=700.0, partner=self.other_customer)
+        self._overdue_invoice(
+            days_overdue=10, amount=700.0, partner=self.other_customer
+        )
         self.assertFalse(self._detect("overdue")["created"])
 
     def test_case_type_of_the_rule(self):
@@ -103,13 +112,16 @@ class TestDetectionRules(BillingCaseCommon):
         self.assertEqual(run.company_id, self.company)
         self.assertEqual(run.created, len(first["created"]))
         overdue_line = run.line_ids.filtered(lambda line: line.rule_code == "overdue")
-        overdue_cases = first["created"].filtered(lambda c: c.detection_rule == "overdue")
+        overdue_cases = first["created"].filtered(
+            lambda c: c.detection_rule == "overdue"
+        )
         self.assertEqual(len(overdue_cases), 2)
         self.assertRecordValues(
             overdue_line, [{"found": 2, "created": 2, "cleared": 0, "failed": False}]
         )
         self.assertRecordValues(
-            self._rule("overdue"), [{"last_found": 2, "last_created": 2, "last_error": False}]
+            self._rule("overdue"),
+            [{"last_found": 2, "last_created": 2, "last_error": False}],
         )
         self.assertGreaterEqual(run.duration, 0.0)
 
@@ -124,7 +136,9 @@ class TestDetectionRules(BillingCaseCommon):
         self._overdue_invoice()
         with (
             patch.object(
-                type(self.Case), "_detect_short_payment", side_effect=UserError("boom today")
+                type(self.Case),
+                "_detect_short_payment",
+                side_effect=UserError("boom today"),
             ),
             mute_logger(DETECTION_LOGGER),
         ):
@@ -135,7 +149,9 @@ class TestDetectionRules(BillingCaseCommon):
         self.assertIn("boom today", failed.error)
         self.assertEqual(summary["runs"].failed, 1)
         self.assertIn("boom today", self._rule("short_payment").last_error)
-        self.assertEqual(lines.filtered(lambda line: line.rule_code == "overdue").created, 1)
+        self.assertEqual(
+            lines.filtered(lambda line: line.rule_code == "overdue").created, 1
+        )
 
     def test_old_runs_are_removed(self):
         self.company.billing_detection_log_days = 10
@@ -147,7 +163,9 @@ class TestDetectionRules(BillingCaseCommon):
         self.env["billing.detection.run"]._gc_detection_runs()
         self.assertFalse(old.exists())
         self.assertTrue(recent.exists())
-        self.assertFalse(self.env["billing.detection.run.line"].search([("run_id", "=", old.id)]))
+        self.assertFalse(
+            self.env["billing.detection.run.line"].search([("run_id", "=", old.id)])
+        )
 
     def test_detect_now_shows_the_summary(self):
         self._overdue_invoice()
@@ -155,10 +173,14 @@ class TestDetectionRules(BillingCaseCommon):
         run = self.env["billing.detection.run"].search(
             [("company_id", "=", self.company.id)], limit=1
         )
-        self.assertEqual(run.line_ids.filtered(lambda line: line.rule_code == "overdue").created, 1)
+        self.assertEqual(
+            run.line_ids.filtered(lambda line: line.rule_code == "overdue").created, 1
+        )
         message = action["params"]["message"]
         self.assertIn(f"{run.created} new case(s)", message)
-        self.assertIn(f"{self.company.name}: {run.found} found, {run.created} new", message)
+        self.assertIn(
+            f"{self.company.name}: {run.found} found, {run.created} new", message
+        )
 
     # ---------------------------------------------------------- manual amounts
 
@@ -171,7 +193,9 @@ class TestDetectionRules(BillingCaseCommon):
         self._register_payment(invoice, amount=400.0)
         summary = self._detect("overdue")
         self.assertEqual(summary["updated"], case)
-        self.assertRecordValues(case, [{"expected_amount": 800.0, "actual_amount": 0.0}])
+        self.assertRecordValues(
+            case, [{"expected_amount": 800.0, "actual_amount": 0.0}]
+        )
         self.assertIn("400.00", case.detection_fingerprint)
         note = case.message_ids[:1]
         self.assertIn("amounts set by hand are kept", note.body)
@@ -196,9 +220,13 @@ class TestDetectionRules(BillingCaseCommon):
         self.assertEqual(self._detect("overdue")["cleared"], cases)
         for case in cases:
             self.assertEqual(case.resolution_type, "cleared")
-            notes = case.message_ids.filtered(lambda m: "Cleared by the automatic" in m.body)
+            notes = case.message_ids.filtered(
+                lambda m: "Cleared by the automatic" in m.body
+            )
             self.assertEqual(len(notes), 1)
-        self.assertTrue(cases[0].resolution_note.startswith("Customer called.\nCleared by"))
+        self.assertTrue(
+            cases[0].resolution_note.startswith("Customer called.\nCleared by")
+        )
 
     # ------------------------------------------------------------ security
 
@@ -246,7 +274,13 @@ class TestDetectionRules(BillingCaseCommon):
         migration.migrate(cr, "19.0.1.0.0")
         self.env.invalidate_all()
         self.assertEqual(self._rule("overdue").overdue_days, 21)
-        for code in ("overpayment", "short_payment", "overcharge", "undercharge", "overdue"):
+        for code in (
+            "overpayment",
+            "short_payment",
+            "overcharge",
+            "undercharge",
+            "overdue",
+        ):
             self.assertEqual(self._rule(code).tolerance_amount, 2.5, code)
         self.assertTrue(self._rule("customer_data").require_payment_terms)
         self.assertEqual(self._rule("duplicate_payment").duplicate_payment_days, 7)

@@ -17,7 +17,9 @@ class TestGermanTranslation(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.po = polib.pofile(file_path("billing_coordinator/i18n/de.po"))
-        cls.pot = polib.pofile(file_path("billing_coordinator/i18n/billing_coordinator.pot"))
+        cls.pot = polib.pofile(
+            file_path("billing_coordinator/i18n/billing_coordinator.pot")
+        )
 
     def _load_german(self):
         self.env["res.lang"]._activate_lang(LANG)
@@ -32,10 +34,12 @@ class TestGermanTranslation(TransactionCase):
             "de.po has untranslated entries",
         )
         self.assertFalse(
-            [entry.msgid for entry in self.po.fuzzy_entries()], "de.po has fuzzy entries"
+            [entry.msgid for entry in self.po.fuzzy_entries()],
+            "de.po has fuzzy entries",
         )
         self.assertFalse(
-            [entry.msgid for entry in self.po.obsolete_entries()], "de.po has obsolete entries"
+            [entry.msgid for entry in self.po.obsolete_entries()],
+            "de.po has obsolete entries",
         )
         translated = {entry.msgid for entry in self.po}
         missing = [entry.msgid for entry in self.pot if entry.msgid not in translated]
@@ -68,14 +72,19 @@ class TestGermanTranslation(TransactionCase):
             .with_context(lang=LANG)
             .create(
                 {
-                    "partner_id": self.env["res.partner"].create({"name": "Kunde GmbH"}).id,
-                    "case_type_id": self.env.ref("billing_coordinator.case_type_overpayment").id,
+                    "partner_id": self.env["res.partner"]
+                    .create({"name": "Kunde GmbH"})
+                    .id,
+                    "case_type_id": self.env.ref(
+                        "billing_coordinator.case_type_overpayment"
+                    ).id,
                     "currency_id": self.env.company.currency_id.id,
                 }
             )
         )
         case.state = "resolved"
         with self.assertRaisesRegex(
-            UserError, "Nur neue oder auf den Kunden wartende Fälle können gestartet werden"
+            UserError,
+            "Nur neue oder auf den Kunden wartende Fälle können gestartet werden",
         ):
             case.action_start()

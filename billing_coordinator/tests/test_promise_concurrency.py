@@ -30,7 +30,9 @@ class TestPromiseCheckDuringDetection(BillingConcurrencyCase):
             )
             cls.company_id = company.id
             cls.partner_ids, cls.invoice_ids = partners.ids, invoices.ids
-        cls.addClassCleanup(cls._cleanup_company, cls.company_id, cls.invoice_ids, cls.partner_ids)
+        cls.addClassCleanup(
+            cls._cleanup_company, cls.company_id, cls.invoice_ids, cls.partner_ids
+        )
 
     def setUp(self):
         super().setUp()
@@ -85,7 +87,8 @@ class TestPromiseCheckDuringDetection(BillingConcurrencyCase):
             patch.object(
                 Promise,
                 "_get_promise_check_domain",
-                lambda self: promise_domain(self) & Domain("company_id", "=", company_id),
+                lambda self: promise_domain(self)
+                & Domain("company_id", "=", company_id),
             ),
         )
 
@@ -97,7 +100,9 @@ class TestPromiseCheckDuringDetection(BillingConcurrencyCase):
             # The promise check's update: promises broken, the case taken back.
             self.assertEqual(promises.mapped("state"), ["broken", "broken"])
             self.assertEqual(case.state, "in_progress")
-            broken_notes = case.message_ids.filtered(lambda m: BROKEN_NOTE in (m.body or ""))
+            broken_notes = case.message_ids.filtered(
+                lambda m: BROKEN_NOTE in (m.body or "")
+            )
             self.assertEqual(len(broken_notes), 1, "the promises were checked once")
             self.assertEqual(len(case.activity_ids), 1)
             # The detection's update: the situation it sees now, noted once.
@@ -107,16 +112,23 @@ class TestPromiseCheckDuringDetection(BillingConcurrencyCase):
             )
             self.assertEqual(len(changed_notes), 1)
             cases = env["billing.case"].search(
-                [("company_id", "=", self.company_id), ("detection_rule", "=", "overdue")]
+                [
+                    ("company_id", "=", self.company_id),
+                    ("detection_rule", "=", "overdue"),
+                ]
             )
             self.assertEqual(
                 sorted(cases.mapped("detection_key")),
                 sorted(f"account.move,{invoice_id}" for invoice_id in self.invoice_ids),
             )
             detected = env["res.company"].browse(self.company_id).billing_detection_date
-            self.assertEqual(detected.date(), fields.Date.today(), "the detection ran today")
+            self.assertEqual(
+                detected.date(), fields.Date.today(), "the detection ran today"
+            )
 
-    @mute_logger("odoo.sql_db", "odoo.addons.billing_coordinator.models.billing_cron_concurrency")
+    @mute_logger(
+        "odoo.sql_db", "odoo.addons.billing_coordinator.models.billing_cron_concurrency"
+    )
     def test_crons_started_together(self):
         """Both crons start at the same moment; whichever writes the case second meets
         the other's update and its batch is retried on a fresh snapshot."""
@@ -137,7 +149,9 @@ class TestPromiseCheckDuringDetection(BillingConcurrencyCase):
             self.run_workers(detection, promise_check)
         self._assert_both_applied()
 
-    @mute_logger("odoo.sql_db", "odoo.addons.billing_coordinator.models.billing_cron_concurrency")
+    @mute_logger(
+        "odoo.sql_db", "odoo.addons.billing_coordinator.models.billing_cron_concurrency"
+    )
     def test_promise_check_waits_for_detection(self):
         """The detection has updated the case and not committed yet when the promise
         check reaches it: the check waits on the row, then fails to serialize once the
@@ -170,5 +184,7 @@ class TestPromiseCheckDuringDetection(BillingConcurrencyCase):
         counting = patch.object(Promise, "_check_promises", counted_check)
         with companies_patch, promises_patch, counting:
             self.run_workers(detection, promise_check)
-        self.assertEqual(checks, [sorted(self.promise_ids)] * 2, "one failed try, one retry")
+        self.assertEqual(
+            checks, [sorted(self.promise_ids)] * 2, "one failed try, one retry"
+        )
         self._assert_both_applied()

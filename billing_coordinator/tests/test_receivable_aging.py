@@ -23,20 +23,32 @@ class TestReceivableAging(BillingCaseCommon):
         cls.d0 = cls.today - timedelta(days=200)
         cls.as_of = cls.d0 + timedelta(days=60)
         d = lambda n: cls.d0 + timedelta(days=n)  # noqa: E731
-        cls.inv_paid = cls._create_invoice(amount=1000.0, invoice_date=d(0), due_date=d(30))
+        cls.inv_paid = cls._create_invoice(
+            amount=1000.0, invoice_date=d(0), due_date=d(30)
+        )
         cls._register_payment(cls.inv_paid, payment_date=d(100))
-        cls.inv_credit = cls._create_invoice(amount=500.0, invoice_date=d(0), due_date=d(0))
-        cls.refund = cls._create_invoice(amount=200.0, move_type="out_refund", invoice_date=d(90))
+        cls.inv_credit = cls._create_invoice(
+            amount=500.0, invoice_date=d(0), due_date=d(0)
+        )
+        cls.refund = cls._create_invoice(
+            amount=200.0, move_type="out_refund", invoice_date=d(90)
+        )
         cls._receivable(cls.inv_credit | cls.refund).reconcile()
-        cls.inv_partial = cls._create_invoice(amount=1000.0, invoice_date=d(0), due_date=d(60))
+        cls.inv_partial = cls._create_invoice(
+            amount=1000.0, invoice_date=d(0), due_date=d(60)
+        )
         cls._register_payment(cls.inv_partial, amount=400.0, payment_date=d(10))
         cls._register_payment(cls.inv_partial, amount=300.0, payment_date=d(80))
-        cls.inv_late = cls._create_invoice(amount=250.0, invoice_date=d(70), due_date=d(70))
+        cls.inv_late = cls._create_invoice(
+            amount=250.0, invoice_date=d(70), due_date=d(70)
+        )
         cls.Aging = cls.env["billing.receivable.line"]
 
     @classmethod
     def _receivable(cls, moves):
-        return moves.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
+        return moves.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
 
     def _items(self, date_at, **kwargs):
         rows = self.Aging._get_aging(date_at=date_at, with_items=True, **kwargs)
@@ -46,7 +58,14 @@ class TestReceivableAging(BillingCaseCommon):
         buckets = self.Aging._get_aging_buckets(self.company)
         self.assertEqual(
             [b["key"] for b in buckets],
-            ["not_due", "days_1_30", "days_31_60", "days_61_90", "days_91_120", "days_over_120"],
+            [
+                "not_due",
+                "days_1_30",
+                "days_31_60",
+                "days_61_90",
+                "days_91_120",
+                "days_over_120",
+            ],
         )
         self.assertEqual(buckets[1]["label"], "1-30")
         self.assertEqual(buckets[-1]["days_from"], 121)
@@ -56,7 +75,9 @@ class TestReceivableAging(BillingCaseCommon):
         """At A: the later payment, credit note and partial payment are added back; the
         invoice dated after A does not exist yet."""
         items = self._items(self.as_of.isoformat())
-        self.assertNotIn(self.inv_late.id, items, "documents dated after A are excluded")
+        self.assertNotIn(
+            self.inv_late.id, items, "documents dated after A are excluded"
+        )
         # inv_paid: 1000 open, due D0+30: 60 - 30 = 30 days overdue -> 1-30
         self.assertEqual(items[self.inv_paid.id]["amount_residual"], 1000.0)
         self.assertEqual(items[self.inv_paid.id]["days_overdue"], 30)
@@ -116,7 +137,9 @@ class TestReceivableAging(BillingCaseCommon):
 
     def test_streamed_items_match(self):
         streamed = [
-            row for batch in self.Aging._iter_aging_items(batch_size=2, date_at=self.as_of) for row in batch
+            row
+            for batch in self.Aging._iter_aging_items(batch_size=2, date_at=self.as_of)
+            for row in batch
         ]
         self.assertEqual(
             sorted(r["move_id"] for r in streamed),
@@ -129,9 +152,18 @@ class TestReceivableAging(BillingCaseCommon):
         eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
         other = self.env["res.partner"].create({"name": "Euro Customer"})
         invoice = self._create_invoice(
-            partner=other, amount=1000.0, currency=eur, invoice_date=self.d0, due_date=self.d0
+            partner=other,
+            amount=1000.0,
+            currency=eur,
+            invoice_date=self.d0,
+            due_date=self.d0,
         )
-        self._register_payment(invoice, amount=400.0, currency=eur, payment_date=self.d0 + timedelta(days=90))
+        self._register_payment(
+            invoice,
+            amount=400.0,
+            currency=eur,
+            payment_date=self.d0 + timedelta(days=90),
+        )
         [past] = self.Aging._get_aging(date_at=self.as_of, partner_ids=other.ids)
         self.assertEqual(past["currency_id"], eur.id)
         self.assertEqual(past["total"], 500.0)
@@ -142,22 +174,39 @@ class TestReceivableAging(BillingCaseCommon):
         self.assertEqual(now["items"][0]["amount_residual_currency"], 600.0)
 
     def test_multi_company_and_team(self):
-        company_2 = self.setup_other_company(name="Aging Second Co", currency_id=self.company.currency_id.id)["company"]
-        self._create_invoice(partner=self.other_customer, amount=700.0, company=company_2)
-        team = self.env["billing.team"].create({"name": "Aging Team", "company_id": self.company.id})
+        company_2 = self.setup_other_company(
+            name="Aging Second Co", currency_id=self.company.currency_id.id
+        )["company"]
+        self._create_invoice(
+            partner=self.other_customer, amount=700.0, company=company_2
+        )
+        team = self.env["billing.team"].create(
+            {"name": "Aging Team", "company_id": self.company.id}
+        )
         self.other_customer.billing_team_id = team
         self._create_invoice(partner=self.other_customer, amount=90.0)
         self.customer.billing_coordinator_id = self.coordinator
 
         def totals(**kwargs):
-            return {(r["partner_id"]): r["total"] for r in self.Aging._get_aging(**kwargs)}
+            return {
+                (r["partner_id"]): r["total"] for r in self.Aging._get_aging(**kwargs)
+            }
 
-        self.assertEqual(totals(company_ids=company_2.ids), {self.other_customer.id: 700.0})
         self.assertEqual(
-            totals(company_ids=self.company.ids), {self.customer.id: 850.0, self.other_customer.id: 90.0}
+            totals(company_ids=company_2.ids), {self.other_customer.id: 700.0}
         )
-        self.assertEqual(totals(company_ids=self.company.ids, team_id=team.id), {self.other_customer.id: 90.0})
-        self.assertEqual(totals(company_ids=self.company.ids, user_id=self.coordinator.id), {self.customer.id: 850.0})
+        self.assertEqual(
+            totals(company_ids=self.company.ids),
+            {self.customer.id: 850.0, self.other_customer.id: 90.0},
+        )
+        self.assertEqual(
+            totals(company_ids=self.company.ids, team_id=team.id),
+            {self.other_customer.id: 90.0},
+        )
+        self.assertEqual(
+            totals(company_ids=self.company.ids, user_id=self.coordinator.id),
+            {self.customer.id: 850.0},
+        )
         # Both companies share a currency here: the totals add up.
         both = totals(company_ids=(self.company | company_2).ids)
         self.assertEqual(both[self.other_customer.id], 790.0)
@@ -189,14 +238,18 @@ class TestReceivableAging(BillingCaseCommon):
                 ("amount_residual", "!=", 0),
             ]
         )
-        rows = self.env["billing.receivable.line"].search([("company_id", "=", self.company.id)])
+        rows = self.env["billing.receivable.line"].search(
+            [("company_id", "=", self.company.id)]
+        )
         self.assertEqual(sorted(rows.ids), sorted(lines.ids))
         for row in rows:
             line = lines.browse(row.id)
             self.assertEqual(row.move_id, line.move_id)
             self.assertEqual(row.partner_id, line.partner_id.commercial_partner_id)
             self.assertAlmostEqual(row.amount_residual, line.amount_residual)
-            self.assertAlmostEqual(row.amount_residual_currency, line.amount_residual_currency)
+            self.assertAlmostEqual(
+                row.amount_residual_currency, line.amount_residual_currency
+            )
             self.assertEqual(row.date_maturity, line.date_maturity)
             self.assertEqual(row.has_open_case, row.move_id == self.inv_credit)
         credit_row = rows.filtered(lambda r: r.move_id == self.inv_credit)
@@ -205,7 +258,9 @@ class TestReceivableAging(BillingCaseCommon):
         # The pivot's figures: sum by bucket
         groups = dict(
             self.env["billing.receivable.line"]._read_group(
-                [("company_id", "=", self.company.id)], ["aging_bucket"], ["amount_residual:sum"]
+                [("company_id", "=", self.company.id)],
+                ["aging_bucket"],
+                ["amount_residual:sum"],
             )
         )
         self.assertEqual(groups["days_over_120"], 850.0)
@@ -213,11 +268,15 @@ class TestReceivableAging(BillingCaseCommon):
     def test_view_rules_for_coordinator(self):
         """A coordinator sees their customers and customers without a team, not another
         team's customers; a manager sees all."""
-        team = self.env["billing.team"].create({"name": "Other Team", "company_id": self.company.id})
+        team = self.env["billing.team"].create(
+            {"name": "Other Team", "company_id": self.company.id}
+        )
         self.other_customer.billing_team_id = team
         self._create_invoice(partner=self.other_customer, amount=90.0)
         Line = self.env["billing.receivable.line"]
         seen = Line.with_user(self.coordinator).search([]).partner_id
         self.assertIn(self.customer, seen)
         self.assertNotIn(self.other_customer, seen)
-        self.assertIn(self.other_customer, Line.with_user(self.manager).search([]).partner_id)
+        self.assertIn(
+            self.other_customer, Line.with_user(self.manager).search([]).partner_id
+        )

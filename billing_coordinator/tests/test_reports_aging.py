@@ -16,20 +16,30 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.external_report_layout_id = cls.env.ref("web.external_layout_standard")
+        cls.company.external_report_layout_id = cls.env.ref(
+            "web.external_layout_standard"
+        )
         cls.Aging = cls.env["billing.receivable.line"]
         today = cls.today
-        cls.evil = cls.env["res.partner"].create({"name": INJECTIONS[0], "is_company": True})
+        cls.evil = cls.env["res.partner"].create(
+            {"name": INJECTIONS[0], "is_company": True}
+        )
         cls.inv_old = cls._create_invoice(
-            amount=1000.0, invoice_date=today - timedelta(days=45), due_date=today - timedelta(days=45)
+            amount=1000.0,
+            invoice_date=today - timedelta(days=45),
+            due_date=today - timedelta(days=45),
         )
         cls.inv_recent = cls._create_invoice(
-            amount=800.0, invoice_date=today - timedelta(days=20), due_date=today - timedelta(days=10)
+            amount=800.0,
+            invoice_date=today - timedelta(days=20),
+            due_date=today - timedelta(days=10),
         )
         cls.inv_other = cls._create_invoice(
             partner=cls.other_customer, amount=300.0, due_date=today + timedelta(days=5)
         )
-        cls.inv_evil = cls._create_invoice(partner=cls.evil, amount=42.5, invoice_date=today - timedelta(days=100))
+        cls.inv_evil = cls._create_invoice(
+            partner=cls.evil, amount=42.5, invoice_date=today - timedelta(days=100)
+        )
         # Paid today: open as of yesterday, not today.
         cls._register_payment(cls.inv_recent, payment_date=today)
 
@@ -37,17 +47,25 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         Wizard = self.env["billing.aging.report"]
         if user:
             Wizard = Wizard.with_user(user)
-        return Wizard.create({"date_at": self.today, "company_ids": [Command.set(self.company.ids)], **vals})
+        return Wizard.create(
+            {
+                "date_at": self.today,
+                "company_ids": [Command.set(self.company.ids)],
+                **vals,
+            }
+        )
 
     def _engine(self, date_at=None, **filters):
-        return self.Aging._get_aging(date_at=date_at or self.today, company_ids=self.company, **filters)
+        return self.Aging._get_aging(
+            date_at=date_at or self.today, company_ids=self.company, **filters
+        )
 
     def _summary_rows(self, sheet):
         header = self._find_row(sheet, "Customer")
         titles = [cell.value for cell in sheet[header]]
         rows = {}
         for row in sheet.iter_rows(min_row=header + 1, values_only=True):
-            rows[row[0]] = dict(zip(titles, row))
+            rows[row[0]] = dict(zip(titles, row, strict=False))
         return titles, rows
 
     def test_xlsx_summary_and_detail_agree_with_engine(self):
@@ -64,7 +82,9 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         titles, rows = self._summary_rows(summary)
         engine = self._engine(date_at=wizard.date_at)
         buckets = self.Aging._get_aging_buckets(self.company)
-        self.assertEqual(titles[3:3 + len(buckets)], [bucket["label"] for bucket in buckets])
+        self.assertEqual(
+            titles[3 : 3 + len(buckets)], [bucket["label"] for bucket in buckets]
+        )
         acme = rows["Acme Billing Customer"]
         # As of yesterday the 800 invoice paid today is still open: 1000 (31-60) + 800 (1-30).
         self.assertEqual(acme["Total"], 1800.0)
@@ -72,8 +92,14 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         self.assertEqual(acme["1-30"], 800.0)
         totals = rows["Total"]
         for bucket in buckets:
-            self.assertAlmostEqual(totals[bucket["label"]], sum(line[bucket["key"]] for line in engine), places=2)
-        self.assertAlmostEqual(totals["Total"], sum(line["total"] for line in engine), places=2)
+            self.assertAlmostEqual(
+                totals[bucket["label"]],
+                sum(line[bucket["key"]] for line in engine),
+                places=2,
+            )
+        self.assertAlmostEqual(
+            totals["Total"], sum(line["total"] for line in engine), places=2
+        )
         self.assertIsInstance(totals["Total"], float, "the totals row holds numbers")
         evil_row = self._find_row(summary, INJECTIONS[0])
         self.assertEqual(summary.cell(evil_row, 1).data_type, "s")
@@ -81,13 +107,22 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         detail = book["Open Items"]
         header = self._find_row(detail, "Customer")
         titles = [cell.value for cell in detail[header]]
-        items = [dict(zip(titles, row)) for row in detail.iter_rows(min_row=header + 1, values_only=True)]
+        items = [
+            dict(zip(titles, row, strict=False))
+            for row in detail.iter_rows(min_row=header + 1, values_only=True)
+        ]
         total_row = items.pop()
         self.assertEqual(total_row["Customer"], "Total")
-        engine_items = self.Aging._get_aging(date_at=wizard.date_at, company_ids=self.company, with_items=True)
+        engine_items = self.Aging._get_aging(
+            date_at=wizard.date_at, company_ids=self.company, with_items=True
+        )
         self.assertEqual(len(items), sum(len(line["items"]) for line in engine_items))
-        self.assertAlmostEqual(total_row["Amount"], sum(line["total"] for line in engine), places=2)
-        self.assertAlmostEqual(sum(item["Amount"] for item in items), total_row["Amount"], places=2)
+        self.assertAlmostEqual(
+            total_row["Amount"], sum(line["total"] for line in engine), places=2
+        )
+        self.assertAlmostEqual(
+            sum(item["Amount"] for item in items), total_row["Amount"], places=2
+        )
         self.assertIn(self.inv_recent.name, [item["Number"] for item in items])
 
     def test_as_of_today_payment_counts(self):
@@ -105,35 +140,70 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         engine = self._engine()
         for cell in doc.xpath("//tr[@id='aging_totals']/td[@data-bucket]"):
             key = cell.get("data-bucket")
-            self.assertAlmostEqual(float(cell.get("data-amount")), sum(line[key] for line in engine), places=2)
+            self.assertAlmostEqual(
+                float(cell.get("data-amount")),
+                sum(line[key] for line in engine),
+                places=2,
+            )
         lines = doc.xpath("//tr[contains(@class, 'aging_line')]")
         self.assertEqual(len(lines), len(engine))
-        acme = doc.xpath(f"//tr[@data-partner='{self.customer.id}']/td[@data-bucket='total']")[0]
+        acme = doc.xpath(
+            f"//tr[@data-partner='{self.customer.id}']/td[@data-bucket='total']"
+        )[0]
         self.assertEqual(float(acme.get("data-amount")), 1000.0)
-        self.assertIn(self.inv_old.name, self._text(doc.xpath("//table[@id='aging_summary']")[0]))
-        self.assertEqual(len(doc.xpath("//tr[contains(@class, 'aging_item')]")),
-                         sum(len(line["items"]) for line in self._engine() and
-                             self.Aging._get_aging(date_at=self.today, company_ids=self.company, with_items=True)))
+        self.assertIn(
+            self.inv_old.name, self._text(doc.xpath("//table[@id='aging_summary']")[0])
+        )
+        self.assertEqual(
+            len(doc.xpath("//tr[contains(@class, 'aging_item')]")),
+            sum(
+                len(line["items"])
+                for line in self._engine()
+                and self.Aging._get_aging(
+                    date_at=self.today, company_ids=self.company, with_items=True
+                )
+            ),
+        )
 
     def test_filters_team_and_partner_selection(self):
-        team = self.env["billing.team"].create({"name": "Key Accounts", "company_id": self.company.id})
+        team = self.env["billing.team"].create(
+            {"name": "Key Accounts", "company_id": self.company.id}
+        )
         self.other_customer.billing_team_id = team
         doc = self._render_html(PDF, self._wizard(team_id=team.id).ids)
-        self.assertEqual([row.get("data-partner") for row in doc.xpath("//tr[contains(@class, 'aging_line')]")],
-                         [str(self.other_customer.id)])
-        wizard = self.env["billing.aging.report"].with_context(
-            active_model="res.partner", active_ids=self.customer_contact.ids
-        ).create({})
+        self.assertEqual(
+            [
+                row.get("data-partner")
+                for row in doc.xpath("//tr[contains(@class, 'aging_line')]")
+            ],
+            [str(self.other_customer.id)],
+        )
+        wizard = (
+            self.env["billing.aging.report"]
+            .with_context(
+                active_model="res.partner", active_ids=self.customer_contact.ids
+            )
+            .create({})
+        )
         self.assertEqual(wizard.partner_ids, self.customer)
-        _titles, rows = self._summary_rows(self._render_xlsx(XLSX, wizard.ids)["Summary"])
+        _titles, rows = self._summary_rows(
+            self._render_xlsx(XLSX, wizard.ids)["Summary"]
+        )
         self.assertEqual(set(rows) - {"Total", None}, {"Acme Billing Customer"})
 
     def test_other_company_and_other_team_refused(self):
         other = self.setup_other_company(name="Aging Co")["company"]
         with self.assertRaises(AccessError):
-            self._render_xlsx(XLSX, self._wizard(user=self.manager, company_ids=[Command.set(other.ids)]).ids,
-                              user=self.manager)
-        team = self.env["billing.team"].create({"name": "Not Mine", "company_id": self.company.id})
+            self._render_xlsx(
+                XLSX,
+                self._wizard(
+                    user=self.manager, company_ids=[Command.set(other.ids)]
+                ).ids,
+                user=self.manager,
+            )
+        team = self.env["billing.team"].create(
+            {"name": "Not Mine", "company_id": self.company.id}
+        )
         wizard = self._wizard(user=self.coordinator, team_id=team.id)
         with self.assertRaises(AccessError):
             wizard.action_print_xlsx()
@@ -144,6 +214,12 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
             self._wizard(user=self.coordinator).action_print_pdf()
         team.member_ids = self.coordinator
         self.other_customer.billing_team_id = team
-        self.assertEqual(self._wizard(user=self.coordinator).team_id, team, "defaults to the own team")
+        self.assertEqual(
+            self._wizard(user=self.coordinator).team_id,
+            team,
+            "defaults to the own team",
+        )
         action = self._wizard(user=self.coordinator, team_id=team.id).action_print_pdf()
-        self.assertEqual(action["report_name"], "billing_coordinator.report_aging_summary")
+        self.assertEqual(
+            action["report_name"], "billing_coordinator.report_aging_summary"
+        )

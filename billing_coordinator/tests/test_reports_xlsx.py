@@ -6,10 +6,19 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from odoo.addons.billing_coordinator.reports.xlsx_safe import SafeXlsxWriter, is_formula_like
+from odoo.addons.billing_coordinator.reports.xlsx_safe import (
+    SafeXlsxWriter,
+    is_formula_like,
+)
 
 from .common import BillingCaseCommon
-from .reports_common import INJECTIONS, PdfTestMixin, XlsxTestMixin, ooxml_text, open_xlsx
+from .reports_common import (
+    INJECTIONS,
+    PdfTestMixin,
+    XlsxTestMixin,
+    ooxml_text,
+    open_xlsx,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -32,9 +41,14 @@ class TestXlsxSafe(BillingCaseCommon):
             cell = sheet.cell(row, 1)
             self.assertEqual(cell.data_type, "s", f"{text!r} must be a string cell")
             self.assertEqual(ooxml_text(cell.value), text)
-            self.assertTrue(cell.quotePrefix, f"{text!r} must keep its quote prefix when edited")
+            self.assertTrue(
+                cell.quotePrefix, f"{text!r} must keep its quote prefix when edited"
+            )
         plain = sheet.cell(len(INJECTIONS) + 1, 1)
-        self.assertEqual((plain.value, plain.data_type, plain.quotePrefix), ("Plain name", "s", False))
+        self.assertEqual(
+            (plain.value, plain.data_type, plain.quotePrefix),
+            ("Plain name", "s", False),
+        )
         self.assertEqual(sheet.cell(len(INJECTIONS) + 1, 2).value, 12.5)
         # Our own formula stays a formula.
         self.assertEqual(sheet.cell(len(INJECTIONS) + 1, 3).data_type, "f")
@@ -57,7 +71,9 @@ class TestCaseRegisterXlsx(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.evil = cls.env["res.partner"].create({"name": INJECTIONS[0], "is_company": True})
+        cls.evil = cls.env["res.partner"].create(
+            {"name": INJECTIONS[0], "is_company": True}
+        )
         cls.invoice = cls._create_invoice(amount=1200.0)
         cls.case = cls._create_case(
             move_ids=[Command.set(cls.invoice.ids)],
@@ -67,7 +83,10 @@ class TestCaseRegisterXlsx(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
             user_id=cls.coordinator.id,
         )
         cls.evil_case = cls._create_case(
-            partner_id=cls.evil.id, expected_amount=50.0, actual_amount=20.0, root_cause="other"
+            partner_id=cls.evil.id,
+            expected_amount=50.0,
+            actual_amount=20.0,
+            root_cause="other",
         )
 
     def test_register_rows_and_layout(self):
@@ -79,11 +98,24 @@ class TestCaseRegisterXlsx(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         titles = [cell.value for cell in sheet[header]]
         self.assertEqual(
             titles[:10],
-            ["Reference", "Type", "Status", "Customer", "Coordinator", "Team", "Currency",
-             "Expected Amount", "Actual Amount", "Difference"],
+            [
+                "Reference",
+                "Type",
+                "Status",
+                "Customer",
+                "Coordinator",
+                "Team",
+                "Currency",
+                "Expected Amount",
+                "Actual Amount",
+                "Difference",
+            ],
         )
         row = self._find_row(sheet, self.case.name)
-        values = {title: sheet.cell(row, col).value for col, title in enumerate(titles, start=1)}
+        values = {
+            title: sheet.cell(row, col).value
+            for col, title in enumerate(titles, start=1)
+        }
         self.assertEqual(values["Customer"], "Acme Billing Customer")
         self.assertEqual(values["Coordinator"], self.coordinator.name)
         self.assertEqual(values["Status"], "New")
@@ -91,13 +123,17 @@ class TestCaseRegisterXlsx(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         self.assertEqual(values["Expected Amount"], 1000.0)
         self.assertEqual(values["Difference"], 200.0)
         self.assertEqual(values["SLA Breached"], "No")
-        self.assertEqual(sheet.cell(row, titles.index("Difference") + 1).number_format, "#,##0.00")
+        self.assertEqual(
+            sheet.cell(row, titles.index("Difference") + 1).number_format, "#,##0.00"
+        )
         self.assertEqual(values["Deadline"].date(), self.case.deadline)
 
         evil_row = self._find_row(sheet, self.evil_case.name)
         customer = sheet.cell(evil_row, titles.index("Customer") + 1)
         self.assertEqual((customer.value, customer.data_type), (INJECTIONS[0], "s"))
-        self.assertEqual(sheet.cell(evil_row, titles.index("Difference") + 1).value, -30.0)
+        self.assertEqual(
+            sheet.cell(evil_row, titles.index("Difference") + 1).value, -30.0
+        )
 
     def test_every_injection_in_notes_stays_text(self):
         cases = self.env["billing.case"]
@@ -114,13 +150,19 @@ class TestCaseRegisterXlsx(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
             self.assertEqual(cell.data_type, "s")
 
     def test_other_team_and_company_cases_refused(self):
-        team = self.env["billing.team"].create({"name": "Elsewhere", "company_id": self.company.id})
+        team = self.env["billing.team"].create(
+            {"name": "Elsewhere", "company_id": self.company.id}
+        )
         foreign = self._create_case(team_id=team.id, user_id=self.manager.id)
         self.case.team_id = team
-        sheet = self._render_xlsx(self.REPORT, self.case.ids, user=self.coordinator)["Cases"]
+        sheet = self._render_xlsx(self.REPORT, self.case.ids, user=self.coordinator)[
+            "Cases"
+        ]
         self.assertTrue(self._find_row(sheet, self.case.name))  # own case, other team
         with self.assertRaises(AccessError):
-            self._render_xlsx(self.REPORT, (self.case | foreign).ids, user=self.coordinator)
+            self._render_xlsx(
+                self.REPORT, (self.case | foreign).ids, user=self.coordinator
+            )
         foreign_company_case = self._other_company_case("Register Co")
         with self.assertRaises(AccessError):
             self._render_xlsx(self.REPORT, foreign_company_case.ids, user=self.manager)

@@ -37,7 +37,11 @@ class TestResolution(BillingResolutionCommon):
 
     def _wizard(self, case, user=None, **vals):
         env = self.env(user=user or self.coordinator)
-        return env["billing.case.resolve"].with_context(default_case_id=case.id).create(vals)
+        return (
+            env["billing.case.resolve"]
+            .with_context(default_case_id=case.id)
+            .create(vals)
+        )
 
     def _counts(self):
         return tuple(
@@ -66,7 +70,9 @@ class TestResolution(BillingResolutionCommon):
         else:
             self.fail(f"The resolution was not refused (expected {message!r})")
         self.env.invalidate_all()
-        self.assertEqual(self._counts(), before, "A refused resolution must not create anything")
+        self.assertEqual(
+            self._counts(), before, "A refused resolution must not create anything"
+        )
         self.assertEqual((case.state, case.resolution_type), state)
 
     def assertBalancedPosted(self, moves):
@@ -75,13 +81,16 @@ class TestResolution(BillingResolutionCommon):
             currency = move.company_id.currency_id
             self.assertTrue(
                 currency.is_zero(
-                    sum(move.line_ids.mapped("debit")) - sum(move.line_ids.mapped("credit"))
+                    sum(move.line_ids.mapped("debit"))
+                    - sum(move.line_ids.mapped("credit"))
                 ),
                 f"{move.display_name} is not balanced",
             )
 
     def _receivable(self, moves):
-        return moves.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+        return moves.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
 
     def _customer_residual(self):
         lines = self.env["account.move.line"].search(
@@ -128,7 +137,13 @@ class TestResolution(BillingResolutionCommon):
         self.assertEqual(self._customer_residual(), 900.0)
         self.assertRecordValues(
             case,
-            [{"state": "resolved", "resolution_type": "credit_note", "resolved_date": self.today}],
+            [
+                {
+                    "state": "resolved",
+                    "resolution_type": "credit_note",
+                    "resolved_date": self.today,
+                }
+            ],
         )
 
     def test_credit_note_full_reversal_keeps_taxes(self):
@@ -162,19 +177,32 @@ class TestResolution(BillingResolutionCommon):
         credit_note = case.resolution_move_ids
         self.assertBalancedPosted(credit_note)
         self.assertAlmostEqual(credit_note.amount_total, share, places=2)
-        self.assertAlmostEqual(credit_note.amount_untaxed, invoice.amount_untaxed / 10.0, places=2)
-        self.assertAlmostEqual(credit_note.amount_tax, invoice.amount_tax / 10.0, places=2)
-        self.assertAlmostEqual(invoice.amount_residual, invoice.amount_total - share, places=2)
+        self.assertAlmostEqual(
+            credit_note.amount_untaxed, invoice.amount_untaxed / 10.0, places=2
+        )
+        self.assertAlmostEqual(
+            credit_note.amount_tax, invoice.amount_tax / 10.0, places=2
+        )
+        self.assertAlmostEqual(
+            invoice.amount_residual, invoice.amount_total - share, places=2
+        )
 
     def test_credit_note_for_chosen_lines(self):
         invoice = self._create_invoice(amount=600.0, post=False)
         invoice.invoice_line_ids = [
             Command.create(
-                {"name": "Wrong extra", "quantity": 2, "price_unit": 200.0, "tax_ids": False}
+                {
+                    "name": "Wrong extra",
+                    "quantity": 2,
+                    "price_unit": 200.0,
+                    "tax_ids": False,
+                }
             )
         ]
         invoice.action_post()
-        extra_line = invoice.invoice_line_ids.filtered(lambda line: line.name == "Wrong extra")
+        extra_line = invoice.invoice_line_ids.filtered(
+            lambda line: line.name == "Wrong extra"
+        )
         case = self._case_for(invoice, expected=600.0, actual=1000.0)
         wizard = self._wizard(case, credit_line_ids=[Command.set(extra_line.ids)])
         self.assertEqual(wizard.amount, 400.0)
@@ -214,7 +242,9 @@ class TestResolution(BillingResolutionCommon):
         self.assertEqual(self._customer_residual(), 0.0)
 
     def test_credit_note_multi_currency(self):
-        invoice = self._create_invoice(amount=1000.0, currency=self.eur, invoice_date=self.past)
+        invoice = self._create_invoice(
+            amount=1000.0, currency=self.eur, invoice_date=self.past
+        )
         self.assertNotEqual(self.company.currency_id, self.eur)
         self.assertEqual(invoice.amount_total_signed, 500.0)  # 2 EUR per USD
         case = self._case_for(invoice, expected=800.0, actual=1000.0)
@@ -265,10 +295,12 @@ class TestResolution(BillingResolutionCommon):
         self.assertRefused(self._wizard(case, amount=0.0), "greater than zero")
         self.assertRefused(self._wizard(case, amount=-10.0), "greater than zero")
         self.assertRefused(
-            self._wizard(case, amount=150.0), r"larger than the amount in dispute \(.*100\.00"
+            self._wizard(case, amount=150.0),
+            r"larger than the amount in dispute \(.*100\.00",
         )
         self.assertRefused(
-            self._wizard(case, date=self.today + timedelta(days=1)), "cannot be in the future"
+            self._wizard(case, date=self.today + timedelta(days=1)),
+            "cannot be in the future",
         )
         self.assertRefused(
             self._wizard(case, journal_id=self.bank_journal.id), "must be of type Sales"
@@ -290,7 +322,9 @@ class TestResolution(BillingResolutionCommon):
         # Nothing left to settle without amounts on the case once the invoice is paid.
         self._register_payment(invoice)
         bare_case = self._case_for(invoice, expected=0.0, actual=0.0)
-        self.assertRefused(self._wizard(bare_case, amount=10.0), "Nothing is in dispute on")
+        self.assertRefused(
+            self._wizard(bare_case, amount=10.0), "Nothing is in dispute on"
+        )
 
     def test_lock_date_without_open_date_is_refused(self):
         invoice = self._create_invoice(amount=1000.0, invoice_date=self.past)
@@ -337,12 +371,16 @@ class TestResolution(BillingResolutionCommon):
         case = self._case_for(
             invoice, expected=1200.0, actual=1000.0, case_type=self.type_undercharge
         )
-        self.assertRefused(self._wizard(case, amount=250.0), "larger than the amount in dispute")
+        self.assertRefused(
+            self._wizard(case, amount=250.0), "larger than the amount in dispute"
+        )
         overcharge = self._case_for(
             invoice, expected=900.0, actual=1000.0, case_type=self.type_undercharge
         )
         self.assertRefused(
-            self._wizard(overcharge, resolution_type="supplementary_invoice", amount=50.0),
+            self._wizard(
+                overcharge, resolution_type="supplementary_invoice", amount=50.0
+            ),
             "shows no undercharge",
         )
 
@@ -396,12 +434,15 @@ class TestResolution(BillingResolutionCommon):
             self._wizard(case, amount=150.0), r"larger than the open credit .*100\.00"
         )
         self.assertRefused(
-            self._wizard(case, journal_id=self.sale_journal.id), "must be of type Bank / Cash"
+            self._wizard(case, journal_id=self.sale_journal.id),
+            "must be of type Bank / Cash",
         )
         no_credit_case = self._create_case(
             case_type_id=self.type_overpayment.id, partner_id=self.other_customer.id
         )
-        self.assertRefused(self._wizard(no_credit_case, amount=10.0), "larger than the open credit")
+        self.assertRefused(
+            self._wizard(no_credit_case, amount=10.0), "larger than the open credit"
+        )
 
     # --------------------------------------------------------------- write-off
 
@@ -432,7 +473,11 @@ class TestResolution(BillingResolutionCommon):
                     "balance": -30.0,
                     "reconciled": True,
                 },
-                {"account_id": self.writeoff_account.id, "balance": 30.0, "reconciled": False},
+                {
+                    "account_id": self.writeoff_account.id,
+                    "balance": 30.0,
+                    "reconciled": False,
+                },
             ],
         )
         self.assertEqual(invoice.amount_residual, 0.0)
@@ -445,14 +490,21 @@ class TestResolution(BillingResolutionCommon):
         case = self._case_for(
             invoice, expected=1000.0, actual=920.0, case_type=self.type_short_payment
         )
-        self.assertEqual(self._wizard(case).resolution_type, "credit_note")  # 80 is above the limit
+        self.assertEqual(
+            self._wizard(case).resolution_type, "credit_note"
+        )  # 80 is above the limit
         self.assertRefused(
-            self._wizard(case, resolution_type="write_off", journal_id=self.misc_journal.id),
+            self._wizard(
+                case, resolution_type="write_off", journal_id=self.misc_journal.id
+            ),
             r"exceeds the write-off limit of .*50\.00",
         )
 
         self._wizard(
-            case, user=self.manager, resolution_type="write_off", journal_id=self.misc_journal.id
+            case,
+            user=self.manager,
+            resolution_type="write_off",
+            journal_id=self.misc_journal.id,
         ).action_apply()
 
         self.assertBalancedPosted(case.resolution_move_ids)
@@ -467,9 +519,12 @@ class TestResolution(BillingResolutionCommon):
         )
         values = {"resolution_type": "write_off", "journal_id": self.misc_journal.id}
         self.assertRefused(
-            self._wizard(case, **values, amount=40.0), "larger than the amount in dispute"
+            self._wizard(case, **values, amount=40.0),
+            "larger than the amount in dispute",
         )
-        self.assertRefused(self._wizard(case, **values, amount=0.0), "greater than zero")
+        self.assertRefused(
+            self._wizard(case, **values, amount=0.0), "greater than zero"
+        )
         self.company.billing_writeoff_account_id = False
         self.assertRefused(self._wizard(case, **values), "in Settings > Billing")
         self.company.billing_writeoff_account_id = self.writeoff_account
@@ -485,11 +540,17 @@ class TestResolution(BillingResolutionCommon):
         paid_case = self._case_for(
             paid_invoice, expected=100.0, actual=90.0, case_type=self.type_short_payment
         )
-        self.assertRefused(self._wizard(paid_case, **values, amount=10.0), "nothing to write off")
+        self.assertRefused(
+            self._wizard(paid_case, **values, amount=10.0), "nothing to write off"
+        )
 
     def test_write_off_multi_currency_checks_limit_in_company_currency(self):
-        invoice = self._create_invoice(amount=1000.0, currency=self.eur, invoice_date=self.past)
-        self._register_payment(invoice, amount=900.0, payment_date=self.past, currency=self.eur)
+        invoice = self._create_invoice(
+            amount=1000.0, currency=self.eur, invoice_date=self.past
+        )
+        self._register_payment(
+            invoice, amount=900.0, payment_date=self.past, currency=self.eur
+        )
         # 100 EUR is 40 USD today: within the 50 USD limit.
         case = self._case_for(
             invoice, expected=1000.0, actual=900.0, case_type=self.type_short_payment
@@ -535,7 +596,9 @@ class TestResolution(BillingResolutionCommon):
     # ------------------------------------------------------------ payment plan
 
     def _plan_case(self):
-        invoice = self._create_invoice(amount=900.0, invoice_date=self.past, due_date=self.past)
+        invoice = self._create_invoice(
+            amount=900.0, invoice_date=self.past, due_date=self.past
+        )
         case = self._case_for(
             invoice,
             expected=900.0,
@@ -549,7 +612,9 @@ class TestResolution(BillingResolutionCommon):
         return self._wizard(
             case,
             promise_line_ids=[
-                Command.create({"date": self.today + timedelta(days=days), "amount": amount})
+                Command.create(
+                    {"date": self.today + timedelta(days=days), "amount": amount}
+                )
                 for days, amount in installments
             ],
         )
@@ -559,7 +624,9 @@ class TestResolution(BillingResolutionCommon):
         triggered cron would run in another transaction, blind to the test data)."""
         cron = self.env.ref("billing_coordinator.ir_cron_billing_case_promise_check")
         self.assertEqual(cron.code.strip(), "model._cron_check_promises()")
-        with patch.object(self.registry["ir.cron"], "_commit_progress", return_value=60.0):
+        with patch.object(
+            self.registry["ir.cron"], "_commit_progress", return_value=60.0
+        ):
             # sudo: the cron runs as the superuser
             self.env["billing.case.promise"].sudo()._cron_check_promises()
         self.env.invalidate_all()
@@ -573,7 +640,9 @@ class TestResolution(BillingResolutionCommon):
 
         wizard.action_apply()
 
-        self.assertEqual(self._counts()[0], moves_before, "A payment plan posts nothing")
+        self.assertEqual(
+            self._counts()[0], moves_before, "A payment plan posts nothing"
+        )
         self.assertRecordValues(
             case, [{"state": "waiting_customer", "resolution_type": "payment_plan"}]
         )
@@ -592,14 +661,19 @@ class TestResolution(BillingResolutionCommon):
         self._run_promise_cron()
         self.assertRecordValues(
             case.promise_ids,
-            [{"state": "kept", "kept_date": self.today}, {"state": "pending", "kept_date": False}],
+            [
+                {"state": "kept", "kept_date": self.today},
+                {"state": "pending", "kept_date": False},
+            ],
         )
         self.assertEqual(case.state, "waiting_customer")
 
         self._register_payment(invoice, amount=600.0)
         self._run_promise_cron()
         self.assertEqual(case.promise_ids.mapped("state"), ["kept", "kept"])
-        self.assertRecordValues(case, [{"state": "resolved", "resolution_type": "payment_plan"}])
+        self.assertRecordValues(
+            case, [{"state": "resolved", "resolution_type": "payment_plan"}]
+        )
 
     def test_payment_plan_broken_promise_returns_the_case(self):
         invoice, case = self._plan_case()
@@ -617,7 +691,9 @@ class TestResolution(BillingResolutionCommon):
         activity = case.activity_ids
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.coordinator)
-        self.assertEqual(activity.activity_type_id, self.ref("mail.mail_activity_data_todo"))
+        self.assertEqual(
+            activity.activity_type_id, self.ref("mail.mail_activity_data_todo")
+        )
 
     def test_payment_plan_refused_inputs(self):
         _invoice, case = self._plan_case()
@@ -638,7 +714,8 @@ class TestResolution(BillingResolutionCommon):
         self.assertEqual(wizard.resolution_type, "customer_data_fixed")
         self.assertRefused(wizard, "Explain the resolution")
         self.assertRefused(
-            self._wizard(case, resolution_type="no_action", note="   "), "Explain the resolution"
+            self._wizard(case, resolution_type="no_action", note="   "),
+            "Explain the resolution",
         )
 
         self._wizard(case, note="Invoice address corrected.").action_apply()
@@ -673,7 +750,9 @@ class TestResolution(BillingResolutionCommon):
         action = case.with_user(self.coordinator).action_open_resolve_wizard()
         self.assertEqual(action["res_model"], "billing.case.resolve")
         wizard_form = Form(
-            self.env(user=self.coordinator)[action["res_model"]].with_context(**action["context"])
+            self.env(user=self.coordinator)[action["res_model"]].with_context(
+                **action["context"]
+            )
         )
         self.assertEqual(wizard_form.resolution_type, "credit_note")
         self.assertEqual(wizard_form.amount, 100.0)

@@ -76,9 +76,13 @@ class TestResolutionBulk(BillingCaseCommon):
     def test_bulk_note_needs_a_note(self):
         case_1 = self._create_case()
         case_2 = self._create_case()
-        result = (case_1 | case_2).with_user(self.coordinator)._resolve_bulk("no_action")
+        result = (
+            (case_1 | case_2).with_user(self.coordinator)._resolve_bulk("no_action")
+        )
         self.assertFalse(result["done"])
-        self.assertEqual([case for case, _reason in result["refused"]], [case_1, case_2])
+        self.assertEqual(
+            [case for case, _reason in result["refused"]], [case_1, case_2]
+        )
         self.assertIn("Explain the resolution", result["refused"][0][1])
         result = (case_1 | case_2)._resolve_bulk("no_action", note="Duplicate ticket.")
         self.assertEqual(result["done"], case_1 | case_2)
@@ -89,7 +93,9 @@ class TestResolutionBulk(BillingCaseCommon):
     def _run_cron(self):
         cron = self.env.ref("billing_coordinator.ir_cron_billing_auto_write_off")
         self.assertEqual(cron.code.strip(), "model._cron_auto_write_off()")
-        with patch.object(self.registry["ir.cron"], "_commit_progress", return_value=60.0):
+        with patch.object(
+            self.registry["ir.cron"], "_commit_progress", return_value=60.0
+        ):
             # sudo: the cron runs as the superuser
             self.env["billing.case"].sudo()._cron_auto_write_off()
         self.env.invalidate_all()
@@ -106,7 +112,9 @@ class TestResolutionBulk(BillingCaseCommon):
         self.company.billing_auto_writeoff = True
         within, case_within = self._short_payment(paid=997.0)  # 3 <= 5 and <= 1 %
         above_amount, case_amount = self._short_payment(paid=992.0)  # 8 > 5
-        above_share, case_share = self._short_payment(amount=200.0, paid=196.0)  # 4 > 1 % of 200
+        above_share, case_share = self._short_payment(
+            amount=200.0, paid=196.0
+        )  # 4 > 1 % of 200
         too_recent, case_recent = self._short_payment(paid=997.0, due_days_ago=10)
 
         self._run_cron()
@@ -129,7 +137,9 @@ class TestResolutionBulk(BillingCaseCommon):
         self.assertEqual(too_recent.amount_residual, 3.0)
         # The daily summary for the managers.
         summary = self.env["mail.message"].search(
-            [("partner_ids", "in", self.manager.partner_id.id)], order="id desc", limit=1
+            [("partner_ids", "in", self.manager.partner_id.id)],
+            order="id desc",
+            limit=1,
         )
         self.assertIn("Automatic write-off", summary.subject)
         self.assertIn(case_within.name, summary.body)

@@ -50,7 +50,9 @@ class TestResolutionEngine(BillingResolutionCommon):
         else:
             self.fail(f"The resolution was not refused (expected {message!r})")
         self.env.invalidate_all()
-        self.assertEqual(self._counts(), before, "A refused resolution must not write anything")
+        self.assertEqual(
+            self._counts(), before, "A refused resolution must not write anything"
+        )
         self.assertEqual((case.state, case.resolution_type), state)
 
     # ----------------------------------------------------------- every type
@@ -62,11 +64,20 @@ class TestResolutionEngine(BillingResolutionCommon):
         self.assertEqual(documents, case.resolution_move_ids)
         self.assertRecordValues(
             documents,
-            [{"move_type": "out_refund", "amount_total": 100.0, "state": "posted",
-              "reversed_entry_id": invoice.id, "journal_id": invoice.journal_id.id}],
+            [
+                {
+                    "move_type": "out_refund",
+                    "amount_total": 100.0,
+                    "state": "posted",
+                    "reversed_entry_id": invoice.id,
+                    "journal_id": invoice.journal_id.id,
+                }
+            ],
         )
         self.assertEqual(invoice.amount_residual, 900.0)
-        self.assertRecordValues(case, [{"state": "resolved", "resolution_type": "credit_note"}])
+        self.assertRecordValues(
+            case, [{"state": "resolved", "resolution_type": "credit_note"}]
+        )
 
     def test_resolve_over_rpc(self):
         """An integration resolves through the public wrapper, as RPC calls it, with ids
@@ -75,12 +86,15 @@ class TestResolutionEngine(BillingResolutionCommon):
         case = self._case_for(invoice, expected=450.0, actual=500.0)
         env = self.env(user=self.coordinator)
         ids = call_kw(
-            env["billing.case"], "resolve_for_integration", [case.ids, "credit_note"],
+            env["billing.case"],
+            "resolve_for_integration",
+            [case.ids, "credit_note"],
             {"values": {"amount": 50.0, "date": fields.Date.to_string(self.today)}},
         )
         self.assertEqual(ids, case.resolution_move_ids.ids)
         self.assertRecordValues(
-            case.resolution_move_ids, [{"move_type": "out_refund", "amount_total": 50.0}]
+            case.resolution_move_ids,
+            [{"move_type": "out_refund", "amount_total": 50.0}],
         )
         with self.assertRaises(AccessError):
             call_kw(env["billing.case"], "_resolve", [case.ids, "credit_note"], {})
@@ -88,13 +102,18 @@ class TestResolutionEngine(BillingResolutionCommon):
     def test_credit_note_of_chosen_lines_by_ids(self):
         invoice = self._create_invoice(amount=600.0, post=False)
         invoice.invoice_line_ids = [
-            Command.create({"name": "Extra", "quantity": 1, "price_unit": 150.0, "tax_ids": False})
+            Command.create(
+                {"name": "Extra", "quantity": 1, "price_unit": 150.0, "tax_ids": False}
+            )
         ]
         invoice.action_post()
         extra = invoice.invoice_line_ids.filtered(lambda line: line.name == "Extra")
         case = self._case_for(invoice, expected=600.0, actual=750.0)
         credit_note = self._as(case)._resolve(
-            "credit_note", invoice_id=invoice.id, credit_line_ids=extra.ids, note="Extra line"
+            "credit_note",
+            invoice_id=invoice.id,
+            credit_line_ids=extra.ids,
+            note="Extra line",
         )
         self.assertEqual(credit_note.invoice_line_ids.mapped("name"), ["Extra"])
         self.assertEqual(credit_note.amount_total, 150.0)
@@ -104,12 +123,20 @@ class TestResolutionEngine(BillingResolutionCommon):
         invoice = self._create_invoice(amount=1000.0)
         case = self._case_for(invoice, 1200.0, 1000.0, case_type=self.type_undercharge)
         supplement = self._as(case)._resolve(
-            "supplementary_invoice", amount=150.0, date=fields.Date.to_string(self.today)
+            "supplementary_invoice",
+            amount=150.0,
+            date=fields.Date.to_string(self.today),
         )
         self.assertRecordValues(
             supplement,
-            [{"move_type": "out_invoice", "amount_total": 150.0, "state": "posted",
-              "invoice_origin": invoice.name}],
+            [
+                {
+                    "move_type": "out_invoice",
+                    "amount_total": 150.0,
+                    "state": "posted",
+                    "invoice_origin": invoice.name,
+                }
+            ],
         )
         self.assertEqual(case.resolution_type, "supplementary_invoice")
 
@@ -163,12 +190,19 @@ class TestResolutionEngine(BillingResolutionCommon):
 
     def test_note_only(self):
         case = self._create_case(case_type_id=self.type_customer_data.id)
-        documents = self._as(case)._resolve("customer_data_fixed", note="Address fixed.")
+        documents = self._as(case)._resolve(
+            "customer_data_fixed", note="Address fixed."
+        )
         self.assertFalse(documents)
         self.assertRecordValues(
             case,
-            [{"state": "resolved", "resolution_type": "customer_data_fixed",
-              "resolution_note": "Address fixed."}],
+            [
+                {
+                    "state": "resolved",
+                    "resolution_type": "customer_data_fixed",
+                    "resolution_note": "Address fixed.",
+                }
+            ],
         )
 
     def test_registry_lists_every_type_of_the_wizard(self):
@@ -193,15 +227,30 @@ class TestResolutionEngine(BillingResolutionCommon):
         refused(case, "credit_note", "does not exist", invoice_id=999999999)
         # credit note
         refused(case, "credit_note", "greater than zero", amount=0.0)
-        refused(case, "credit_note", r"larger than the amount in dispute \(.*100\.00", amount=101.0)
+        refused(
+            case,
+            "credit_note",
+            r"larger than the amount in dispute \(.*100\.00",
+            amount=101.0,
+        )
         tomorrow = self.today + timedelta(days=1)
         refused(case, "credit_note", "cannot be in the future", date=tomorrow)
-        refused(case, "credit_note", "must be of type Sales", journal_id=self.bank_journal.id)
         refused(
-            case, "credit_note", "is not a posted customer invoice", invoice_id=other_invoice.id
+            case,
+            "credit_note",
+            "must be of type Sales",
+            journal_id=self.bank_journal.id,
         )
         refused(
-            case, "credit_note", "must belong to invoice",
+            case,
+            "credit_note",
+            "is not a posted customer invoice",
+            invoice_id=other_invoice.id,
+        )
+        refused(
+            case,
+            "credit_note",
+            "must belong to invoice",
             credit_line_ids=other_invoice.invoice_line_ids.ids,
         )
         refused(case, "credit_note", "Choose the invoice", invoice_id=False)
@@ -212,7 +261,9 @@ class TestResolutionEngine(BillingResolutionCommon):
         # write-off
         refused(case, "write_off", "exceeds the write-off limit", amount=60.0)
         refused(
-            case, "write_off", "receivable or payable",
+            case,
+            "write_off",
+            "receivable or payable",
             write_off_account_id=invoice.line_ids.filtered(
                 lambda line: line.account_type == "asset_receivable"
             ).account_id.id,
@@ -222,7 +273,9 @@ class TestResolutionEngine(BillingResolutionCommon):
         refused(case, "payment_plan", "Add the installments")
         yesterday = self.today - timedelta(days=1)
         refused(case, "payment_plan", "in the past", installments=[(yesterday, 5.0)])
-        refused(case, "payment_plan", "greater than zero", installments=[(self.today, 0.0)])
+        refused(
+            case, "payment_plan", "greater than zero", installments=[(self.today, 0.0)]
+        )
         too_much = [(self.today, 1500.0)]
         refused(case, "payment_plan", "more than the amount due", installments=too_much)
         refused(case, "payment_plan", "needs a date", installments=[(False, 10.0)])
@@ -268,5 +321,7 @@ class TestResolutionEngine(BillingResolutionCommon):
         self._register_payment(invoice, amount=900.0)
         case = self._case_for(invoice, 1000.0, 900.0, case_type=self.type_short_payment)
         self.assertResolveRefused(case, "write_off", "exceeds the write-off limit")
-        self._as(case, self.manager)._resolve("write_off", journal_id=self.misc_journal.id)
+        self._as(case, self.manager)._resolve(
+            "write_off", journal_id=self.misc_journal.id
+        )
         self.assertEqual(invoice.amount_residual, 0.0)

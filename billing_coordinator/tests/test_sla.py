@@ -3,7 +3,19 @@ from datetime import date
 from odoo import Command
 from odoo.tests import tagged
 
-from .sla_common import FRI, MON, NEXT_MON, NEXT_THU, NEXT_TUE, NEXT_WED, SAT, THU, TUE, WED, SlaCommon
+from .sla_common import (
+    FRI,
+    MON,
+    NEXT_MON,
+    NEXT_THU,
+    NEXT_TUE,
+    NEXT_WED,
+    SAT,
+    THU,
+    TUE,
+    WED,
+    SlaCommon,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -57,7 +69,9 @@ class TestSlaDeadline(SlaCommon):
         # 1 day after Thursday: Friday; 2: Monday; ... 10: Thursday two weeks later.
         self.assertEqual(cases[0].deadline, FRI)  # 1 working day
         self.assertEqual(cases[1].deadline, NEXT_MON)  # 2
-        self.assertEqual(cases[9].deadline, date(2026, 1, 22))  # 10: Thursday two weeks on
+        self.assertEqual(
+            cases[9].deadline, date(2026, 1, 22)
+        )  # 10: Thursday two weeks on
         self.assertEqual(cases[19].deadline, date(2026, 1, 22))
 
         def queries(records):
@@ -143,7 +157,9 @@ class TestSlaPause(SlaCommon):
 
     def test_case_created_waiting_is_paused(self):
         with self.on(MON):
-            case = self._create_case(case_type_id=self.type_sla3.id, state="waiting_customer")
+            case = self._create_case(
+                case_type_id=self.type_sla3.id, state="waiting_customer"
+            )
         self.assertEqual(case.sla_paused_since, MON)
         with self.on(WED):
             case.action_start()
@@ -181,7 +197,11 @@ class TestSlaEscalation(SlaCommon):
 
     def _leader_activities(self, case):
         return self.env["mail.activity"].search(
-            [("res_model", "=", "billing.case"), ("res_id", "=", case.id), ("user_id", "=", self.leader.id)]
+            [
+                ("res_model", "=", "billing.case"),
+                ("res_id", "=", case.id),
+                ("user_id", "=", self.leader.id),
+            ]
         )
 
     def _breach_notes(self, case):
@@ -241,7 +261,9 @@ class TestSlaEscalation(SlaCommon):
         self.assertTrue(late.sla_breached)
         with self.on(NEXT_MON):
             late._mark_resolved("no_action")
-        self.assertTrue(late.sla_breached, "a resolved case still shows it was breached")
+        self.assertTrue(
+            late.sla_breached, "a resolved case still shows it was breached"
+        )
 
     def test_case_without_team_leader_gets_no_activity(self):
         self.team.leader_id = False
@@ -258,4 +280,6 @@ class TestSlaEscalation(SlaCommon):
             self._run_cron("_cron_escalate_sla_breaches")
         action = self.team.action_view_breached_cases()
         self.assertEqual(action["context"]["search_default_breached"], 1)
-        self.assertEqual(self.Case.search(action["domain"] + [("sla_breached", "=", True)]), case)
+        self.assertEqual(
+            self.Case.search(action["domain"] + [("sla_breached", "=", True)]), case
+        )

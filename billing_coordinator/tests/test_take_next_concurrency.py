@@ -24,7 +24,9 @@ class TestTakeNextConcurrency(BillingConcurrencyCase):
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             group = env.ref("billing_coordinator.group_billing_user")
-            run = uuid.uuid4().hex[:8]  # committed data: unique names, whatever is left behind
+            run = uuid.uuid4().hex[
+                :8
+            ]  # committed data: unique names, whatever is left behind
             # A company of its own: no other case (demo data, earlier runs) is in reach.
             company = env["res.company"].create({"name": f"Racing Company {run}"})
             users = env["res.users"].create(
@@ -48,15 +50,21 @@ class TestTakeNextConcurrency(BillingConcurrencyCase):
                 }
             )
             partner = env["res.partner"].create(
-                {"name": "Racing Customer", "is_company": True, "billing_team_id": team.id,
-                 "company_id": company.id}
+                {
+                    "name": "Racing Customer",
+                    "is_company": True,
+                    "billing_team_id": team.id,
+                    "company_id": company.id,
+                }
             )
             cases = env["billing.case"].create(
                 [
                     {
                         "partner_id": partner.id,
                         "company_id": company.id,
-                        "case_type_id": env.ref("billing_coordinator.case_type_overcharge").id,
+                        "case_type_id": env.ref(
+                            "billing_coordinator.case_type_overcharge"
+                        ).id,
                     }
                     for _i in range(WORKERS * TAKES_PER_WORKER)
                 ]
@@ -88,8 +96,12 @@ class TestTakeNextConcurrency(BillingConcurrencyCase):
         committed = threading.Barrier(WORKERS)
 
         def press_take_next(uid):
-            with self.worker_env(uid, {"allowed_company_ids": [self.company_id]}) as env:
-                env["billing.case"].search_count([])  # the transaction's snapshot starts here
+            with self.worker_env(
+                uid, {"allowed_company_ids": [self.company_id]}
+            ) as env:
+                env["billing.case"].search_count(
+                    []
+                )  # the transaction's snapshot starts here
                 started.wait(timeout=30)
                 result = env["billing.case"].action_take_next()
                 env.flush_all()
@@ -112,10 +124,13 @@ class TestTakeNextConcurrency(BillingConcurrencyCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             cases = env["billing.case"].browse(self.case_ids)
-            for uid, taken in zip(self.user_ids, results):
-                self.assertEqual(set(cases.filtered(lambda c, uid=uid: c.user_id.id == uid).ids), set(taken))
+            for uid, taken in zip(self.user_ids, results, strict=False):
+                self.assertEqual(
+                    set(cases.filtered(lambda c, uid=uid: c.user_id.id == uid).ids),
+                    set(taken),
+                )
             # Each round handed out the two best cases left: highest score first.
             by_score = cases.sorted("priority_score", reverse=True).ids
             for round_no in range(TAKES_PER_WORKER):
                 pair = {results[0][round_no], results[1][round_no]}
-                self.assertEqual(pair, set(by_score[2 * round_no:2 * round_no + 2]))
+                self.assertEqual(pair, set(by_score[2 * round_no : 2 * round_no + 2]))

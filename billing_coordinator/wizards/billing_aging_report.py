@@ -10,35 +10,49 @@ class BillingAgingReport(models.TransientModel):
     _description = "AR Aging Report"
 
     date_at = fields.Date(
-        string="As of", required=True, default=fields.Date.context_today,
+        string="As of",
+        required=True,
+        default=fields.Date.context_today,
         help="Items open at the end of this day, with their days overdue on it.",
     )
     company_ids = fields.Many2many(
-        "res.company", string="Companies", required=True,
+        "res.company",
+        string="Companies",
+        required=True,
         default=lambda self: self.env.companies,
         domain=lambda self: [("id", "in", self.env.user.company_ids.ids)],
     )
     team_id = fields.Many2one(
-        "billing.team", string="Team", default=lambda self: self._default_team_id(),
+        "billing.team",
+        string="Team",
+        default=lambda self: self._default_team_id(),
         help="Only the customers of this billing team.",
     )
     user_id = fields.Many2one(
-        "res.users", string="Coordinator", domain="[('share', '=', False)]",
+        "res.users",
+        string="Coordinator",
+        domain="[('share', '=', False)]",
         help="Only the customers of this billing coordinator.",
     )
     partner_ids = fields.Many2many(
-        "res.partner", string="Customers",
+        "res.partner",
+        string="Customers",
         default=lambda self: self._default_partner_ids(),
         domain="[('parent_id', '=', False)]",
     )
     detail = fields.Boolean(
-        string="With Open Items", help="List the open items under each customer.",
+        string="With Open Items",
+        help="List the open items under each customer.",
     )
 
     @api.model
     def _default_partner_ids(self):
         if self.env.context.get("active_model") == "res.partner":
-            return self.env["res.partner"].browse(self.env.context.get("active_ids", [])).commercial_partner_id
+            return (
+                self.env["res.partner"]
+                .browse(self.env.context.get("active_ids", []))
+                .commercial_partner_id
+            )
         return False
 
     @api.model
@@ -55,7 +69,9 @@ class BillingAgingReport(models.TransientModel):
         """Print the AR aging summary (PDF)."""
         self.ensure_one()
         self._get_aging_filters()
-        return self.env.ref("billing_coordinator.report_aging_summary_action").report_action(self)
+        return self.env.ref(
+            "billing_coordinator.report_aging_summary_action"
+        ).report_action(self)
 
     def action_print_xlsx(self):
         """Download the AR aging workbook (summary and detail sheets)."""
@@ -79,10 +95,12 @@ class BillingAgingReport(models.TransientModel):
             and user._is_billing_report_restricted()
             and not (self.team_id or self.partner_ids or self.user_id == user)
         ):
-            raise UserError(self.env._(
-                "As a coordinator, report on one of your teams, on your own customers "
-                "(yourself as coordinator) or on chosen customers."
-            ))
+            raise UserError(
+                self.env._(
+                    "As a coordinator, report on one of your teams, on your own customers "
+                    "(yourself as coordinator) or on chosen customers."
+                )
+            )
         return {
             "date_at": self.date_at,
             "company_ids": self.company_ids,
@@ -103,5 +121,10 @@ class BillingAgingReport(models.TransientModel):
         if self.user_id:
             lines.append((self.env._("Coordinator"), self.user_id.name))
         if self.partner_ids:
-            lines.append((self.env._("Customers"), ", ".join(self.partner_ids.mapped("display_name"))))
+            lines.append(
+                (
+                    self.env._("Customers"),
+                    ", ".join(self.partner_ids.mapped("display_name")),
+                )
+            )
         return lines

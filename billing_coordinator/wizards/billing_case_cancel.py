@@ -6,7 +6,9 @@ class BillingCaseCancel(models.TransientModel):
     _description = "Cancel Billing Cases"
 
     case_ids = fields.Many2many("billing.case", string="Cases", required=True)
-    reason = fields.Text(required=True, help="Kept in the cases' resolution note and chatter.")
+    reason = fields.Text(
+        required=True, help="Kept in the cases' resolution note and chatter."
+    )
 
     def action_confirm(self):
         self.ensure_one()

@@ -20,7 +20,9 @@ class BillingCaseLogCall(models.TransientModel):
     )
     outcome_description = fields.Text(related="outcome_id.description")
     requires_follow_up = fields.Boolean(related="outcome_id.requires_follow_up")
-    note = fields.Text(help="What was said or agreed; kept in the chatter and the call log.")
+    note = fields.Text(
+        help="What was said or agreed; kept in the chatter and the call log."
+    )
     follow_up_date = fields.Date(
         string="Follow-up Date",
         compute="_compute_follow_up_date",
@@ -42,8 +44,12 @@ class BillingCaseLogCall(models.TransientModel):
             if wizard.case_id.state not in OPEN_STATES:
                 wizard.follow_up_date = False
             elif wizard.outcome_id.follow_up_days:
-                wizard.follow_up_date = today + timedelta(days=wizard.outcome_id.follow_up_days)
-            elif wizard.case_id.follow_up_date and wizard.case_id.follow_up_date > today:
+                wizard.follow_up_date = today + timedelta(
+                    days=wizard.outcome_id.follow_up_days
+                )
+            elif (
+                wizard.case_id.follow_up_date and wizard.case_id.follow_up_date > today
+            ):
                 wizard.follow_up_date = wizard.case_id.follow_up_date
             else:
                 wizard.follow_up_date = False
@@ -60,5 +66,7 @@ class BillingCaseLogCall(models.TransientModel):
         self.ensure_one()
         # On an open case the wizard decides the follow-up (empty ends a running one).
         follow_up = (self.follow_up_date or False) if self.case_is_open else None
-        self.case_id._log_call(self.outcome_id, note=self.note, follow_up_date=follow_up)
+        self.case_id._log_call(
+            self.outcome_id, note=self.note, follow_up_date=follow_up
+        )
         return {"type": "ir.actions.act_window_close"}

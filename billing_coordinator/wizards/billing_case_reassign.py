@@ -9,7 +9,8 @@ class BillingCaseReassign(models.TransientModel):
     case_ids = fields.Many2many("billing.case", string="Cases", required=True)
     case_count = fields.Integer(compute="_compute_case_count")
     team_id = fields.Many2one(
-        "billing.team", string="Move to Team",
+        "billing.team",
+        string="Move to Team",
         help="Leave empty to keep each case in its team.",
     )
     user_id = fields.Many2one(
@@ -17,7 +18,11 @@ class BillingCaseReassign(models.TransientModel):
         string="Give to",
         domain=lambda self: [
             ("share", "=", False),
-            ("all_group_ids", "in", self.env.ref("billing_coordinator.group_billing_user").ids),
+            (
+                "all_group_ids",
+                "in",
+                self.env.ref("billing_coordinator.group_billing_user").ids,
+            ),
         ],
         help="Leave empty with a team chosen: the team's assignment method hands the cases out.",
     )
@@ -26,7 +31,9 @@ class BillingCaseReassign(models.TransientModel):
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         if self.env.context.get("active_model") == "billing.case":
-            values["case_ids"] = [fields.Command.set(self.env.context.get("active_ids", []))]
+            values["case_ids"] = [
+                fields.Command.set(self.env.context.get("active_ids", []))
+            ]
         return values
 
     @api.depends("case_ids")

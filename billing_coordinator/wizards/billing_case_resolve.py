@@ -13,7 +13,9 @@ class BillingCaseResolve(models.TransientModel):
     _name = "billing.case.resolve"
     _description = "Resolve a Billing Case"
 
-    case_id = fields.Many2one("billing.case", string="Case", required=True, ondelete="cascade")
+    case_id = fields.Many2one(
+        "billing.case", string="Case", required=True, ondelete="cascade"
+    )
     company_id = fields.Many2one(related="case_id.company_id")
     partner_id = fields.Many2one(related="case_id.partner_id")
     currency_id = fields.Many2one(related="case_id.currency_id")
@@ -105,8 +107,10 @@ class BillingCaseResolve(models.TransientModel):
     def _selection_resolution_type(self):
         """The resolution types of the engine's registry, in the case field's order."""
         registered = self.env["billing.case"]._get_resolution_types()
-        selection = self.env["billing.case"]._fields["resolution_type"]._description_selection(
-            self.env
+        selection = (
+            self.env["billing.case"]
+            ._fields["resolution_type"]
+            ._description_selection(self.env)
         )
         return [(code, label) for code, label in selection if code in registered]
 
@@ -114,29 +118,39 @@ class BillingCaseResolve(models.TransientModel):
     def _compute_resolution_type(self):
         for wizard in self:
             wizard.resolution_type = (
-                wizard.case_id._get_default_resolution_type() if wizard.case_id else False
+                wizard.case_id._get_default_resolution_type()
+                if wizard.case_id
+                else False
             )
 
     @api.depends("case_id")
     def _compute_available_invoice_ids(self):
         for wizard in self:
-            wizard.available_invoice_ids = self.env["billing.resolution"]._get_case_invoices(
-                wizard.case_id
-            )
+            wizard.available_invoice_ids = self.env[
+                "billing.resolution"
+            ]._get_case_invoices(wizard.case_id)
 
     @api.depends("case_id")
     def _compute_invoice_id(self):
         for wizard in self:
-            wizard.invoice_id = self.env["billing.resolution"]._default_invoice(wizard.case_id)
+            wizard.invoice_id = self.env["billing.resolution"]._default_invoice(
+                wizard.case_id
+            )
 
     @api.depends(
-        "resolution_type", "invoice_id", "credit_line_ids", "promise_line_ids.amount", "case_id"
+        "resolution_type",
+        "invoice_id",
+        "credit_line_ids",
+        "promise_line_ids.amount",
+        "case_id",
     )
     def _compute_amount(self):
         for wizard in self:
             unit = wizard._get_unit()
             wizard.amount = (
-                unit._default_amount(wizard._get_resolution()) if unit is not None else 0.0
+                unit._default_amount(wizard._get_resolution())
+                if unit is not None
+                else 0.0
             )
 
     @api.depends("resolution_type", "invoice_id", "case_id")
@@ -144,7 +158,9 @@ class BillingCaseResolve(models.TransientModel):
         for wizard in self:
             unit = wizard._get_unit()
             wizard.disputed_amount = (
-                unit._get_disputed_amount(wizard._get_resolution()) if unit is not None else 0.0
+                unit._get_disputed_amount(wizard._get_resolution())
+                if unit is not None
+                else 0.0
             )
 
     @api.depends("case_id", "resolution_type")
@@ -152,7 +168,9 @@ class BillingCaseResolve(models.TransientModel):
         for wizard in self:
             refund = wizard.resolution_type == "refund" and wizard.case_id
             wizard.customer_credit = (
-                self.env["billing.resolution.refund"]._get_customer_credit(wizard.case_id)
+                self.env["billing.resolution.refund"]._get_customer_credit(
+                    wizard.case_id
+                )
                 if refund
                 else 0.0
             )
@@ -179,20 +197,31 @@ class BillingCaseResolve(models.TransientModel):
     @api.depends("case_id")
     def _compute_write_off_account_id(self):
         for wizard in self:
-            wizard.write_off_account_id = wizard.case_id.company_id.billing_writeoff_account_id
+            wizard.write_off_account_id = (
+                wizard.case_id.company_id.billing_writeoff_account_id
+            )
 
     @api.depends("resolution_type", "journal_id", "date", "invoice_id")
     def _compute_lock_date_message(self):
         for wizard in self:
             message = False
             unit = wizard._get_unit()
-            if unit is not None and unit._journal_types and wizard.journal_id and wizard.date:
-                lock_dates, accounting_date = unit._get_lock_date_info(wizard._get_resolution())
+            if (
+                unit is not None
+                and unit._journal_types
+                and wizard.journal_id
+                and wizard.date
+            ):
+                lock_dates, accounting_date = unit._get_lock_date_info(
+                    wizard._get_resolution()
+                )
                 if lock_dates:
                     message = self.env._(
                         "The date is in a locked period (%(lock_dates)s): the entry will be "
                         "accounted on %(date)s.",
-                        lock_dates=self.env["res.company"]._format_lock_dates(lock_dates),
+                        lock_dates=self.env["res.company"]._format_lock_dates(
+                            lock_dates
+                        ),
                         date=format_date(self.env, accounting_date),
                     )
             wizard.lock_date_message = message
@@ -236,7 +265,9 @@ class BillingCaseResolve(models.TransientModel):
             "date": self.date,
             "credit_line_ids": self.credit_line_ids._origin.ids,
             "note": self.note,
-            "installments": [(line.date, line.amount) for line in self.promise_line_ids],
+            "installments": [
+                (line.date, line.amount) for line in self.promise_line_ids
+            ],
         }
         if with_amount:
             values["amount"] = self.amount
@@ -264,7 +295,9 @@ class BillingCaseResolvePromiseLine(models.TransientModel):
     _description = "Payment Plan Installment"
     _order = "date, id"
 
-    wizard_id = fields.Many2one("billing.case.resolve", required=True, ondelete="cascade")
+    wizard_id = fields.Many2one(
+        "billing.case.resolve", required=True, ondelete="cascade"
+    )
     currency_id = fields.Many2one(related="wizard_id.currency_id")
     date = fields.Date(required=True)
     amount = fields.Monetary(currency_field="currency_id")

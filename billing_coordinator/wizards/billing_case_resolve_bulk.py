@@ -20,7 +20,9 @@ class BillingCaseResolveBulk(models.TransientModel):
         default=lambda self: self.env.context.get("active_ids", []),
     )
     case_count = fields.Integer(compute="_compute_case_count")
-    resolution_type = fields.Selection(selection="_selection_resolution_type", required=True)
+    resolution_type = fields.Selection(
+        selection="_selection_resolution_type", required=True
+    )
     date = fields.Date(
         string="Accounting Date",
         required=True,
@@ -34,7 +36,9 @@ class BillingCaseResolveBulk(models.TransientModel):
     def _selection_resolution_type(self):
         return [
             (code, label)
-            for code, label in self.env["billing.case.resolve"]._selection_resolution_type()
+            for code, label in self.env[
+                "billing.case.resolve"
+            ]._selection_resolution_type()
             if code not in BULK_EXCLUDED_TYPES
         ]
 

@@ -15,19 +15,25 @@ class AccountMove(models.Model):
     )
 
     @api.depends(
-        "state", "invoice_line_ids.quantity", "invoice_line_ids.price_unit",
+        "state",
+        "invoice_line_ids.quantity",
+        "invoice_line_ids.price_unit",
         "invoice_line_ids.discount",
     )
     def _compute_billing_order_mismatch_warning(self):
         drafts = self.filtered(
-            lambda m: m.state == "draft" and m.move_type == "out_invoice" and m._origin.id
+            lambda m: m.state == "draft"
+            and m.move_type == "out_invoice"
+            and m._origin.id
         )
         (self - drafts).billing_order_mismatch_warning = False
         Case = self.env["billing.case"]
         warnings = {}
         # One query per company for all the drafts shown.
         for company, moves in drafts.grouped("company_id").items():
-            for row in Case._get_order_mismatch_rows(company, draft_moves=moves._origin):
+            for row in Case._get_order_mismatch_rows(
+                company, draft_moves=moves._origin
+            ):
                 order = self.env["sale.order"].browse(row["order_id"])
                 _summary, items = Case._get_order_mismatch_texts(row)
                 warnings[row["move_id"]] = " ".join(

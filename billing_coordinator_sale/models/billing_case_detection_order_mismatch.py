@@ -27,7 +27,9 @@ class BillingCase(models.Model):
     @api.model
     def _get_detection_rules(self):
         rules = super()._get_detection_rules()
-        return self._insert_detection_rule(rules, "order_mismatch", "_detect_order_mismatch")
+        return self._insert_detection_rule(
+            rules, "order_mismatch", "_detect_order_mismatch"
+        )
 
     @api.model
     def _get_detection_clear_reason(self, rule):
@@ -68,13 +70,18 @@ class BillingCase(models.Model):
                            AND bc.detection_rule = 'order_mismatch'
                            AND bc.state IN %(open_states)s))""",
                 since=fields.Date.context_today(self)
-                - timedelta(days=self._get_detection_rule_config(company, "overcharge").price_check_days),
+                - timedelta(
+                    days=self._get_detection_rule_config(
+                        company, "overcharge"
+                    ).price_check_days
+                ),
                 company=company.id,
                 open_states=OPEN_STATES,
             )
         else:
             counted = SQL(
-                "(aml.parent_state = 'posted' OR aml.move_id = ANY(%s))", draft_moves.ids
+                "(aml.parent_state = 'posted' OR aml.move_id = ANY(%s))",
+                draft_moves.ids,
             )
             scope = SQL("aml.move_id = ANY(%s)", draft_moves.ids)
         return self.env.execute_query_dict(
@@ -198,7 +205,9 @@ class BillingCase(models.Model):
         """``(summary, [item])``: what differs on the invoice of ``row``, in words."""
         order_lines = {
             line.id: line
-            for line in self.env["sale.order.line"].browse([item["order_line"] for item in row["lines"]])
+            for line in self.env["sale.order.line"].browse(
+                [item["order_line"] for item in row["lines"]]
+            )
         }
         currency = self.env["res.currency"].browse(row["currency_id"])
         items = []
@@ -238,7 +247,9 @@ class BillingCase(models.Model):
                         "%(order_price)s on the order.",
                         product=product,
                         price=self._detection_amount(item["price"], currency),
-                        order_price=self._detection_amount(item["order_price"], currency),
+                        order_price=self._detection_amount(
+                            item["order_price"], currency
+                        ),
                     )
                 )
             if item["discount_changed"]:
@@ -262,9 +273,7 @@ class BillingCase(models.Model):
     @api.model
     def _order_qty_basis(self, policy):
         return (
-            self.env._("delivered")
-            if policy == "delivery"
-            else self.env._("ordered")
+            self.env._("delivered") if policy == "delivery" else self.env._("ordered")
         )
 
     @api.model

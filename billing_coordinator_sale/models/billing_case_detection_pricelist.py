@@ -19,7 +19,9 @@ class BillingCase(models.Model):
     def _detection_reference_price_sql(self, company):
         list_price = super()._detection_reference_price_sql(company)
         # Pricelist amounts are per unit of the product; the line may use another unit.
-        to_line_unit = SQL("COALESCE(line_uom.factor / NULLIF(product_uom.factor, 0), 1)::numeric")
+        to_line_unit = SQL(
+            "COALESCE(line_uom.factor / NULLIF(product_uom.factor, 0), 1)::numeric"
+        )
         formula = SQL(
             """(
                 SELECT CASE

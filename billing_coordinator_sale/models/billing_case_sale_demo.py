@@ -23,24 +23,35 @@ class BillingCase(models.Model):
                 "country_id": self.env.ref("base.us").id,
                 "child_ids": [
                     Command.create(
-                        {"name": "Lakeside Payables", "type": "invoice",
-                         "email": "payables@lakeside.example.com"}
+                        {
+                            "name": "Lakeside Payables",
+                            "type": "invoice",
+                            "email": "payables@lakeside.example.com",
+                        }
                     )
                 ],
             }
         )
         Product = self.env["product.product"]
         training = Product.create(
-            {"name": "On-site training day", "type": "service", "list_price": 800.0,
-             "invoice_policy": "order"}
+            {
+                "name": "On-site training day",
+                "type": "service",
+                "list_price": 800.0,
+                "invoice_policy": "order",
+            }
         )
         kit = Product.create(
             {"name": "Conference kit", "type": "consu", "list_price": 45.0}
         )
         kit.invoice_policy = "delivery"
         support = Product.create(
-            {"name": "Annual support plan", "type": "service", "list_price": 1200.0,
-             "invoice_policy": "order"}
+            {
+                "name": "Annual support plan",
+                "type": "service",
+                "list_price": 1200.0,
+                "invoice_policy": "order",
+            }
         )
 
         def order(lines, days_ago):
@@ -50,7 +61,11 @@ class BillingCase(models.Model):
                     "date_order": fields.Datetime.now() - timedelta(days=days_ago),
                     "order_line": [
                         Command.create(
-                            {"product_id": product.id, "product_uom_qty": qty, "discount": discount}
+                            {
+                                "product_id": product.id,
+                                "product_uom_qty": qty,
+                                "discount": discount,
+                            }
                         )
                         for product, qty, discount in lines
                     ],
@@ -61,7 +76,9 @@ class BillingCase(models.Model):
 
         # Price and discount changed on the invoice: an overcharge.
         event = order([(training, 3, 0.0), (kit, 20, 10.0)], 12)
-        event.order_line.filtered(lambda line: line.product_id == kit).qty_delivered = 20
+        event.order_line.filtered(
+            lambda line: line.product_id == kit
+        ).qty_delivered = 20
         invoice = event._create_invoices()
         invoice.invoice_date = today - timedelta(days=10)
         for line in invoice.invoice_line_ids:

@@ -14,17 +14,24 @@ class TestOrderMismatch(BillingCaseCommon):
 
     @classmethod
     def get_default_groups(cls):
-        return super().get_default_groups() | cls.env.ref("sales_team.group_sale_manager")
+        return super().get_default_groups() | cls.env.ref(
+            "sales_team.group_sale_manager"
+        )
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.Case = cls.env["billing.case"]
         cls.training = cls._create_product(
-            name="Training day", type="service", lst_price=800.0, taxes_id=False,
+            name="Training day",
+            type="service",
+            lst_price=800.0,
+            taxes_id=False,
             invoice_policy="order",
         )
-        cls.kit = cls._create_product(name="Kit", type="consu", lst_price=45.0, taxes_id=False)
+        cls.kit = cls._create_product(
+            name="Kit", type="consu", lst_price=45.0, taxes_id=False
+        )
         cls.kit.invoice_policy = "delivery"
 
     def _order(self, lines, pricelist=None, days_ago=5):
@@ -33,7 +40,9 @@ class TestOrderMismatch(BillingCaseCommon):
             "partner_id": self.customer.id,
             "date_order": fields.Datetime.now() - timedelta(days=days_ago),
             "order_line": [
-                Command.create({"product_id": p.id, "product_uom_qty": q, "discount": d})
+                Command.create(
+                    {"product_id": p.id, "product_uom_qty": q, "discount": d}
+                )
                 for p, q, d in lines
             ],
         }
@@ -89,7 +98,10 @@ class TestOrderMismatch(BillingCaseCommon):
     def test_price_not_changed(self):
         self._invoice(self._order([(self.training, 2, 0.0)]))
         # Within the 0.5 % unit price tolerance.
-        self._invoice(self._order([(self.training, 1, 0.0)]), {self.training: {"price_unit": 803.0}})
+        self._invoice(
+            self._order([(self.training, 1, 0.0)]),
+            {self.training: {"price_unit": 803.0}},
+        )
         summary = self._detect()
         self.assertFalse(summary["created"])
         self.assertFalse(summary["failed"])
@@ -103,16 +115,32 @@ class TestOrderMismatch(BillingCaseCommon):
         )
         # A tolerance of 2 points lets a 1-point change pass.
         self.company.billing_order_discount_tolerance = 2.0
-        self._invoice(self._order([(self.training, 1, 10.0)]), {self.training: {"discount": 11.0}})
+        self._invoice(
+            self._order([(self.training, 1, 10.0)]), {self.training: {"discount": 11.0}}
+        )
         cases = self._detect()["created"]
         self.assertEqual(cases.move_ids, over | under)
         over_case = cases.filtered(lambda c: c.move_ids == over)
         self.assertRecordValues(
-            over_case, [{"case_code": "overcharge", "expected_amount": 720.0, "actual_amount": 760.0}]
+            over_case,
+            [
+                {
+                    "case_code": "overcharge",
+                    "expected_amount": 720.0,
+                    "actual_amount": 760.0,
+                }
+            ],
         )
         under_case = cases - over_case
         self.assertRecordValues(
-            under_case, [{"case_code": "undercharge", "expected_amount": 720.0, "actual_amount": 640.0}]
+            under_case,
+            [
+                {
+                    "case_code": "undercharge",
+                    "expected_amount": 720.0,
+                    "actual_amount": 640.0,
+                }
+            ],
         )
         self.assertIn("discount changed", under_case.description)
 
@@ -123,8 +151,14 @@ class TestOrderMismatch(BillingCaseCommon):
         case = self._detect()["created"]
         self.assertRecordValues(
             case,
-            [{"case_code": "overcharge", "expected_amount": 225.0, "actual_amount": 360.0,
-              "sale_order_id": order.id}],
+            [
+                {
+                    "case_code": "overcharge",
+                    "expected_amount": 225.0,
+                    "actual_amount": 360.0,
+                    "sale_order_id": order.id,
+                }
+            ],
         )
         self.assertIn("over-invoiced quantity: 8", case.description)
         self.assertIn("5", case.description)
@@ -156,15 +190,27 @@ class TestOrderMismatch(BillingCaseCommon):
         again.invoice_line_ids = [
             Command.clear(),
             Command.create(
-                {"product_id": self.training.id, "quantity": 1, "price_unit": 800.0,
-                 "tax_ids": False, "sale_line_ids": [Command.set(line.ids)]}
+                {
+                    "product_id": self.training.id,
+                    "quantity": 1,
+                    "price_unit": 800.0,
+                    "tax_ids": False,
+                    "sale_line_ids": [Command.set(line.ids)],
+                }
             ),
         ]
         again.action_post()
         case = self._detect()["created"]
         self.assertRecordValues(
-            case, [{"move_ids": again.ids, "expected_amount": 0.0, "actual_amount": 800.0,
-                    "case_code": "overcharge"}]
+            case,
+            [
+                {
+                    "move_ids": again.ids,
+                    "expected_amount": 0.0,
+                    "actual_amount": 800.0,
+                    "case_code": "overcharge",
+                }
+            ],
         )
         self.assertIn("invoiced twice (2 invoices)", case.description)
         # The second invoice is cancelled: cleared.
@@ -177,7 +223,10 @@ class TestOrderMismatch(BillingCaseCommon):
     def test_draft_invoice_warning(self):
         order = self._order([(self.training, 2, 0.0)])
         draft = self._invoice(order, {self.training: {"price_unit": 900.0}}, post=False)
-        self.assertIn("Posting this invoice would open a billing case", draft.billing_order_mismatch_warning)
+        self.assertIn(
+            "Posting this invoice would open a billing case",
+            draft.billing_order_mismatch_warning,
+        )
         self.assertIn("unit price changed", draft.billing_order_mismatch_warning)
         self.assertIn("billing_order_mismatch", draft.alerts)
         # Nothing is created before posting.
@@ -201,20 +250,33 @@ class TestOrderMismatch(BillingCaseCommon):
                 "currency_id": self.company.currency_id.id,
                 "item_ids": [
                     Command.create(
-                        {"applied_on": "3_global", "compute_price": "percentage",
-                         "percent_price": 20.0}
+                        {
+                            "applied_on": "3_global",
+                            "compute_price": "percentage",
+                            "percent_price": 20.0,
+                        }
                     ),
                     Command.create(
-                        {"applied_on": "1_product", "product_tmpl_id": self.kit.product_tmpl_id.id,
-                         "compute_price": "fixed", "fixed_price": 30.0}
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": self.kit.product_tmpl_id.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 30.0,
+                        }
                     ),
                 ],
             }
         )
-        order = self._order([(self.training, 1, 0.0), (self.kit, 2, 0.0)], pricelist=pricelist)
-        order.order_line.filtered(lambda line: line.product_id == self.kit).qty_delivered = 2
+        order = self._order(
+            [(self.training, 1, 0.0), (self.kit, 2, 0.0)], pricelist=pricelist
+        )
+        order.order_line.filtered(
+            lambda line: line.product_id == self.kit
+        ).qty_delivered = 2
         lines = order.order_line.sorted(lambda line: line.product_id == self.kit)
-        self.assertAlmostEqual(lines[0].price_unit * (1 - lines[0].discount / 100), 640.0)
+        self.assertAlmostEqual(
+            lines[0].price_unit * (1 - lines[0].discount / 100), 640.0
+        )
         self.assertAlmostEqual(lines[1].price_unit, 30.0)
         self._invoice(order)
         # 640 and 30 are 20 % and 33 % below the list prices, but they are the pricelist's.
@@ -226,7 +288,8 @@ class TestOrderMismatch(BillingCaseCommon):
         invoice = self._invoice(other, {self.kit: {"price_unit": 45.0}})
         case = self._detect("overcharge")["created"]
         self.assertRecordValues(
-            case, [{"move_ids": invoice.ids, "expected_amount": 60.0, "actual_amount": 90.0}]
+            case,
+            [{"move_ids": invoice.ids, "expected_amount": 60.0, "actual_amount": 90.0}],
         )
 
     def test_without_order_list_price_reference(self):
@@ -237,11 +300,19 @@ class TestOrderMismatch(BillingCaseCommon):
                 "partner_id": self.customer.id,
                 "invoice_date": self.today,
                 "invoice_line_ids": [
-                    Command.create({"product_id": self.kit.id, "quantity": 1, "price_unit": 60.0,
-                                    "tax_ids": False})
+                    Command.create(
+                        {
+                            "product_id": self.kit.id,
+                            "quantity": 1,
+                            "price_unit": 60.0,
+                            "tax_ids": False,
+                        }
+                    )
                 ],
             }
         )
         invoice.action_post()
         case = self._detect("overcharge")["created"]
-        self.assertRecordValues(case, [{"expected_amount": 45.0, "actual_amount": 60.0}])
+        self.assertRecordValues(
+            case, [{"expected_amount": 45.0, "actual_amount": 60.0}]
+        )

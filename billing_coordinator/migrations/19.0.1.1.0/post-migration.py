@@ -18,10 +18,19 @@ MOVED = {
         "tolerance_percent",
     ),
     "billing_short_payment_share": (("short_payment",), "short_payment_share"),
-    "billing_duplicate_payment_days": (("duplicate_payment",), "duplicate_payment_days"),
-    "billing_unapplied_payment_days": (("unapplied_payment",), "unapplied_payment_days"),
+    "billing_duplicate_payment_days": (
+        ("duplicate_payment",),
+        "duplicate_payment_days",
+    ),
+    "billing_unapplied_payment_days": (
+        ("unapplied_payment",),
+        "unapplied_payment_days",
+    ),
     "billing_overdue_days": (("overdue",), "overdue_days"),
-    "billing_price_deviation_percent": (("overcharge", "undercharge"), "price_deviation_percent"),
+    "billing_price_deviation_percent": (
+        ("overcharge", "undercharge"),
+        "price_deviation_percent",
+    ),
     "billing_price_check_days": (("overcharge", "undercharge"), "price_check_days"),
     "billing_require_payment_terms": (("customer_data",), "require_payment_terms"),
 }
@@ -46,8 +55,10 @@ def migrate(cr, version):
     )
     for company_id, *values in cr.fetchall():
         company_rules = rules.filtered(lambda rule: rule.company_id.id == company_id)
-        for column, value in zip(columns, values):
+        for column, value in zip(columns, values, strict=False):
             if value is None:
                 continue
             codes, field_name = MOVED[column]
-            company_rules.filtered(lambda rule: rule.code in codes).write({field_name: value})
+            company_rules.filtered(lambda rule: rule.code in codes).write(
+                {field_name: value}
+            )

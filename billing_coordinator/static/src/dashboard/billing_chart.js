@@ -1,5 +1,5 @@
-import { Component, onWillStart, onWillUnmount, useEffect, useRef } from "@odoo/owl";
-import { loadBundle } from "@web/core/assets";
+import {Component, onWillStart, onWillUnmount, useEffect, useRef} from "@odoo/owl";
+import {loadBundle} from "@web/core/assets";
 
 /**
  * A Chart.js canvas. Chart.js comes from Odoo's own bundle (web.chartjs_lib), loaded
@@ -7,51 +7,51 @@ import { loadBundle } from "@web/core/assets";
  * point clicked, for drill-down.
  */
 export class BillingChart extends Component {
-    static template = "billing_coordinator.BillingChart";
-    static props = {
-        type: String,
-        labels: Array,
-        datasets: Array,
-        options: { type: Object, optional: true },
-        onClick: { type: Function, optional: true },
-        height: { type: Number, optional: true },
+  static template = "billing_coordinator.BillingChart";
+  static props = {
+    type: String,
+    labels: Array,
+    datasets: Array,
+    options: {type: Object, optional: true},
+    onClick: {type: Function, optional: true},
+    height: {type: Number, optional: true},
+  };
+  static defaultProps = {height: 260};
+
+  setup() {
+    this.canvasRef = useRef("canvas");
+    this.chart = null;
+    onWillStart(() => loadBundle("web.chartjs_lib"));
+    useEffect(
+      () => this.renderChart(),
+      () => [this.props.labels, this.props.datasets]
+    );
+    onWillUnmount(() => this.chart?.destroy());
+  }
+
+  renderChart() {
+    this.chart?.destroy();
+    const options = {
+      maintainAspectRatio: false,
+      responsive: true,
+      animation: false,
+      plugins: {legend: {display: this.props.datasets.length > 1}},
+      ...(this.props.options || {}),
     };
-    static defaultProps = { height: 260 };
-
-    setup() {
-        this.canvasRef = useRef("canvas");
-        this.chart = null;
-        onWillStart(() => loadBundle("web.chartjs_lib"));
-        useEffect(
-            () => this.renderChart(),
-            () => [this.props.labels, this.props.datasets]
-        );
-        onWillUnmount(() => this.chart?.destroy());
-    }
-
-    renderChart() {
-        this.chart?.destroy();
-        const options = {
-            maintainAspectRatio: false,
-            responsive: true,
-            animation: false,
-            plugins: { legend: { display: this.props.datasets.length > 1 } },
-            ...(this.props.options || {}),
-        };
-        if (this.props.onClick) {
-            options.onClick = (_event, elements) => {
-                if (elements.length) {
-                    this.props.onClick(elements[0].index);
-                }
-            };
-            options.onHover = (event, elements) => {
-                event.native.target.style.cursor = elements.length ? "pointer" : "default";
-            };
+    if (this.props.onClick) {
+      options.onClick = (_event, elements) => {
+        if (elements.length) {
+          this.props.onClick(elements[0].index);
         }
-        this.chart = new window.Chart(this.canvasRef.el, {
-            type: this.props.type,
-            data: { labels: this.props.labels, datasets: this.props.datasets },
-            options,
-        });
+      };
+      options.onHover = (event, elements) => {
+        event.native.target.style.cursor = elements.length ? "pointer" : "default";
+      };
     }
+    this.chart = new window.Chart(this.canvasRef.el, {
+      type: this.props.type,
+      data: {labels: this.props.labels, datasets: this.props.datasets},
+      options,
+    });
+  }
 }

@@ -1,12 +1,12 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
-import { serializeDate, formatDate, deserializeDate } from "@web/core/l10n/dates";
-import { _t } from "@web/core/l10n/translation";
-import { registry } from "@web/core/registry";
-import { useService } from "@web/core/utils/hooks";
-import { formatFloat, formatMonetary } from "@web/views/fields/formatters";
-import { BillingChart } from "./billing_chart";
+import {Component, onWillStart, useState} from "@odoo/owl";
+import {serializeDate, formatDate, deserializeDate} from "@web/core/l10n/dates";
+import {_t} from "@web/core/l10n/translation";
+import {registry} from "@web/core/registry";
+import {useService} from "@web/core/utils/hooks";
+import {formatFloat, formatMonetary} from "@web/views/fields/formatters";
+import {BillingChart} from "./billing_chart";
 
-const { DateTime } = luxon;
+const {DateTime} = luxon;
 const OPEN_CASE_STATES = ["new", "in_progress", "waiting_customer"];
 
 /**
@@ -17,303 +17,369 @@ const OPEN_CASE_STATES = ["new", "in_progress", "waiting_customer"];
  * opens the matching filtered list through the action service.
  */
 export class BillingDashboard extends Component {
-    static template = "billing_coordinator.BillingDashboard";
-    static components = { BillingChart };
-    static props = ["*"];
+  static template = "billing_coordinator.BillingDashboard";
+  static components = {BillingChart};
+  static props = ["*"];
 
-    setup() {
-        this.orm = useService("orm");
-        this.action = useService("action");
-        const today = DateTime.local();
-        this.state = useState({
-            loading: true,
-            data: null,
-            period: "90",
-            dateFrom: serializeDate(today.minus({ days: 89 })),
-            dateTo: serializeDate(today),
-            teamId: false,
-            userId: false,
-        });
-        onWillStart(() => this.load());
+  setup() {
+    this.orm = useService("orm");
+    this.action = useService("action");
+    const today = DateTime.local();
+    this.state = useState({
+      loading: true,
+      data: null,
+      period: "90",
+      dateFrom: serializeDate(today.minus({days: 89})),
+      dateTo: serializeDate(today),
+      teamId: false,
+      userId: false,
+    });
+    onWillStart(() => this.load());
+  }
+
+  get periods() {
+    return [
+      ["30", _t("Last 30 days")],
+      ["90", _t("Last 90 days")],
+      ["180", _t("Last 180 days")],
+      ["365", _t("Last 365 days")],
+      ["custom", _t("Custom")],
+    ];
+  }
+
+  get meta() {
+    return this.state.data.meta;
+  }
+
+  get filters() {
+    return {
+      date_from: this.state.dateFrom,
+      date_to: this.state.dateTo,
+      team_id: this.state.teamId || false,
+      user_id: this.state.userId || false,
+    };
+  }
+
+  async load() {
+    this.state.loading = true;
+    this.state.data = await this.orm.call("billing.dashboard", "get_dashboard_data", [
+      this.filters,
+    ]);
+    this.state.loading = false;
+  }
+
+  // ------------------------------------------------------------------ filters
+
+  onPeriodChange(ev) {
+    this.state.period = ev.target.value;
+    if (this.state.period !== "custom") {
+      const today = DateTime.local();
+      this.state.dateTo = serializeDate(today);
+      this.state.dateFrom = serializeDate(
+        today.minus({days: Number(this.state.period) - 1})
+      );
+      this.load();
     }
+  }
 
-    get periods() {
-        return [
-            ["30", _t("Last 30 days")],
-            ["90", _t("Last 90 days")],
-            ["180", _t("Last 180 days")],
-            ["365", _t("Last 365 days")],
-            ["custom", _t("Custom")],
-        ];
+  onDateChange(field, ev) {
+    if (!ev.target.value) {
+      return;
     }
+    this.state.period = "custom";
+    this.state[field] = ev.target.value;
+    this.load();
+  }
 
-    get meta() {
-        return this.state.data.meta;
+  onSelect(field, ev) {
+    this.state[field] = Number(ev.target.value) || false;
+    this.load();
+  }
+
+  // ------------------------------------------------------------------ formatting
+
+  money(value) {
+    if (value === null || value === undefined) {
+      return "–";
     }
+    return formatMonetary(value, {currencyId: this.meta.currency.id, digits: [16, 0]});
+  }
 
-    get filters() {
-        return {
-            date_from: this.state.dateFrom,
-            date_to: this.state.dateTo,
-            team_id: this.state.teamId || false,
-            user_id: this.state.userId || false,
-        };
+  number(value, suffix = "") {
+    if (value === null || value === undefined) {
+      return "–";
     }
+    return formatFloat(value, {digits: [16, 1]}) + suffix;
+  }
 
-    async load() {
-        this.state.loading = true;
-        this.state.data = await this.orm.call("billing.dashboard", "get_dashboard_data", [
-            this.filters,
-        ]);
-        this.state.loading = false;
+  /** A number of days, e.g. "12.5 days": one translatable string, not a concatenation. */
+  days(value) {
+    if (value === null || value === undefined) {
+      return "–";
     }
+    return _t("%s days", formatFloat(value, {digits: [16, 1]}));
+  }
 
-    // ------------------------------------------------------------------ filters
+  value(kpi) {
+    return kpi !== null && typeof kpi === "object" ? kpi.value : kpi;
+  }
 
-    onPeriodChange(ev) {
-        this.state.period = ev.target.value;
-        if (this.state.period !== "custom") {
-            const today = DateTime.local();
-            this.state.dateTo = serializeDate(today);
-            this.state.dateFrom = serializeDate(today.minus({ days: Number(this.state.period) - 1 }));
-            this.load();
-        }
+  date(value) {
+    return formatDate(deserializeDate(value));
+  }
+
+  monthLabel(value) {
+    return deserializeDate(value).toFormat("LLL yy");
+  }
+
+  get cards() {
+    const d = this.state.data;
+    return [
+      {
+        key: "total_receivable",
+        label: _t("Total Receivable"),
+        value: this.money(d.total_receivable),
+        drill: () => this.openReceivables(_t("Open Receivables")),
+      },
+      {
+        key: "overdue_amount",
+        label: _t("Overdue"),
+        value: this.money(d.overdue_amount),
+        sub: this.number(d.overdue_share, " %"),
+        drill: () =>
+          this.openReceivables(_t("Overdue Receivables"), [["days_overdue", ">", 0]]),
+      },
+      {
+        key: "credit_sales",
+        label: _t("Credit Sales"),
+        value: this.money(d.credit_sales),
+        drill: () => this.openCreditSales(),
+      },
+      {
+        key: "dso",
+        label: _t("DSO"),
+        value: this.days(d.dso),
+        sub: _t("Countback %s", this.days(d.countback_dso)),
+        drill: () => this.openReceivables(_t("Open Receivables")),
+      },
+      {
+        key: "best_possible_dso",
+        label: _t("Best Possible DSO"),
+        value: this.days(d.best_possible_dso),
+        drill: () =>
+          this.openReceivables(_t("Receivables Not Due"), [["days_overdue", "<=", 0]]),
+      },
+      {
+        key: "add",
+        label: _t("Average Days Delinquent"),
+        value: this.days(d.add),
+        drill: () =>
+          this.openReceivables(_t("Overdue Receivables"), [["days_overdue", ">", 0]]),
+      },
+      {
+        key: "cei",
+        label: _t("Collection Effectiveness"),
+        value: this.number(d.cei, " %"),
+        drill: () => this.openReceivables(_t("Open Receivables")),
+      },
+      {
+        key: "avg_days_to_pay",
+        label: _t("Average Days to Pay"),
+        value: this.days(this.value(d.avg_days_to_pay)),
+        sub: _t("%s invoices paid", d.avg_days_to_pay.count),
+        drill: () => this.openPaidInvoices(),
+      },
+      {
+        key: "open_cases",
+        label: _t("Open Cases"),
+        value: String(d.open_cases.value),
+        sub: this.money(d.open_cases.amount),
+        drill: () => this.openCases(_t("Open Cases")),
+      },
+      {
+        key: "sla_breached",
+        label: _t("SLA Breached"),
+        value: String(d.sla_breached.value),
+        sub: this.number(d.sla_breached.share, " %"),
+        danger: d.sla_breached.value > 0,
+        drill: () =>
+          this.openCases(_t("SLA Breached Cases"), [["sla_breached", "=", true]]),
+      },
+    ];
+  }
+
+  // ------------------------------------------------------------------ charts
+
+  get agingChart() {
+    const aging = this.state.data.aging;
+    return {
+      labels: aging.map((b) => b.label),
+      datasets: [
+        {
+          label: _t("Amount Due"),
+          data: aging.map((b) => b.amount),
+          backgroundColor: aging.map((b) =>
+            b.key === "not_due" ? "#28a745" : "#dc3545"
+          ),
+        },
+      ],
+    };
+  }
+
+  onAgingClick(index) {
+    const bucket = this.state.data.aging[index];
+    this.openReceivables(bucket.label, [["aging_bucket", "=", bucket.key]]);
+  }
+
+  get trendChart() {
+    const trend = this.state.data.trend;
+    return {
+      labels: trend.map((t) => this.monthLabel(t.date)),
+      datasets: [
+        {
+          type: "bar",
+          label: _t("Overdue"),
+          data: trend.map((t) => t.overdue),
+          backgroundColor: "#dc3545",
+          yAxisID: "y",
+          order: 1,
+        },
+        {
+          type: "line",
+          label: _t("DSO (days)"),
+          data: trend.map((t) => t.dso),
+          borderColor: "#017e84",
+          backgroundColor: "#017e84",
+          yAxisID: "y1",
+          order: 0, // the line over the bars
+        },
+      ],
+      options: {
+        scales: {
+          y: {beginAtZero: true, position: "left"},
+          y1: {beginAtZero: true, position: "right", grid: {drawOnChartArea: false}},
+        },
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ drill-down
+
+  /** The dashboard's filters on a receivable line or a case (same field names). */
+  scopeDomain(extra = []) {
+    const domain = [["company_id", "in", this.meta.company_ids]];
+    if (this.meta.team_id) {
+      domain.push(["team_id", "=", this.meta.team_id]);
     }
-
-    onDateChange(field, ev) {
-        if (!ev.target.value) {
-            return;
-        }
-        this.state.period = "custom";
-        this.state[field] = ev.target.value;
-        this.load();
+    if (this.meta.user_id) {
+      domain.push(["user_id", "=", this.meta.user_id]);
     }
+    return [...domain, ...extra];
+  }
 
-    onSelect(field, ev) {
-        this.state[field] = Number(ev.target.value) || false;
-        this.load();
+  moveDomain(extra = []) {
+    const domain = [
+      ["company_id", "in", this.meta.company_ids],
+      ["state", "=", "posted"],
+    ];
+    if (this.meta.team_id) {
+      domain.push(["commercial_partner_id.billing_team_id", "=", this.meta.team_id]);
     }
-
-    // ------------------------------------------------------------------ formatting
-
-    money(value) {
-        if (value === null || value === undefined) {
-            return "–";
-        }
-        return formatMonetary(value, { currencyId: this.meta.currency.id, digits: [16, 0] });
+    if (this.meta.user_id) {
+      domain.push([
+        "commercial_partner_id.billing_coordinator_id",
+        "=",
+        this.meta.user_id,
+      ]);
     }
+    return [...domain, ...extra];
+  }
 
-    number(value, suffix = "") {
-        if (value === null || value === undefined) {
-            return "–";
-        }
-        return formatFloat(value, { digits: [16, 1] }) + suffix;
-    }
+  openList(
+    name,
+    resModel,
+    domain,
+    views = [
+      [false, "list"],
+      [false, "form"],
+    ],
+    context = {}
+  ) {
+    return this.action.doAction({
+      type: "ir.actions.act_window",
+      name,
+      res_model: resModel,
+      views,
+      domain,
+      context,
+      target: "current",
+    });
+  }
 
-    /** A number of days, e.g. "12.5 days": one translatable string, not a concatenation. */
-    days(value) {
-        if (value === null || value === undefined) {
-            return "–";
-        }
-        return _t("%s days", formatFloat(value, { digits: [16, 1] }));
-    }
+  openReceivables(name, extra = []) {
+    // Grouped by bucket, every bucket shows, in bucket order.
+    return this.openList(
+      name,
+      "billing.receivable.line",
+      this.scopeDomain(extra),
+      [
+        [false, "list"],
+        [false, "pivot"],
+        [false, "graph"],
+      ],
+      {read_group_expand: true}
+    );
+  }
 
-    value(kpi) {
-        return kpi !== null && typeof kpi === "object" ? kpi.value : kpi;
-    }
+  openCases(name, extra = []) {
+    return this.openList(
+      name,
+      "billing.case",
+      this.scopeDomain([["state", "in", OPEN_CASE_STATES], ...extra])
+    );
+  }
 
-    date(value) {
-        return formatDate(deserializeDate(value));
-    }
+  openCreditSales() {
+    return this.openList(
+      _t("Credit Sales"),
+      "account.move",
+      this.moveDomain([
+        ["move_type", "in", ["out_invoice", "out_refund"]],
+        ["invoice_date", ">=", this.meta.date_from],
+        ["invoice_date", "<=", this.meta.date_to],
+      ])
+    );
+  }
 
-    monthLabel(value) {
-        return deserializeDate(value).toFormat("LLL yy");
-    }
+  openPaidInvoices() {
+    return this.openList(
+      _t("Paid Invoices"),
+      "account.move",
+      this.moveDomain([
+        ["move_type", "=", "out_invoice"],
+        ["payment_state", "in", ["paid", "in_payment"]],
+      ])
+    );
+  }
 
-    get cards() {
-        const d = this.state.data;
-        return [
-            { key: "total_receivable", label: _t("Total Receivable"), value: this.money(d.total_receivable),
-              drill: () => this.openReceivables(_t("Open Receivables")) },
-            { key: "overdue_amount", label: _t("Overdue"), value: this.money(d.overdue_amount),
-              sub: this.number(d.overdue_share, " %"),
-              drill: () => this.openReceivables(_t("Overdue Receivables"), [["days_overdue", ">", 0]]) },
-            { key: "credit_sales", label: _t("Credit Sales"), value: this.money(d.credit_sales),
-              drill: () => this.openCreditSales() },
-            { key: "dso", label: _t("DSO"), value: this.days(d.dso),
-              sub: _t("Countback %s", this.days(d.countback_dso)),
-              drill: () => this.openReceivables(_t("Open Receivables")) },
-            { key: "best_possible_dso", label: _t("Best Possible DSO"), value: this.days(d.best_possible_dso),
-              drill: () => this.openReceivables(_t("Receivables Not Due"), [["days_overdue", "<=", 0]]) },
-            { key: "add", label: _t("Average Days Delinquent"), value: this.days(d.add),
-              drill: () => this.openReceivables(_t("Overdue Receivables"), [["days_overdue", ">", 0]]) },
-            { key: "cei", label: _t("Collection Effectiveness"), value: this.number(d.cei, " %"),
-              drill: () => this.openReceivables(_t("Open Receivables")) },
-            { key: "avg_days_to_pay", label: _t("Average Days to Pay"), value: this.days(this.value(d.avg_days_to_pay)),
-              sub: _t("%s invoices paid", d.avg_days_to_pay.count),
-              drill: () => this.openPaidInvoices() },
-            { key: "open_cases", label: _t("Open Cases"), value: String(d.open_cases.value),
-              sub: this.money(d.open_cases.amount),
-              drill: () => this.openCases(_t("Open Cases")) },
-            { key: "sla_breached", label: _t("SLA Breached"), value: String(d.sla_breached.value),
-              sub: this.number(d.sla_breached.share, " %"), danger: d.sla_breached.value > 0,
-              drill: () => this.openCases(_t("SLA Breached Cases"), [["sla_breached", "=", true]]) },
-        ];
-    }
+  openCaseType(row) {
+    return this.openCases(row.name, [["case_type_id", "=", row.case_type_id]]);
+  }
 
-    // ------------------------------------------------------------------ charts
+  openRootCause(row) {
+    return this.openCases(row.name, [["root_cause", "=", row.root_cause]]);
+  }
 
-    get agingChart() {
-        const aging = this.state.data.aging;
-        return {
-            labels: aging.map((b) => b.label),
-            datasets: [
-                {
-                    label: _t("Amount Due"),
-                    data: aging.map((b) => b.amount),
-                    backgroundColor: aging.map((b) => (b.key === "not_due" ? "#28a745" : "#dc3545")),
-                },
-            ],
-        };
-    }
+  openCoordinator(row) {
+    return this.openCases(row.name, [["user_id", "=", row.user_id]]);
+  }
 
-    onAgingClick(index) {
-        const bucket = this.state.data.aging[index];
-        this.openReceivables(bucket.label, [["aging_bucket", "=", bucket.key]]);
-    }
-
-    get trendChart() {
-        const trend = this.state.data.trend;
-        return {
-            labels: trend.map((t) => this.monthLabel(t.date)),
-            datasets: [
-                {
-                    type: "bar",
-                    label: _t("Overdue"),
-                    data: trend.map((t) => t.overdue),
-                    backgroundColor: "#dc3545",
-                    yAxisID: "y",
-                    order: 1,
-                },
-                {
-                    type: "line",
-                    label: _t("DSO (days)"),
-                    data: trend.map((t) => t.dso),
-                    borderColor: "#017e84",
-                    backgroundColor: "#017e84",
-                    yAxisID: "y1",
-                    order: 0, // the line over the bars
-                },
-            ],
-            options: {
-                scales: {
-                    y: { beginAtZero: true, position: "left" },
-                    y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } },
-                },
-            },
-        };
-    }
-
-    // ------------------------------------------------------------------ drill-down
-
-    /** The dashboard's filters on a receivable line or a case (same field names). */
-    scopeDomain(extra = []) {
-        const domain = [["company_id", "in", this.meta.company_ids]];
-        if (this.meta.team_id) {
-            domain.push(["team_id", "=", this.meta.team_id]);
-        }
-        if (this.meta.user_id) {
-            domain.push(["user_id", "=", this.meta.user_id]);
-        }
-        return [...domain, ...extra];
-    }
-
-    moveDomain(extra = []) {
-        const domain = [
-            ["company_id", "in", this.meta.company_ids],
-            ["state", "=", "posted"],
-        ];
-        if (this.meta.team_id) {
-            domain.push(["commercial_partner_id.billing_team_id", "=", this.meta.team_id]);
-        }
-        if (this.meta.user_id) {
-            domain.push(["commercial_partner_id.billing_coordinator_id", "=", this.meta.user_id]);
-        }
-        return [...domain, ...extra];
-    }
-
-    openList(name, resModel, domain, views = [[false, "list"], [false, "form"]], context = {}) {
-        return this.action.doAction({
-            type: "ir.actions.act_window",
-            name,
-            res_model: resModel,
-            views,
-            domain,
-            context,
-            target: "current",
-        });
-    }
-
-    openReceivables(name, extra = []) {
-        // Grouped by bucket, every bucket shows, in bucket order.
-        return this.openList(
-            name,
-            "billing.receivable.line",
-            this.scopeDomain(extra),
-            [[false, "list"], [false, "pivot"], [false, "graph"]],
-            { read_group_expand: true }
-        );
-    }
-
-    openCases(name, extra = []) {
-        return this.openList(
-            name,
-            "billing.case",
-            this.scopeDomain([["state", "in", OPEN_CASE_STATES], ...extra])
-        );
-    }
-
-    openCreditSales() {
-        return this.openList(
-            _t("Credit Sales"),
-            "account.move",
-            this.moveDomain([
-                ["move_type", "in", ["out_invoice", "out_refund"]],
-                ["invoice_date", ">=", this.meta.date_from],
-                ["invoice_date", "<=", this.meta.date_to],
-            ])
-        );
-    }
-
-    openPaidInvoices() {
-        return this.openList(
-            _t("Paid Invoices"),
-            "account.move",
-            this.moveDomain([
-                ["move_type", "=", "out_invoice"],
-                ["payment_state", "in", ["paid", "in_payment"]],
-            ])
-        );
-    }
-
-    openCaseType(row) {
-        return this.openCases(row.name, [["case_type_id", "=", row.case_type_id]]);
-    }
-
-    openRootCause(row) {
-        return this.openCases(row.name, [["root_cause", "=", row.root_cause]]);
-    }
-
-    openCoordinator(row) {
-        return this.openCases(row.name, [["user_id", "=", row.user_id]]);
-    }
-
-    openCustomer(row) {
-        return this.openReceivables(row.name, [
-            ["partner_id", "=", row.partner_id],
-            ["days_overdue", ">", 0],
-        ]);
-    }
+  openCustomer(row) {
+    return this.openReceivables(row.name, [
+      ["partner_id", "=", row.partner_id],
+      ["days_overdue", ">", 0],
+    ]);
+  }
 }
 
 registry.category("actions").add("billing_coordinator.dashboard", BillingDashboard);
