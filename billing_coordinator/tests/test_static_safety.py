@@ -46,9 +46,6 @@ XLSX_CELL_METHODS = {
 }
 # The guard itself, and the list view's XLSX export override that routes text through it.
 XLSX_GUARD_FILES = {"reports/xlsx_safe.py", "controllers/export.py"}
-# Files another helper is commenting at the same time (issue 10): at most this many
-# uncommented sudo() calls may remain there until that work is merged.
-PENDING_SUDO_COMMENTS = {"billing_coordinator/models/billing_case_detection.py": 1}
 
 
 # ------------------------------------------------------------------------- the scans
@@ -316,16 +313,7 @@ class TestStaticSafety(BaseCase):
 
     def test_every_sudo_has_a_comment(self):
         found = self._offenders(scan_sudo_comments, {".py"})
-        pending = {
-            name: found.pop(name)
-            for name in list(found)
-            if name in PENDING_SUDO_COMMENTS
-        }
         self.assertFalse(found, "sudo() without a comment:\n" + self._format(found))
-        for name, hits in pending.items():
-            self.assertLessEqual(
-                len(hits), PENDING_SUDO_COMMENTS[name], self._format({name: hits})
-            )
 
     def test_no_commit_in_module_code(self):
         found = self._offenders(scan_commit, {".py"})
