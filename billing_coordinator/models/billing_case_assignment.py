@@ -136,11 +136,12 @@ class BillingCase(models.Model):
                 handed.setdefault(user, self.browse())
                 handed[user] |= case
                 last = user
-            # sudo: the round-robin pointer, see above.
             if (
                 team.assignment_method == "round_robin"
+                # sudo: the round-robin pointer, see above.
                 and last != team.sudo().last_assigned_user_id
             ):
+                # sudo: the round-robin pointer, see above.
                 team.sudo().last_assigned_user_id = last
         assigned = self.browse()
         for user, user_cases in handed.items():
