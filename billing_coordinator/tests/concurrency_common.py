@@ -61,6 +61,19 @@ class BillingConcurrencyCase(BaseCase):
     # --------------------------------------------------------------- data
 
     @classmethod
+    def _setup_overdue_company(cls, name, count):
+        """A committed company with ``count`` overdue customers, removed after the
+        class: sets ``company_id``, ``partner_ids`` and ``invoice_ids``."""
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            company, partners, invoices = cls._create_overdue_company(env, name, count)
+            cls.company_id = company.id
+            cls.partner_ids, cls.invoice_ids = partners.ids, invoices.ids
+        cls.addClassCleanup(
+            cls._cleanup_company, cls.company_id, cls.invoice_ids, cls.partner_ids
+        )
+
+    @classmethod
     def _create_overdue_company(cls, env, name, count):
         """A company of its own (a chart of accounts, no other data in reach of the
         detection) with ``count`` customers, each with one posted invoice long overdue;

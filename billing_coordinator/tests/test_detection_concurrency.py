@@ -20,16 +20,7 @@ class TestDetectionConcurrency(BillingConcurrencyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            company, partners, invoices = cls._create_overdue_company(
-                env, "Detection Race", CUSTOMERS
-            )
-            cls.company_id = company.id
-            cls.partner_ids, cls.invoice_ids = partners.ids, invoices.ids
-        cls.addClassCleanup(
-            cls._cleanup_company, cls.company_id, cls.invoice_ids, cls.partner_ids
-        )
+        cls._setup_overdue_company("Detection Race", CUSTOMERS)
         cls.keys = {f"account.move,{invoice_id}" for invoice_id in cls.invoice_ids}
 
     def setUp(self):

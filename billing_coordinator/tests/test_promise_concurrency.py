@@ -23,16 +23,7 @@ class TestPromiseCheckDuringDetection(BillingConcurrencyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            company, partners, invoices = cls._create_overdue_company(
-                env, "Promise Race", CUSTOMERS
-            )
-            cls.company_id = company.id
-            cls.partner_ids, cls.invoice_ids = partners.ids, invoices.ids
-        cls.addClassCleanup(
-            cls._cleanup_company, cls.company_id, cls.invoice_ids, cls.partner_ids
-        )
+        cls._setup_overdue_company("Promise Race", CUSTOMERS)
 
     def setUp(self):
         super().setUp()
