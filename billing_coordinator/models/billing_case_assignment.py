@@ -26,6 +26,15 @@ class BillingCase(models.Model):
         "routing by customer tag or country.",
     )
 
+    # Take Next walks this index in its order and stops at the first case of the
+    # user's teams: no sort over all open cases (the WHERE is the one of
+    # _get_take_next_domain without its per-user parts; states are OPEN_STATES).
+    _take_next_idx = models.Index(
+        "(priority_score DESC NULLS LAST, deadline, id)"
+        " WHERE user_id IS NULL AND active IS TRUE"
+        " AND state IN ('new', 'in_progress', 'waiting_customer')"
+    )
+
     @api.depends("partner_id", "company_id")
     def _compute_team_id(self):
         Team = self.env["billing.team"]
