@@ -26,6 +26,15 @@ class BillingCase(models.Model):
         "routing by customer tag or country.",
     )
 
+    # Take Next walks this index in its order and stops at the first case of the
+    # user's teams: no sort over all open cases (the WHERE is the one of
+    # _get_take_next_domain without its per-user parts; states are OPEN_STATES).
+    _take_next_idx = models.Index(
+        "(priority_score DESC NULLS LAST, deadline, id)"
+        " WHERE user_id IS NULL AND active IS TRUE"
+        " AND state IN ('new', 'in_progress', 'waiting_customer')"
+    )
+
     @api.depends("partner_id", "company_id")
     def _compute_team_id(self):
         Team = self.env["billing.team"]
@@ -291,4 +300,27 @@ class BillingCase(models.Model):
         case.write({"user_id": self.env.uid})
         if case.state == "new":
             case.action_start()
-        return case._action_open_cases()
+        return case._get_take_next_form_action()
+
+    def _get_take_next_form_action(self):
+        """The form of the taken case in the case window action (its name and path for
+        the breadcrumb and the URL). Built here, not read with ``_for_xml_id``: that
+        reads the whole action (views, groups, list help) which a form does not use,
+        and was about a fifth of the time of Take Next."""
+        self.ensure_one()
+        # sudo: window actions are read as _for_xml_id reads them (users have no read
+        # right on ir.actions.act_window); only the name and path are returned.
+        window = self.env.ref("billing_coordinator.billing_case_action").sudo()
+        return {
+            "type": "ir.actions.act_window",
+            "id": window.id,
+            "name": window.name,
+            "path": window.path,
+            "res_model": self._name,
+            "res_id": self.id,
+            "domain": [("id", "in", self.ids)],
+            "context": {"create": False},
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }

@@ -285,6 +285,19 @@ class TestTakeNextAndReassign(BillingTeamCommon):
             result["tag"], "display_notification", "nothing left: a message, no error"
         )
 
+    def test_take_next_opens_the_taken_case(self):
+        first, second = self._new_cases(2)
+        first.priority_score, second.priority_score = 20, 80
+        action = self.env["billing.case"].with_user(self.anna).action_take_next()
+        window = self.env.ref("billing_coordinator.billing_case_action")
+        self.assertEqual(
+            (action["res_model"], action["res_id"], action["views"]),
+            ("billing.case", second.id, [(False, "form")]),
+        )
+        self.assertEqual((action["id"], action["path"]), (window.id, window.path))
+        self.assertEqual(action["domain"], [("id", "in", second.ids)])
+        self.assertFalse(first.user_id)
+
     def test_take_release(self):
         case = self._new_cases(1)
         case.with_user(self.ben).action_take()
