@@ -20,19 +20,23 @@ from odoo.modules.module import Manifest, get_module_path
 from odoo.tests.common import BaseCase, tagged
 
 MODULE = "billing_coordinator"
+BRIDGE = "billing_coordinator_sale"
 
-# Runs in the throwaway venv: which module does Odoo find, and what does pip know of it?
+# Runs in the throwaway venv: which modules does Odoo find, what does pip know of them?
 PROBE = """
-import importlib.metadata, importlib.util, json
+import importlib.metadata, importlib.util, json, sys
 from odoo.modules.module import Manifest, get_module_path
-dist = importlib.metadata.distribution("odoo-addon-billing_coordinator")
-print(json.dumps({
-    "module_path": get_module_path("billing_coordinator"),
-    "spec_origin": importlib.util.find_spec("odoo.addons.billing_coordinator").origin,
-    "manifest_version": Manifest.for_addon("billing_coordinator")["version"],
-    "dist_version": dist.version,
-    "requires": dist.requires,
-}))
+found = {}
+for name in sys.argv[1:]:
+    dist = importlib.metadata.distribution("odoo-addon-" + name)
+    found[name] = {
+        "module_path": get_module_path(name),
+        "spec_origin": importlib.util.find_spec("odoo.addons." + name).origin,
+        "manifest_version": Manifest.for_addon(name)["version"],
+        "dist_version": dist.version,
+        "requires": dist.requires,
+    }
+print(json.dumps(found))
 """
 
 
@@ -75,8 +79,8 @@ class TestWheelPackaging(BaseCase):
             marker.write_text(requirements.read_text())
         return python
 
-    def test_wheel_installs_under_odoo_addons(self):
-        dist = self.tmp / "dist"
+    def _build_wheel(self, addon, dist):
+        """The add-on's wheel built with whool, and the paths it holds."""
         _run(
             [
                 str(self.build_python),
@@ -88,17 +92,19 @@ class TestWheelPackaging(BaseCase):
                 "--no-build-isolation",
                 "--wheel-dir",
                 str(dist),
-                str(self.addon_dir),
+                str(self.repo / addon),
             ]
         )
-        wheels = list(
-            dist.glob("odoo_addon_billing_coordinator-19.0.*-py3-none-any.whl")
-        )
+        wheels = list(dist.glob(f"odoo_addon_{addon}-19.0.*-py3-none-any.whl"))
         self.assertEqual(
             len(wheels), 1, "one wheel named after the add-on and the series"
         )
         with zipfile.ZipFile(wheels[0]) as whl:
-            names = set(whl.namelist())
+            return wheels[0], set(whl.namelist())
+
+    def test_wheel_installs_under_odoo_addons(self):
+        dist = self.tmp / "dist"
+        wheel, names = self._build_wheel(MODULE, dist)
         for path in (
             "__manifest__.py",
             "__init__.py",
@@ -107,6 +113,9 @@ class TestWheelPackaging(BaseCase):
             "static/description/icon.png",
         ):
             self.assertIn(f"odoo/addons/{MODULE}/{path}", names)
+        bridge_wheel, names = self._build_wheel(BRIDGE, dist)
+        for path in ("__manifest__.py", "i18n/de.po", "static/description/icon.png"):
+            self.assertIn(f"odoo/addons/{BRIDGE}/{path}", names)
 
         # A throwaway venv: Odoo and its libraries as a user has them, plus our wheel.
         venv = self.tmp / "venv"
@@ -138,18 +147,30 @@ class TestWheelPackaging(BaseCase):
                 "-q",
                 "--no-deps",
                 "--no-index",
-                str(wheels[0]),
+                str(wheel),
+                str(bridge_wheel),
             ]
         )
 
-        found = json.loads(_run([str(python), "-I", "-c", PROBE], cwd=self.tmp))
-        installed = site / "odoo" / "addons" / MODULE
-        self.assertEqual(Path(found["module_path"]), installed)
-        self.assertEqual(Path(found["spec_origin"]), installed / "__init__.py")
-        manifest = Manifest.for_addon(MODULE)
-        self.assertEqual(found["manifest_version"], manifest["version"])
-        self.assertTrue(found["dist_version"].startswith(manifest["version"]))
-        requires = {req.split(";")[0].replace(" ", "") for req in found["requires"]}
-        self.assertIn("odoo==19.0.*", requires)
-        self.assertIn("odoo-addon-report_xlsx==19.0.*", requires)
-        self.assertIn("python-stdnum", requires)
+        found = json.loads(
+            _run([str(python), "-I", "-c", PROBE, MODULE, BRIDGE], cwd=self.tmp)
+        )
+        requires = {}
+        for name in (MODULE, BRIDGE):
+            installed = site / "odoo" / "addons" / name
+            self.assertEqual(Path(found[name]["module_path"]), installed)
+            self.assertEqual(
+                Path(found[name]["spec_origin"]), installed / "__init__.py"
+            )
+            manifest = Manifest.for_addon(name)
+            self.assertEqual(found[name]["manifest_version"], manifest["version"])
+            self.assertTrue(found[name]["dist_version"].startswith(manifest["version"]))
+            requires[name] = {
+                req.split(";")[0].replace(" ", "") for req in found[name]["requires"]
+            }
+        self.assertIn("odoo==19.0.*", requires[MODULE])
+        self.assertIn("odoo-addon-report_xlsx==19.0.*", requires[MODULE])
+        self.assertIn("python-stdnum", requires[MODULE])
+        # The bridge needs the core (an add-on of ours) and Odoo's sale (part of odoo).
+        self.assertIn("odoo-addon-billing_coordinator==19.0.*", requires[BRIDGE])
+        self.assertIn("odoo==19.0.*", requires[BRIDGE])
