@@ -42,6 +42,11 @@ class BillingCase(models.Model):
         rule = self._get_detection_rule_config(company, "customer_data")
         has_email = {row["id"]: row["has_email"] for row in rows}
         partners = self.env["res.partner"].with_company(company).browse(list(has_email))
+        # The blacklist flags of all the customers and their contacts in one query (the
+        # bounce check reads them customer by customer otherwise).
+        # sudo: the blacklist flag is only readable by employees (see
+        # _get_bounced_invoice_emails).
+        (partners | partners.child_ids).sudo().mapped("is_blacklisted")
         currency = company.currency_id
         findings = []
         for partner in partners:

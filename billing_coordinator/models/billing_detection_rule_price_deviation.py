@@ -2,6 +2,7 @@
 price; one query shared by both, each with its own thresholds."""
 
 from datetime import timedelta
+from functools import partial
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -122,17 +123,18 @@ class BillingCase(models.Model):
             )
         )
         Currency = self.env["res.currency"]
-        # One batched read for the product names of every deviating line.
-        product_names = {
-            line.id: line.product_id.display_name
-            for line in self.env["account.move.line"].browse(
-                [line["line"] for row in rows for line in row["lines"]]
-            )
-        }
         company_currency = company.currency_id
-        findings = []
-        for row in rows:
-            currency = Currency.browse(row["currency_id"])
+        product_names = {}
+
+        def describe(row):
+            if not product_names:
+                # One batched read for the product names of every deviating line.
+                product_names.update(
+                    (line.id, line.product_id.display_name)
+                    for line in self.env["account.move.line"].browse(
+                        [line["line"] for row in rows for line in row["lines"]]
+                    )
+                )
             items = [
                 self.env._(
                     "%(product)s: %(price)s per unit instead of %(reference)s",
@@ -155,6 +157,11 @@ class BillingCase(models.Model):
                     invoice=row["move_name"],
                 )
             )
+            return self._detection_html(text, items)
+
+        findings = []
+        for row in rows:
+            currency = Currency.browse(row["currency_id"])
             findings.append(
                 self._new_detection_finding(
                     rule,
@@ -164,7 +171,7 @@ class BillingCase(models.Model):
                     expected=row["expected"],
                     actual=row["actual"],
                     moves=[row["move_id"]],
-                    description=self._detection_html(text, items),
+                    description=partial(describe, row),
                 )
             )
         return findings

@@ -1,6 +1,7 @@
 """Detection rule "unapplied_payment": a payment matched with nothing."""
 
 from datetime import timedelta
+from functools import partial
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -56,6 +57,19 @@ class BillingCase(models.Model):
             )
         )
         Currency = self.env["res.currency"]
+
+        def describe(row, currency):
+            return self._detection_html(
+                self.env._(
+                    "Payment %(payment)s of %(amount)s received on %(date)s is not matched "
+                    "with any invoice after more than %(days)s days.",
+                    payment=row["name"],
+                    amount=self._detection_amount(row["amount"], currency),
+                    date=fields.Date.to_string(row["date"]),
+                    days=rule.unapplied_payment_days,
+                )
+            )
+
         findings = []
         for row in rows:
             currency = Currency.browse(row["currency_id"])
@@ -68,16 +82,7 @@ class BillingCase(models.Model):
                     expected=0.0,
                     actual=row["amount"],
                     payments=[row["id"]],
-                    description=self._detection_html(
-                        self.env._(
-                            "Payment %(payment)s of %(amount)s received on %(date)s is not matched "
-                            "with any invoice after more than %(days)s days.",
-                            payment=row["name"],
-                            amount=self._detection_amount(row["amount"], currency),
-                            date=fields.Date.to_string(row["date"]),
-                            days=rule.unapplied_payment_days,
-                        )
-                    ),
+                    description=partial(describe, row, currency),
                 )
             )
         return findings
