@@ -81,14 +81,22 @@ class BillingCase(models.Model):
                        AND aml.quantity > 0
                        -- Recent invoices only (a later price change must not flag old
                        -- ones), plus those of open cases of this rule, which must not
-                       -- look cleared when they age out of the window.
-                       AND (move.invoice_date >= %(since)s OR move.id IN (
+                       -- look cleared when they age out of the window. A UNION, not an
+                       -- OR: the lines are then read by invoice, not all of the company's.
+                       AND move.id IN (
+                            SELECT recent.id
+                              FROM account_move recent
+                             WHERE recent.company_id = %(company)s
+                               AND recent.move_type = 'out_invoice'
+                               AND recent.state = 'posted'
+                               AND recent.invoice_date >= %(since)s
+                             UNION
                             SELECT rel.move_id
                               FROM billing_case_account_move_rel rel
                               JOIN billing_case bc ON bc.id = rel.case_id
                              WHERE bc.company_id = %(company)s
                                AND bc.detection_rule = %(rule)s
-                               AND bc.state IN %(open_states)s))
+                               AND bc.state IN %(open_states)s)
                 ), deviating AS (
                     SELECT *, reference_unit * quantity AS expected_company
                       FROM priced
