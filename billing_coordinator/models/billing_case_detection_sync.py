@@ -42,7 +42,11 @@ class BillingCase(models.Model):
         base = Domain("company_id", "=", company.id) & Domain(
             "detection_rule", "=", rule
         )
-        open_cases = self.search(base & Domain("state", "in", OPEN_STATES))
+        # Only what the comparison reads: a rerun compares every open case of the rule.
+        open_cases = self.search_fetch(
+            base & Domain("state", "in", OPEN_STATES),
+            ["detection_key", "detection_fingerprint"],
+        )
         gone = open_cases.filtered(lambda case: case.detection_key not in by_key)
         if gone:
             self._clear_detected_cases(gone, rule)

@@ -68,7 +68,8 @@ class BillingCase(models.Model):
             self._detection_key("res.partner", partner.id),
             partner.id,
             currency,
-            description=self._detection_html(
+            # Built only for a new or changed case (see _new_detection_finding).
+            description=lambda: self._detection_html(
                 self.env._(
                     "The billing data of %(customer)s is wrong or missing:",
                     customer=partner.display_name,
