@@ -391,7 +391,12 @@ class BillingCase(models.Model):
         case_code=None,
     ):
         """What a rule found on one source; ``key`` names the source records
-        (``"account.move,42"``), ``fingerprint`` the situation (default: the amounts)."""
+        (``"account.move,42"``), ``fingerprint`` the situation (default: the amounts).
+
+        ``description`` is the HTML text of the case, or a function without arguments
+        returning it: formatting amounts is the costly part of a rerun, so a rule passes
+        a function and the text is only built for the cases created, updated or reopened
+        (see :meth:`_get_detection_finding_description`)."""
         expected = currency.round(float(expected or 0.0))
         actual = currency.round(float(actual or 0.0))
         if fingerprint is None:

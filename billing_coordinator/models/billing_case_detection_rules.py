@@ -54,6 +54,49 @@ class BillingCase(models.Model):
         )
 
     @api.model
+    def _detection_invoices_with_payments_sql(self, invoices_sql):
+        """SQL: the rows of ``invoices_sql`` (a SELECT of invoices with their ``id`` and
+        commercial ``partner_id``), each with ``payment_ids``: the ids of the customer's
+        payments applied to it (reconciled with it, or linked to it when the payment has
+        no journal entry), ordered by invoice id.
+
+        Set-based: the payments of all the invoices are joined and grouped once (a
+        correlated subquery per invoice is costed so high on a large company that the
+        planner spends more time compiling it than running it)."""
+        return SQL(
+            """
+            WITH invoices AS MATERIALIZED (%(invoices)s),
+            applied AS (
+                SELECT inv.id AS move_id, pay.id AS payment_id
+                  FROM invoices inv
+                  JOIN account_move_line inv_line ON inv_line.move_id = inv.id
+                  JOIN account_partial_reconcile apr ON apr.debit_move_id = inv_line.id
+                  JOIN account_move_line pay_line ON pay_line.id = apr.credit_move_id
+                  JOIN account_payment pay ON pay.move_id = pay_line.move_id
+                  JOIN res_partner pay_partner ON pay_partner.id = pay.partner_id
+                 WHERE pay_partner.commercial_partner_id = inv.partner_id
+                 UNION
+                SELECT inv.id, pay.id
+                  FROM invoices inv
+                  JOIN account_move__account_payment rel ON rel.invoice_id = inv.id
+                  JOIN account_payment pay ON pay.id = rel.payment_id
+                  JOIN res_partner pay_partner ON pay_partner.id = pay.partner_id
+                 WHERE pay.state IN ('in_process', 'paid')
+                   AND pay_partner.commercial_partner_id = inv.partner_id
+            )
+            SELECT inv.*, COALESCE(pays.payment_ids, ARRAY[]::integer[]) AS payment_ids
+              FROM invoices inv
+              LEFT JOIN (
+                  SELECT move_id, ARRAY_AGG(payment_id ORDER BY payment_id) AS payment_ids
+                    FROM applied
+                   GROUP BY move_id
+              ) pays ON pays.move_id = inv.id
+             ORDER BY inv.id
+            """,
+            invoices=invoices_sql,
+        )
+
+    @api.model
     def _detection_invoice_payments_sql(self, move_alias):
         """SQL: the ids of the customer's payments applied to the invoice ``move_alias``
         (reconciled with it, or linked to it when the payment has no journal entry)."""
@@ -84,8 +127,17 @@ class BillingCase(models.Model):
     def _new_open_invoice_finding(self, rule, row, currency, description):
         """A finding on one invoice with an open residual: expected is its total,
         actual what was paid of it. ``row`` comes from an invoice query with id, partner_id,
-        amount_total, amount_residual and payment_ids."""
+        amount_total, amount_residual and payment_ids. ``description`` is the text, or a
+        function returning it (built only when needed, see _new_detection_finding)."""
         total = row["amount_total"]
+        if callable(description):
+            text = description
+
+            def description():
+                return self._detection_html(text())
+
+        else:
+            description = self._detection_html(description)
         return self._new_detection_finding(
             rule,
             self._detection_key("account.move", row["id"]),
@@ -95,5 +147,5 @@ class BillingCase(models.Model):
             actual=total - row["amount_residual"],
             moves=[row["id"]],
             payments=row["payment_ids"],
-            description=self._detection_html(description),
+            description=description,
         )

@@ -42,7 +42,11 @@ class BillingCase(models.Model):
         base = Domain("company_id", "=", company.id) & Domain(
             "detection_rule", "=", rule
         )
-        open_cases = self.search(base & Domain("state", "in", OPEN_STATES))
+        # Only what the comparison reads: a rerun compares every open case of the rule.
+        open_cases = self.search_fetch(
+            base & Domain("state", "in", OPEN_STATES),
+            ["detection_key", "detection_fingerprint"],
+        )
         gone = open_cases.filtered(lambda case: case.detection_key not in by_key)
         if gone:
             self._clear_detected_cases(gone, rule)
@@ -84,6 +88,15 @@ class BillingCase(models.Model):
         to_create = self._filter_covered_findings(company, to_create)
         result["created"] = self._create_detected_cases(company, to_create)
         return result
+
+    @api.model
+    def _get_detection_finding_description(self, finding):
+        """The HTML description of ``finding``, built on first use when the rule gave a
+        function (kept in the finding: it is built once)."""
+        description = finding["description"]
+        if callable(description):
+            description = finding["description"] = description()
+        return description
 
     @api.model
     def _get_detection_clear_reason(self, rule):
@@ -150,7 +163,12 @@ class BillingCase(models.Model):
         cases._message_log_batch(
             bodies={
                 case.id: Markup("<p>%s</p>%s")
-                % (intro, findings_by_key[case.detection_key]["description"])
+                % (
+                    intro,
+                    self._get_detection_finding_description(
+                        findings_by_key[case.detection_key]
+                    ),
+                )
                 for case in cases
             }
         )
@@ -182,7 +200,10 @@ class BillingCase(models.Model):
             vals["actual_amount"] = finding["actual_amount"]
             intro = self.env._("The automatic detection found the situation changed:")
         self.with_context(billing_detection_sync=True).write(vals)
-        self.message_post(body=Markup("<p>%s</p>%s") % (intro, finding["description"]))
+        self.message_post(
+            body=Markup("<p>%s</p>%s")
+            % (intro, self._get_detection_finding_description(finding))
+        )
 
     @api.model
     def _get_detection_case_type(self, company, code):
@@ -272,7 +293,7 @@ class BillingCase(models.Model):
             "actual_amount": finding["actual_amount"],
             "move_ids": [Command.set(finding["move_ids"])],
             "payment_ids": [Command.set(finding["payment_ids"])],
-            "description": finding["description"],
+            "description": self._get_detection_finding_description(finding),
             "detection_rule": finding["rule"],
             "detection_key": finding["key"],
             "detection_fingerprint": finding["fingerprint"],

@@ -42,6 +42,11 @@ class BillingCase(models.Model):
         rule = self._get_detection_rule_config(company, "customer_data")
         has_email = {row["id"]: row["has_email"] for row in rows}
         partners = self.env["res.partner"].with_company(company).browse(list(has_email))
+        # The blacklist flags of all the customers and their contacts in one query (the
+        # bounce check reads them customer by customer otherwise).
+        # sudo: the blacklist flag is only readable by employees (see
+        # _get_bounced_invoice_emails).
+        (partners | partners.child_ids).sudo().mapped("is_blacklisted")
         currency = company.currency_id
         findings = []
         for partner in partners:
@@ -63,7 +68,8 @@ class BillingCase(models.Model):
             self._detection_key("res.partner", partner.id),
             partner.id,
             currency,
-            description=self._detection_html(
+            # Built only for a new or changed case (see _new_detection_finding).
+            description=lambda: self._detection_html(
                 self.env._(
                     "The billing data of %(customer)s is wrong or missing:",
                     customer=partner.display_name,

@@ -1,5 +1,7 @@
 """Detection rule "duplicate_payment": the same payment received twice."""
 
+from functools import partial
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -68,11 +70,28 @@ class BillingCase(models.Model):
 
         Payment = self.env["account.payment"]
         Currency = self.env["res.currency"]
+
+        def describe(row, currency, payment_ids):
+            payments = Payment.browse(sorted(payment_ids))
+            return self._detection_html(
+                self.env._(
+                    "%(count)s payments of %(amount)s each from the same customer within "
+                    "%(days)s days:",
+                    count=len(payment_ids),
+                    amount=self._detection_amount(row["amount"], currency),
+                    days=rule.duplicate_payment_days,
+                ),
+                [
+                    f"{payment.name} ({fields.Date.to_string(payment.date)})"
+                    + (f" {payment.memo}" if payment.memo else "")
+                    for payment in payments
+                ],
+            )
+
         findings = []
         for payment_ids in clusters.values():
             row = info[payment_ids[0]]
             currency = Currency.browse(row["currency_id"])
-            payments = Payment.browse(sorted(payment_ids))
             findings.append(
                 self._new_detection_finding(
                     "duplicate_payment",
@@ -82,20 +101,7 @@ class BillingCase(models.Model):
                     expected=row["amount"],
                     actual=row["amount"] * len(payment_ids),
                     payments=payment_ids,
-                    description=self._detection_html(
-                        self.env._(
-                            "%(count)s payments of %(amount)s each from the same customer within "
-                            "%(days)s days:",
-                            count=len(payment_ids),
-                            amount=self._detection_amount(row["amount"], currency),
-                            days=rule.duplicate_payment_days,
-                        ),
-                        [
-                            f"{payment.name} ({fields.Date.to_string(payment.date)})"
-                            + (f" {payment.memo}" if payment.memo else "")
-                            for payment in payments
-                        ],
-                    ),
+                    description=partial(describe, row, currency, payment_ids),
                 )
             )
         return findings

@@ -1,6 +1,7 @@
 """Detection rule "overdue": an invoice past due that no other open case covers."""
 
 from datetime import timedelta
+from functools import partial
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -17,65 +18,66 @@ class BillingCase(models.Model):
         with an open residual above the tolerance, that no open case covers yet."""
         rule = self._get_detection_rule_config(company, "overdue")
         limit = fields.Date.context_today(self) - timedelta(days=rule.overdue_days)
-        rows = self.env.execute_query_dict(
-            SQL(
-                """
-                SELECT am.id, am.name, am.commercial_partner_id AS partner_id, am.currency_id,
-                       am.amount_total, am.amount_residual, am.invoice_date_due,
-                       %(payments)s AS payment_ids
-                  FROM account_move am
-                 WHERE am.company_id = %(company)s
-                   AND am.move_type = 'out_invoice'
-                   AND am.state = 'posted'
-                   AND am.payment_state IN ('not_paid', 'partial')
-                   AND am.amount_residual > 0
-                   AND am.invoice_date_due < %(limit)s
-                   AND ABS(am.amount_residual_signed) > %(tolerance)s
-                   AND (
-                       -- its own overdue case keeps it found, whatever else covers it since
-                       EXISTS (
-                           SELECT 1 FROM billing_case bc
-                            WHERE bc.company_id = am.company_id
-                              AND bc.detection_rule = 'overdue'
-                              AND bc.detection_key = 'account.move,' || am.id
-                              AND bc.state IN %(open_states)s)
-                       OR NOT EXISTS (
-                           SELECT 1
-                             FROM billing_case_account_move_rel rel
-                             JOIN billing_case bc ON bc.id = rel.case_id
-                            WHERE rel.move_id = am.id
-                              AND bc.state IN %(open_states)s)
-                   )
-                 ORDER BY am.id
-                """,
-                payments=self._detection_invoice_payments_sql("am"),
-                company=company.id,
-                limit=limit,
-                tolerance=self._detection_tolerance_sql(
-                    rule, SQL("am.amount_total_signed")
-                ),
-                open_states=OPEN_STATES,
+        # The invoice's own overdue case keeps it found, whatever else covers it since;
+        # another open case on it (of any rule) covers it otherwise.
+        invoices = SQL(
+            """
+            WITH own AS (
+                SELECT bc.detection_key
+                  FROM billing_case bc
+                 WHERE bc.company_id = %(company)s
+                   AND bc.detection_rule = 'overdue'
+                   AND bc.state IN %(open_states)s
+            ), covered AS (
+                SELECT DISTINCT rel.move_id
+                  FROM billing_case_account_move_rel rel
+                  JOIN billing_case bc ON bc.id = rel.case_id
+                 WHERE bc.state IN %(open_states)s
             )
+            SELECT am.id, am.name, am.commercial_partner_id AS partner_id, am.currency_id,
+                   am.amount_total, am.amount_residual, am.invoice_date_due
+              FROM account_move am
+              LEFT JOIN covered ON covered.move_id = am.id
+              LEFT JOIN own ON own.detection_key = 'account.move,' || am.id
+             WHERE am.company_id = %(company)s
+               AND am.move_type = 'out_invoice'
+               AND am.state = 'posted'
+               AND am.payment_state IN ('not_paid', 'partial')
+               AND am.amount_residual > 0
+               AND am.invoice_date_due < %(limit)s
+               AND ABS(am.amount_residual_signed) > %(tolerance)s
+               AND (covered.move_id IS NULL OR own.detection_key IS NOT NULL)
+            """,
+            company=company.id,
+            limit=limit,
+            tolerance=self._detection_tolerance_sql(
+                rule, SQL("am.amount_total_signed")
+            ),
+            open_states=OPEN_STATES,
+        )
+        rows = self.env.execute_query_dict(
+            self._detection_invoices_with_payments_sql(invoices)
         )
         Currency = self.env["res.currency"]
         today = fields.Date.context_today(self)
+
+        def describe(row, currency):
+            return self.env._(
+                "Invoice %(invoice)s was due on %(due)s (%(days)s days ago); "
+                "%(open)s of %(total)s is still open.",
+                invoice=row["name"],
+                due=fields.Date.to_string(row["invoice_date_due"]),
+                days=(today - row["invoice_date_due"]).days,
+                open=self._detection_amount(row["amount_residual"], currency),
+                total=self._detection_amount(row["amount_total"], currency),
+            )
+
         findings = []
         for row in rows:
             currency = Currency.browse(row["currency_id"])
             findings.append(
                 self._new_open_invoice_finding(
-                    "overdue",
-                    row,
-                    currency,
-                    self.env._(
-                        "Invoice %(invoice)s was due on %(due)s (%(days)s days ago); "
-                        "%(open)s of %(total)s is still open.",
-                        invoice=row["name"],
-                        due=fields.Date.to_string(row["invoice_date_due"]),
-                        days=(today - row["invoice_date_due"]).days,
-                        open=self._detection_amount(row["amount_residual"], currency),
-                        total=self._detection_amount(row["amount_total"], currency),
-                    ),
+                    "overdue", row, currency, partial(describe, row, currency)
                 )
             )
         return findings

@@ -1,5 +1,7 @@
 """Detection rule "overpayment": a customer's credit balance from unapplied payments."""
 
+from functools import partial
+
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -58,6 +60,18 @@ class BillingCase(models.Model):
                 tolerance=self._detection_tolerance_sql(rule, SQL("paid_total")),
             )
         )
+
+        def describe(row, credit):
+            return self._detection_html(
+                self.env._(
+                    "The customer paid %(paid)s that is not applied to any invoice, while "
+                    "it owes %(owed)s: a credit balance of %(credit)s.",
+                    paid=self._detection_amount(row["paid_credit"], currency),
+                    owed=self._detection_amount(row["net_owed"], currency),
+                    credit=self._detection_amount(credit, currency),
+                )
+            )
+
         findings = []
         for row in rows:
             credit = row["paid_credit"] - row["net_owed"]
@@ -70,15 +84,7 @@ class BillingCase(models.Model):
                     expected=row["net_owed"],
                     actual=row["paid_credit"],
                     payments=row["payment_ids"] or (),
-                    description=self._detection_html(
-                        self.env._(
-                            "The customer paid %(paid)s that is not applied to any invoice, while "
-                            "it owes %(owed)s: a credit balance of %(credit)s.",
-                            paid=self._detection_amount(row["paid_credit"], currency),
-                            owed=self._detection_amount(row["net_owed"], currency),
-                            credit=self._detection_amount(credit, currency),
-                        )
-                    ),
+                    description=partial(describe, row, credit),
                 )
             )
         return findings

@@ -2,6 +2,7 @@
 price; one query shared by both, each with its own thresholds."""
 
 from datetime import timedelta
+from functools import partial
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -80,14 +81,22 @@ class BillingCase(models.Model):
                        AND aml.quantity > 0
                        -- Recent invoices only (a later price change must not flag old
                        -- ones), plus those of open cases of this rule, which must not
-                       -- look cleared when they age out of the window.
-                       AND (move.invoice_date >= %(since)s OR move.id IN (
+                       -- look cleared when they age out of the window. A UNION, not an
+                       -- OR: the lines are then read by invoice, not all of the company's.
+                       AND move.id IN (
+                            SELECT recent.id
+                              FROM account_move recent
+                             WHERE recent.company_id = %(company)s
+                               AND recent.move_type = 'out_invoice'
+                               AND recent.state = 'posted'
+                               AND recent.invoice_date >= %(since)s
+                             UNION
                             SELECT rel.move_id
                               FROM billing_case_account_move_rel rel
                               JOIN billing_case bc ON bc.id = rel.case_id
                              WHERE bc.company_id = %(company)s
                                AND bc.detection_rule = %(rule)s
-                               AND bc.state IN %(open_states)s))
+                               AND bc.state IN %(open_states)s)
                 ), deviating AS (
                     SELECT *, reference_unit * quantity AS expected_company
                       FROM priced
@@ -122,17 +131,18 @@ class BillingCase(models.Model):
             )
         )
         Currency = self.env["res.currency"]
-        # One batched read for the product names of every deviating line.
-        product_names = {
-            line.id: line.product_id.display_name
-            for line in self.env["account.move.line"].browse(
-                [line["line"] for row in rows for line in row["lines"]]
-            )
-        }
         company_currency = company.currency_id
-        findings = []
-        for row in rows:
-            currency = Currency.browse(row["currency_id"])
+        product_names = {}
+
+        def describe(row):
+            if not product_names:
+                # One batched read for the product names of every deviating line.
+                product_names.update(
+                    (line.id, line.product_id.display_name)
+                    for line in self.env["account.move.line"].browse(
+                        [line["line"] for row in rows for line in row["lines"]]
+                    )
+                )
             items = [
                 self.env._(
                     "%(product)s: %(price)s per unit instead of %(reference)s",
@@ -155,6 +165,11 @@ class BillingCase(models.Model):
                     invoice=row["move_name"],
                 )
             )
+            return self._detection_html(text, items)
+
+        findings = []
+        for row in rows:
+            currency = Currency.browse(row["currency_id"])
             findings.append(
                 self._new_detection_finding(
                     rule,
@@ -164,7 +179,7 @@ class BillingCase(models.Model):
                     expected=row["expected"],
                     actual=row["actual"],
                     moves=[row["move_id"]],
-                    description=self._detection_html(text, items),
+                    description=partial(describe, row),
                 )
             )
         return findings

@@ -1,5 +1,7 @@
 """Detection rule "short_payment": an invoice paid in part, a probable deduction."""
 
+from functools import partial
+
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -12,48 +14,48 @@ class BillingCase(models.Model):
         """An invoice paid in part whose open remainder is below the short payment share
         of its total and above the tolerance: a probable deduction. Invoice currency."""
         rule = self._get_detection_rule_config(company, "short_payment")
+        invoices = SQL(
+            """
+            SELECT am.id, am.name, am.commercial_partner_id AS partner_id, am.currency_id,
+                   am.amount_total, am.amount_residual
+              FROM account_move am
+             WHERE am.company_id = %(company)s
+               AND am.move_type = 'out_invoice'
+               AND am.state = 'posted'
+               AND am.payment_state = 'partial'
+               AND am.amount_residual > 0
+               AND am.amount_residual < am.amount_total * %(share)s / 100
+               AND ABS(am.amount_residual_signed) > %(tolerance)s
+            """,
+            company=company.id,
+            share=rule.short_payment_share,
+            tolerance=self._detection_tolerance_sql(
+                rule, SQL("am.amount_total_signed")
+            ),
+        )
         rows = self.env.execute_query_dict(
-            SQL(
-                """
-                SELECT am.id, am.name, am.commercial_partner_id AS partner_id, am.currency_id,
-                       am.amount_total, am.amount_residual, %(payments)s AS payment_ids
-                  FROM account_move am
-                 WHERE am.company_id = %(company)s
-                   AND am.move_type = 'out_invoice'
-                   AND am.state = 'posted'
-                   AND am.payment_state = 'partial'
-                   AND am.amount_residual > 0
-                   AND am.amount_residual < am.amount_total * %(share)s / 100
-                   AND ABS(am.amount_residual_signed) > %(tolerance)s
-                 ORDER BY am.id
-                """,
-                payments=self._detection_invoice_payments_sql("am"),
-                company=company.id,
-                share=rule.short_payment_share,
-                tolerance=self._detection_tolerance_sql(
-                    rule, SQL("am.amount_total_signed")
-                ),
-            )
+            self._detection_invoices_with_payments_sql(invoices)
         )
         Currency = self.env["res.currency"]
+
+        def describe(row, currency):
+            total, residual = row["amount_total"], row["amount_residual"]
+            return self.env._(
+                "Invoice %(invoice)s of %(total)s was paid %(paid)s; %(open)s "
+                "(%(share)s%%) is still open: a probable deduction.",
+                invoice=row["name"],
+                total=self._detection_amount(total, currency),
+                paid=self._detection_amount(total - residual, currency),
+                open=self._detection_amount(residual, currency),
+                share=f"{residual * 100 / total:.1f}",
+            )
+
         findings = []
         for row in rows:
             currency = Currency.browse(row["currency_id"])
-            total, residual = row["amount_total"], row["amount_residual"]
             findings.append(
                 self._new_open_invoice_finding(
-                    "short_payment",
-                    row,
-                    currency,
-                    self.env._(
-                        "Invoice %(invoice)s of %(total)s was paid %(paid)s; %(open)s "
-                        "(%(share)s%%) is still open: a probable deduction.",
-                        invoice=row["name"],
-                        total=self._detection_amount(total, currency),
-                        paid=self._detection_amount(total - residual, currency),
-                        open=self._detection_amount(residual, currency),
-                        share=f"{residual * 100 / total:.1f}",
-                    ),
+                    "short_payment", row, currency, partial(describe, row, currency)
                 )
             )
         return findings

@@ -1,6 +1,7 @@
 """Detection rule "unapplied_payment": a payment matched with nothing."""
 
 from datetime import timedelta
+from functools import partial
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -32,23 +33,31 @@ class BillingCase(models.Model):
                    AND pay.amount > 0
                    AND pay.date < %(limit)s
                    AND destination.account_type = 'asset_receivable'
-                   AND CASE
-                       -- no journal entry: applied when linked to an invoice
-                       WHEN pay.move_id IS NULL THEN NOT EXISTS (
-                           SELECT 1 FROM account_move__account_payment rel
-                            WHERE rel.payment_id = pay.id)
-                       -- else: its receivable line is reconciled with nothing, even in part
-                       ELSE NOT EXISTS (
-                           SELECT 1
-                             FROM account_move_line aml
-                            WHERE aml.move_id = pay.move_id
-                              AND aml.account_id = pay.destination_account_id
-                              AND (aml.amount_residual = 0
-                                   OR EXISTS (SELECT 1 FROM account_partial_reconcile apr
-                                               WHERE apr.credit_move_id = aml.id)
-                                   OR EXISTS (SELECT 1 FROM account_partial_reconcile apr
-                                               WHERE apr.debit_move_id = aml.id)))
-                       END
+                   -- no journal entry: applied when linked to an invoice
+                   AND NOT EXISTS (
+                       SELECT 1 FROM account_move__account_payment rel
+                        WHERE pay.move_id IS NULL
+                          AND rel.payment_id = pay.id)
+                   -- else: its receivable line is reconciled with nothing, even in part
+                   -- (anti-joins, not a subquery per payment: see the overdue rule)
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM account_move_line aml
+                        WHERE aml.move_id = pay.move_id
+                          AND aml.account_id = pay.destination_account_id
+                          AND aml.amount_residual = 0)
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM account_move_line aml
+                         JOIN account_partial_reconcile apr ON apr.credit_move_id = aml.id
+                        WHERE aml.move_id = pay.move_id
+                          AND aml.account_id = pay.destination_account_id)
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM account_move_line aml
+                         JOIN account_partial_reconcile apr ON apr.debit_move_id = aml.id
+                        WHERE aml.move_id = pay.move_id
+                          AND aml.account_id = pay.destination_account_id)
                  ORDER BY pay.id
                 """,
                 company=company.id,
@@ -56,6 +65,19 @@ class BillingCase(models.Model):
             )
         )
         Currency = self.env["res.currency"]
+
+        def describe(row, currency):
+            return self._detection_html(
+                self.env._(
+                    "Payment %(payment)s of %(amount)s received on %(date)s is not matched "
+                    "with any invoice after more than %(days)s days.",
+                    payment=row["name"],
+                    amount=self._detection_amount(row["amount"], currency),
+                    date=fields.Date.to_string(row["date"]),
+                    days=rule.unapplied_payment_days,
+                )
+            )
+
         findings = []
         for row in rows:
             currency = Currency.browse(row["currency_id"])
@@ -68,16 +90,7 @@ class BillingCase(models.Model):
                     expected=0.0,
                     actual=row["amount"],
                     payments=[row["id"]],
-                    description=self._detection_html(
-                        self.env._(
-                            "Payment %(payment)s of %(amount)s received on %(date)s is not matched "
-                            "with any invoice after more than %(days)s days.",
-                            payment=row["name"],
-                            amount=self._detection_amount(row["amount"], currency),
-                            date=fields.Date.to_string(row["date"]),
-                            days=rule.unapplied_payment_days,
-                        )
-                    ),
+                    description=partial(describe, row, currency),
                 )
             )
         return findings

@@ -662,6 +662,37 @@ class TestDetection(BillingCaseCommon):
         )
         self.assertTrue(all(case.state == "new" for case in first))
 
+    def test_rerun_formats_only_changed_cases(self):
+        """A rerun compares the figures of what it finds with the open cases: an unchanged
+        situation formats no amount and writes nothing; a changed one gets its text."""
+        self._create_one_of_each()
+        invoice = self._create_invoice(
+            amount=700.0, invoice_date=self._days_ago(60), due_date=self._days_ago(30)
+        )
+        self.Case._run_detection(self.company)
+        case = self._cases("overdue").filtered(lambda c: invoice in c.move_ids)
+        self.assertEqual(len(case), 1)
+        CaseClass = type(self.Case)
+        with patch.object(
+            CaseClass,
+            "_detection_amount",
+            autospec=True,
+            side_effect=CaseClass._detection_amount,
+        ) as amount:
+            summary = self._detect()
+            self.assertFalse(
+                summary["created"] | summary["updated"] | summary["reopened"]
+            )
+            self.assertFalse(amount.called)
+            self._register_payment(invoice, amount=200.0)
+            summary = self._detect("overdue")
+        self.assertEqual(summary["updated"], case)
+        self.assertTrue(amount.called)
+        self.assertEqual(case.actual_amount, 200.0)
+        notes = case.message_ids.filtered(lambda m: "situation changed" in m.body)
+        self.assertEqual(len(notes), 1)
+        self.assertIn("500.00", notes.body)
+
     def test_open_case_unique_in_database(self):
         self._create_invoice(
             amount=1000.0, invoice_date=self._days_ago(60), due_date=self._days_ago(30)
