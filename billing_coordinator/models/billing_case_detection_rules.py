@@ -97,33 +97,6 @@ class BillingCase(models.Model):
         )
 
     @api.model
-    def _detection_invoice_payments_sql(self, move_alias):
-        """SQL: the ids of the customer's payments applied to the invoice ``move_alias``
-        (reconciled with it, or linked to it when the payment has no journal entry)."""
-        move = SQL.identifier(move_alias)
-        return SQL(
-            """ARRAY(
-                SELECT pay.id
-                  FROM account_move_line inv_line
-                  JOIN account_partial_reconcile apr ON apr.debit_move_id = inv_line.id
-                  JOIN account_move_line pay_line ON pay_line.id = apr.credit_move_id
-                  JOIN account_payment pay ON pay.move_id = pay_line.move_id
-                  JOIN res_partner pay_partner ON pay_partner.id = pay.partner_id
-                 WHERE inv_line.move_id = %(move)s.id
-                   AND pay_partner.commercial_partner_id = %(move)s.commercial_partner_id
-                 UNION
-                SELECT pay.id
-                  FROM account_move__account_payment rel
-                  JOIN account_payment pay ON pay.id = rel.payment_id
-                  JOIN res_partner pay_partner ON pay_partner.id = pay.partner_id
-                 WHERE rel.invoice_id = %(move)s.id
-                   AND pay.state IN ('in_process', 'paid')
-                   AND pay_partner.commercial_partner_id = %(move)s.commercial_partner_id
-            )""",
-            move=move,
-        )
-
-    @api.model
     def _new_open_invoice_finding(self, rule, row, currency, description):
         """A finding on one invoice with an open residual: expected is its total,
         actual what was paid of it. ``row`` comes from an invoice query with id, partner_id,
