@@ -538,24 +538,16 @@ class BillingReceivableLine(models.Model):
         bucket_keys = [b["key"] for b in self._get_aging_buckets(companies)]
         target = self._aging_target_currency(companies)
         self._aging_without_jit()
+        # the engine's sums per date, company, bucket (and customer at partner_date)
+        # without one row per item and date: see billing_receivable_aging_overview.py
         rows = self.env.execute_query_dict(
-            SQL(
-                """
-                SELECT item.date_at, item.company_id, item.aging_bucket,
-                       CASE WHEN item.date_at = %s THEN item.partner_id END AS partner_id,
-                       SUM(item.amount_residual) AS amount_residual
-                  FROM (%s) AS item
-              GROUP BY 1, 2, 3, 4
-                """,
-                partner_date,
-                self._get_aging_items_query(
-                    dates=dates,
-                    company_ids=companies,
-                    partner_ids=partner_ids,
-                    team_id=team_id,
-                    user_id=user_id,
-                    order=False,
-                ),
+            self._aging_overview_query(
+                dates,
+                partner_date if partner_date in dates else None,
+                companies,
+                partner_ids=partner_ids,
+                team_id=team_id,
+                user_id=user_id,
             )
         )
 
