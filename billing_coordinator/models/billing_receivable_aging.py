@@ -556,12 +556,10 @@ class BillingReceivableLine(models.Model):
 
         totals = {d: empty() for d in dates}
         partners = {}
-        rates = {}
+        convert = self._aging_converter(target)
         for row in rows:
             as_of = fields.Date.to_date(row["date_at"])
-            amount = self._aging_convert(
-                float(row["amount_residual"]), row["company_id"], target, as_of, rates
-            )
+            amount = convert(float(row["amount_residual"]), row["company_id"], as_of)
             targets = [totals[as_of]]
             if partner_date and as_of == partner_date:
                 values = partners.get(row["partner_id"] or False)
