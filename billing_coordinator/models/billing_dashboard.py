@@ -5,9 +5,9 @@
 units are in ``billing_dashboard_kpis.py``) for its value. The KPIs share a few
 set-based datasets computed once per call and cached on the period: the aging totals at
 the period start, end and the 12 month ends with the customers' aging at the end (one
-aging engine query), the credit sales per day (one query), the open cases and the
-period's cases (two queries) and the paid invoices (one query). A module adds a KPI by extending
-``_get_dashboard_kpis()`` with one more method; it never copies ours.
+query, ``_get_aging_overview``), the credit sales per day (one query), the open cases and
+the period's cases (one query) and the paid invoices (one query). A module adds a KPI by
+extending ``_get_dashboard_kpis()`` with one more method; it never copies ours.
 """
 
 from bisect import bisect_left, bisect_right
@@ -371,75 +371,129 @@ class BillingDashboard(models.AbstractModel):
             values["count"] += row["count"]
         return by_partner
 
-    def _dashboard_case_rows(self, period, domain, columns, group_by, **params):
-        """Rows of ``columns`` (an SQL template where ``%(case)s`` is the case table)
-        over the cases of ``domain`` and the period's filters, record rules applied."""
+    def _dashboard_cases(self, period):
+        """The open cases and the period's cases from one scan of the cases:
+        ``(open_rows, period_rows)``, see ``_dashboard_open_cases`` and
+        ``_dashboard_period_cases``. Record rules apply (``_search``)."""
         Case = self.env["billing.case"]
         Case.flush_model()
-        query = Case._search(self._dashboard_case_domain(period) + domain)
-        rows = self.env.execute_query_dict(
-            SQL(
-                "SELECT %s FROM %s WHERE %s GROUP BY %s",
-                SQL(columns, case=SQL.identifier(query.table), **params),
-                query.from_clause,
-                query.where_clause or SQL("TRUE"),
-                SQL(group_by),
-            )
-        )
-        return [
-            row | {"amount": self._dashboard_case_amount(period, row)} for row in rows
-        ]
-
-    def _dashboard_open_cases(self, period):
-        """The open cases by type, root cause, coordinator and breach: one query. The
-        amount at stake is |difference| in the dashboard currency (as the priority
-        score counts it)."""
-        return self._dashboard_case_rows(
-            period,
-            [("state", "in", OPEN_STATES)],
-            """%(case)s.company_id, %(case)s.case_type_id, %(case)s.root_cause, %(case)s.user_id,
-               %(case)s.currency_id, COALESCE(%(case)s.sla_breached, FALSE) AS sla_breached,
-               COUNT(*) AS count, SUM(ABS(%(case)s.amount_difference)) AS amount""",
-            "1, 2, 3, 4, 5, 6",
-        )
-
-    def _dashboard_period_cases(self, period):
-        """The cases created or resolved in the period, by coordinator: one query.
-        Resolution days = resolved date - creation date; the amount recovered is the
-        |difference| of the cases resolved in the period."""
         start = datetime.combine(period.date_from, time.min)
         stop = datetime.combine(period.date_to + timedelta(days=1), time.min)
-        case = SQL.identifier(self.env["billing.case"]._table)
-        return self._dashboard_case_rows(
-            period,
-            [
-                "|",
-                "&",
-                ("create_date", ">=", start),
-                ("create_date", "<", stop),
-                "&",
-                ("resolved_date", ">=", period.date_from),
-                ("resolved_date", "<=", period.date_to),
-            ],
-            """%(case)s.company_id, %(case)s.user_id, %(case)s.currency_id,
-               COUNT(*) FILTER (WHERE %(case)s.create_date >= %(start)s
-                                  AND %(case)s.create_date < %(stop)s) AS new,
-               COUNT(*) FILTER (WHERE %(resolved)s) AS resolved,
-               COALESCE(SUM(%(case)s.resolved_date - (%(case)s.create_date)::date)
-                        FILTER (WHERE %(resolved)s), 0) AS resolution_days,
-               COALESCE(SUM(ABS(%(case)s.amount_difference)) FILTER (WHERE %(resolved)s), 0)
-                   AS amount""",
-            "1, 2, 3",
-            start=start,
-            stop=stop,
-            resolved=SQL(
-                "(%(case)s.state = 'resolved' "
-                "AND %(case)s.resolved_date BETWEEN %(first)s AND %(last)s)",
-                case=case,
-                first=period.date_from,
-                last=period.date_to,
-            ),
+        open_domain = [("state", "in", OPEN_STATES)]
+        period_domain = [
+            "|",
+            "&",
+            ("create_date", ">=", start),
+            ("create_date", "<", stop),
+            "&",
+            ("resolved_date", ">=", period.date_from),
+            ("resolved_date", "<=", period.date_to),
+        ]
+        query = Case._search(
+            self._dashboard_case_domain(period) + ["|", *open_domain, *period_domain]
         )
+        case = SQL.identifier(query.table)
+        # the same conditions as the domains above, for the FILTER clauses
+        is_open = SQL("%s.state IN %s", case, OPEN_STATES)
+        is_new = SQL(
+            "(%s.create_date >= %s AND %s.create_date < %s)", case, start, case, stop
+        )
+        in_period = SQL(
+            "(%s OR %s.resolved_date BETWEEN %s AND %s)",
+            is_new,
+            case,
+            period.date_from,
+            period.date_to,
+        )
+        resolved = SQL(
+            "(%s.state = 'resolved' AND %s.resolved_date BETWEEN %s AND %s)",
+            case,
+            case,
+            period.date_from,
+            period.date_to,
+        )
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT %(case)s.company_id, %(case)s.user_id, %(case)s.currency_id,
+                       %(case)s.case_type_id, %(case)s.root_cause,
+                       COALESCE(%(case)s.sla_breached, FALSE) AS sla_breached,
+                       GROUPING(%(case)s.case_type_id) = 1 AS is_period_row,
+                       COUNT(*) FILTER (WHERE %(is_open)s) AS count,
+                       SUM(ABS(%(case)s.amount_difference)) FILTER (WHERE %(is_open)s)
+                           AS open_amount,
+                       COUNT(*) FILTER (WHERE %(in_period)s) AS period_count,
+                       COUNT(*) FILTER (WHERE %(is_new)s) AS new,
+                       COUNT(*) FILTER (WHERE %(resolved)s) AS resolved,
+                       COALESCE(SUM(%(case)s.resolved_date - (%(case)s.create_date)::date)
+                                FILTER (WHERE %(resolved)s), 0) AS resolution_days,
+                       COALESCE(SUM(ABS(%(case)s.amount_difference))
+                                FILTER (WHERE %(resolved)s), 0) AS resolved_amount
+                  FROM %(from)s
+                 WHERE %(where)s
+              GROUP BY GROUPING SETS (
+                    (%(case)s.company_id, %(case)s.user_id, %(case)s.currency_id,
+                     %(case)s.case_type_id, %(case)s.root_cause,
+                     COALESCE(%(case)s.sla_breached, FALSE)),
+                    (%(case)s.company_id, %(case)s.user_id, %(case)s.currency_id)
+                )
+                """,
+                case=case,
+                is_open=is_open,
+                is_new=is_new,
+                in_period=in_period,
+                resolved=resolved,
+                **{"from": query.from_clause},
+                where=query.where_clause or SQL("TRUE"),
+            )
+        )
+        open_keys = (
+            "company_id",
+            "case_type_id",
+            "root_cause",
+            "user_id",
+            "currency_id",
+            "sla_breached",
+            "count",
+        )
+        period_keys = (
+            "company_id",
+            "user_id",
+            "currency_id",
+            "new",
+            "resolved",
+            "resolution_days",
+        )
+        open_rows, period_rows = [], []
+        for row in rows:
+            if not row["is_period_row"] and row["count"]:
+                values = {key: row[key] for key in open_keys}
+                values["amount"] = row["open_amount"]
+                open_rows.append(values)
+            elif row["is_period_row"] and row["period_count"]:
+                values = {key: row[key] for key in period_keys}
+                values["amount"] = row["resolved_amount"]
+                period_rows.append(values)
+        return (
+            [r | {"amount": self._dashboard_case_amount(period, r)} for r in open_rows],
+            [
+                r | {"amount": self._dashboard_case_amount(period, r)}
+                for r in period_rows
+            ],
+        )
+
+    def _dashboard_open_cases(self, period):
+        """The open cases by company, type, root cause, coordinator, currency and
+        breach: ``count`` and ``amount`` at stake = sum of |difference| in the dashboard
+        currency (as the priority score counts it)."""
+        return period.get("cases")[0]
+
+    def _dashboard_period_cases(self, period):
+        """The cases created or resolved in the period, by company, coordinator and
+        currency: ``new`` (created in it), ``resolved`` (resolved in it),
+        ``resolution_days`` = sum of resolved date - creation date of those, ``amount``
+        = their |difference| (recovered)."""
+        return period.get("cases")[1]
 
     def _dashboard_case_amount(self, period, row):
         """A case row's amount (case currency) in the dashboard currency."""
