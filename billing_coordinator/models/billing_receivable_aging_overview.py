@@ -20,7 +20,7 @@ engine's to the cent (numeric sums of the same terms).
 """
 
 from odoo import api, models
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 
 class BillingReceivableLine(models.Model):
@@ -136,18 +136,26 @@ class BillingReceivableLine(models.Model):
     @api.model
     def _aging_converter(self, target):
         """A function ``(amount, company_id, date_at)`` giving what ``_aging_convert``
-        gives, with each company's currency read once: the dashboard converts thousands
-        of rows, nearly all of them in the target currency already."""
-        currency_ids = {}
+        gives (the same rate, the same rounding), with each company's currency and each
+        rate read once: the dashboard converts thousands of rows."""
+        currencies = {}
         rates = {}
+        rounding = target.rounding
 
         def convert(amount, company_id, date_at):
-            currency_id = currency_ids.get(company_id)
-            if currency_id is None:
+            currency = currencies.get(company_id)
+            if currency is None:
                 company = self.env["res.company"].browse(company_id)
-                currency_id = currency_ids[company_id] = company.currency_id.id
-            if not amount or currency_id == target.id:
+                currency = currencies[company_id] = company.currency_id
+            if not amount or currency.id == target.id:
                 return amount
-            return self._aging_convert(amount, company_id, target, date_at, rates)
+            key = (company_id, date_at)
+            rate = rates.get(key)
+            if rate is None:
+                rate = rates[key] = self.env["res.currency"]._get_conversion_rate(
+                    currency, target, self.env["res.company"].browse(company_id), date_at
+                )
+            # target.round(), without a record method call per row
+            return float_round(amount * rate, precision_rounding=rounding)
 
         return convert
