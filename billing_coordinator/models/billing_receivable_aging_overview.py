@@ -40,9 +40,21 @@ class BillingReceivableLine(models.Model):
         self.env["res.partner"].flush_model(
             ["commercial_partner_id", "billing_team_id", "billing_coordinator_id"]
         )
-        partner_filter = self._aging_partner_filter_sql(
-            "commercial", partner_ids, team_id, user_id
-        )
+        partner_filter = SQL("TRUE")
+        if partner_ids or team_id or user_id:
+            # the customers' contacts first: the items are then read as without a
+            # filter (the partial index on unreconciled items), not per customer
+            partner_filter = SQL(
+                """aml.partner_id = ANY(ARRAY(
+                       SELECT partner.id
+                         FROM res_partner partner
+                         JOIN res_partner commercial
+                           ON commercial.id = partner.commercial_partner_id
+                        WHERE %s))""",
+                self._aging_partner_filter_sql(
+                    "commercial", partner_ids, team_id, user_id
+                ),
+            )
         days = SQL("(contribution.date_at - contribution.date_maturity)")
         return SQL(
             """
@@ -53,10 +65,10 @@ class BillingReceivableLine(models.Model):
                 -- the receivable items open today (partial index on unreconciled items)
                 SELECT aml.company_id, aml.date,
                        COALESCE(aml.date_maturity, aml.date) AS date_maturity,
-                       commercial.id AS partner_id, aml.amount_residual AS amount
+                       partner.commercial_partner_id AS partner_id,
+                       aml.amount_residual AS amount
                   FROM account_move_line aml
              LEFT JOIN res_partner partner ON partner.id = aml.partner_id
-             LEFT JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
                  WHERE aml.account_id = ANY(%(accounts)s)
                    AND aml.reconciled IS NOT TRUE
                    AND aml.company_id = ANY(%(company_ids)s)
@@ -71,14 +83,14 @@ class BillingReceivableLine(models.Model):
                 -- payment) is open at no date before it and counts nowhere
                 SELECT aml.company_id, aml.date,
                        COALESCE(aml.date_maturity, aml.date) AS date_maturity,
-                       commercial.id AS partner_id, p.max_date, side.amount
+                       partner.commercial_partner_id AS partner_id, p.max_date,
+                       side.amount
                   FROM account_partial_reconcile p
             CROSS JOIN LATERAL (
                     VALUES (p.debit_move_id, p.amount), (p.credit_move_id, -p.amount)
                   ) AS side (line_id, amount)
                   JOIN account_move_line aml ON aml.id = side.line_id
              LEFT JOIN res_partner partner ON partner.id = aml.partner_id
-             LEFT JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
                  WHERE p.max_date > %(min_date)s
                    AND p.company_id = ANY(%(company_ids)s)
                    AND aml.account_id = ANY(%(accounts)s)
