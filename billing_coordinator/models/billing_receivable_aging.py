@@ -556,7 +556,7 @@ class BillingReceivableLine(models.Model):
 
         totals = {d: empty() for d in dates}
         partners = {}
-        convert = self._aging_converter(target)
+        convert = self._aging_converter(target, companies, dates)
         for row in rows:
             as_of = fields.Date.to_date(row["date_at"])
             amount = convert(float(row["amount_residual"]), row["company_id"], as_of)

@@ -265,3 +265,31 @@ class TestAgingOverview(BillingCaseCommon):
         self.assertEqual(
             paid[self.customer.id]["weighted_days"], 1000.0 * 280 + 1500.0 * 50
         )
+
+    def test_conversion_rates_in_one_query(self):
+        """The rates read up front are those of ``_get_conversion_rate`` at each date:
+        before the first rate, between rates, a company rate over the global one."""
+        t = self.today
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": self.eur.id,
+                "company_id": self.company_2.id,
+                "name": t - timedelta(days=50),
+                "rate": 0.8,
+            }
+        )
+        dates = [t - timedelta(days=n) for n in (40000, 400, 181, 180, 100, 50, 0)]
+        Currency = self.env["res.currency"]
+        for company, target in (
+            (self.company, self.eur),
+            (self.company_2, self.company.currency_id),
+        ):
+            rates = self.Aging._aging_conversion_rates(company, target, dates)
+            for as_of in dates:
+                self.assertEqual(
+                    rates[(company.id, as_of)],
+                    Currency._get_conversion_rate(
+                        company.currency_id, target, company, as_of
+                    ),
+                    f"{company.name} at {as_of}",
+                )
