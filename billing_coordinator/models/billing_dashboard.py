@@ -319,14 +319,6 @@ class BillingDashboard(models.AbstractModel):
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                WITH period_move AS MATERIALIZED (
-                    -- an invoice last matched in the period has a partial matched in
-                    -- it: only those invoices, not every paid invoice's partials
-                    SELECT DISTINCT line.move_id
-                      FROM account_partial_reconcile period_partial
-                      JOIN account_move_line line ON line.id = period_partial.debit_move_id
-                     WHERE period_partial.max_date BETWEEN %(date_from)s AND %(date_to)s
-                )
                 SELECT paid.partner_id, paid.company_id,
                        SUM(paid.amount) AS amount,
                        SUM(paid.amount * (paid.paid_date - paid.invoice_date)) AS weighted_days,
@@ -335,8 +327,7 @@ class BillingDashboard(models.AbstractModel):
                     SELECT move.commercial_partner_id AS partner_id, move.company_id,
                            move.amount_total_signed AS amount, move.invoice_date,
                            MAX(partial.max_date) AS paid_date
-                      FROM period_move
-                      JOIN account_move move ON move.id = period_move.move_id
+                      FROM account_move move
                       JOIN res_partner commercial ON commercial.id = move.commercial_partner_id
                       JOIN account_move_line aml ON aml.move_id = move.id
                       JOIN account_account account
@@ -345,6 +336,19 @@ class BillingDashboard(models.AbstractModel):
                      WHERE move.move_type = 'out_invoice'
                        AND move.state = 'posted'
                        AND move.payment_state IN ('paid', 'in_payment')
+                       -- an invoice last matched in the period has a partial matched
+                       -- in it: only those invoices (looked up by id through the
+                       -- arrays), not every paid invoice's partials
+                       AND move.id = ANY(ARRAY(
+                           SELECT line.move_id
+                             FROM account_move_line line
+                            WHERE line.id = ANY(ARRAY(
+                                SELECT period_partial.debit_move_id
+                                  FROM account_partial_reconcile period_partial
+                                 WHERE period_partial.max_date
+                                       BETWEEN %(date_from)s AND %(date_to)s
+                            ))
+                       ))
 
                        AND move.company_id = ANY(%(companies)s)
                        AND %(partners)s
