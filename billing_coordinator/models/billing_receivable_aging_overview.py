@@ -28,7 +28,13 @@ class BillingReceivableLine(models.Model):
 
     @api.model
     def _aging_overview_query(
-        self, dates, partner_date, companies, partner_ids=None, team_id=None, user_id=None
+        self,
+        dates,
+        partner_date,
+        companies,
+        partner_ids=None,
+        team_id=None,
+        user_id=None,
     ):
         """SQL of the rows ``(date_at, company_id, aging_bucket, partner_id,
         amount_residual)`` summing the residuals as of each of ``dates`` (sorted dates)
@@ -171,7 +177,10 @@ class BillingReceivableLine(models.Model):
             rate = rates.get(key)
             if rate is None:
                 rate = rates[key] = self.env["res.currency"]._get_conversion_rate(
-                    currency, target, self.env["res.company"].browse(company_id), date_at
+                    currency,
+                    target,
+                    self.env["res.company"].browse(company_id),
+                    date_at,
                 )
             # target.round(), without a record method call per row
             return float_round(amount * rate, precision_rounding=rounding)

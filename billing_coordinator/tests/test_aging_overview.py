@@ -194,7 +194,11 @@ class TestAgingOverview(BillingCaseCommon):
     def test_dashboard_figures_equal_engine(self):
         """The dashboard's trend, start (CEI), aging and top customers come from the
         overview: they equal the engine's figures, with and without a filter."""
-        for filters in ({}, {"team_id": self.team.id}, {"user_id": self.coordinator.id}):
+        for filters in (
+            {},
+            {"team_id": self.team.id},
+            {"user_id": self.coordinator.id},
+        ):
             with self.subTest(filters=filters):
                 companies = self.company | self.company_2
                 period, dates = self._dashboard_dates(company_ids=companies.ids)
