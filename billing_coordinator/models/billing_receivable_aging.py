@@ -236,23 +236,15 @@ class BillingReceivableLine(models.Model):
                        ) AS side (line_id, amount, amount_currency)
                  WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
             ),
-            later AS (
-                -- the items matched after the earliest date: open at that date
-                SELECT DISTINCT line_id FROM later_partial
-            ),
-            added AS (
-                -- per item and date, the partials matched after the date (added back)
-                SELECT lp.line_id, as_of.date_at, SUM(lp.amount) AS amount,
-                       SUM(lp.amount_currency) AS amount_currency
-                  FROM later_partial lp
-                  JOIN as_of ON lp.max_date > as_of.date_at
-              GROUP BY 1, 2
-            ),
             candidate AS MATERIALIZED (
                 -- the receivable items open today (the partial index on unreconciled
                 -- items by account applies) and those matched after the earliest date,
-                -- with the columns needed: the ledger is read once. The second
-                -- branch leaves out what the first one has (UNION ALL, no dedupe)
+                -- with the columns needed: the ledger is read once. The second branch
+                -- leaves out what the first one has (UNION ALL, no dedupe); it scans
+                -- the receivable items up to the last date against a hash of the later
+                -- partials (IS TRUE keeps it a hashed filter: as a join it probed the
+                -- ledger once per partial), and only when there are later partials
+                -- (one-time filter: as of today, usually none, nothing is scanned)
                 SELECT %(columns)s
                   FROM account_move_line aml
                  WHERE aml.account_id = ANY(%(accounts)s)
@@ -262,15 +254,26 @@ class BillingReceivableLine(models.Model):
                    AND aml.parent_state = 'posted'
                 UNION ALL
                 SELECT %(columns)s
-                  FROM later
-                  JOIN account_move_line aml ON aml.id = later.line_id
-                 WHERE aml.account_id = ANY(%(accounts)s)
+                  FROM account_move_line aml
+                 WHERE (aml.id IN (SELECT line_id FROM later_partial)) IS TRUE
+                   AND EXISTS (SELECT FROM later_partial)
+                   AND aml.account_id = ANY(%(accounts)s)
                    AND aml.date <= %(max_date)s
                    AND aml.parent_state = 'posted'
                    AND NOT (
                        aml.reconciled IS NOT TRUE
                        AND aml.company_id = ANY(%(company_ids)s)
                    )
+            ),
+            added AS (
+                -- per candidate and date, the partials matched after the date (added
+                -- back); only the candidates' partials are summed
+                SELECT lp.line_id, as_of.date_at, SUM(lp.amount) AS amount,
+                       SUM(lp.amount_currency) AS amount_currency
+                  FROM later_partial lp
+                  JOIN as_of ON lp.max_date > as_of.date_at
+                 WHERE lp.line_id IN (SELECT id FROM candidate)
+              GROUP BY 1, 2
             ),
             item AS (
                 SELECT as_of.date_at,
