@@ -535,17 +535,28 @@ class BillingReceivableLine(models.Model):
             return values, units[key]
 
         if with_items:
-            rows = []
-            for batch in self._iter_aging_items(**filters):
-                rows.extend(batch)
+            rows = [
+                (
+                    row["partner_id"],
+                    row["currency_id"],
+                    row["company_id"],
+                    row["aging_bucket"],
+                    row["amount_residual"],
+                    row["amount_residual_currency"],
+                    row,
+                )
+                for batch in self._iter_aging_items(**filters)
+                for row in batch
+            ]
         else:
             self._aging_without_jit()
-            rows = self.env.execute_query_dict(
+            rows = self.env.execute_query(
                 SQL(
                     """
                     SELECT item.partner_id, item.currency_id, item.company_id, item.aging_bucket,
                            SUM(item.amount_residual) AS amount_residual,
-                           SUM(item.amount_residual_currency) AS amount_residual_currency
+                           SUM(item.amount_residual_currency) AS amount_residual_currency,
+                           NULL
                       FROM (%s) AS item
                   GROUP BY 1, 2, 3, 4
                     """,
@@ -554,33 +565,45 @@ class BillingReceivableLine(models.Model):
                     ),
                 )
             )
-        for row in rows:
-            values, values_units = entry(row["partner_id"], row["currency_id"])
-            amount = self._aging_convert(
-                float(row["amount_residual"]), row["company_id"], target, as_of, rates
-            )
-            values[row["aging_bucket"]] += amount
+        same_currency = {}  # company id: its currency is the target (no conversion)
+        for (
+            partner_id,
+            currency_id,
+            company_id,
+            bucket,
+            residual,
+            residual_currency,
+            row,
+        ) in rows:
+            values, values_units = entry(partner_id, currency_id)
+            same = same_currency.get(company_id)
+            if same is None:
+                same = same_currency[company_id] = (
+                    self.env["res.company"].browse(company_id).currency_id == target
+                )
+            amount = float(residual)
+            if not same:
+                amount = self._aging_convert(amount, company_id, target, as_of, rates)
+            values[bucket] += amount
             values["total"] += amount
+            if bucket != "not_due":
+                values["overdue"] += amount
             if on_grid:
                 amount_units = round(amount * factor)
                 on_grid = amount_units / factor == amount
-                values_units[row["aging_bucket"]] += amount_units
+                values_units[bucket] += amount_units
                 values_units["total"] += amount_units
-                if row["aging_bucket"] != "not_due":
+                if bucket != "not_due":
                     values_units["overdue"] += amount_units
             # the exact decimal sum (the cursor gives numerics as floats, their repr is
             # the stored value): a float sum would depend on the row order
-            values["total_currency"] += Decimal(repr(row["amount_residual_currency"]))
-            if row["aging_bucket"] != "not_due":
-                values["overdue"] += amount
+            values["total_currency"] += Decimal(repr(residual_currency))
             if with_items:
                 values["items"].append(
                     {key: row[key] for key in _ITEM_KEYS}
                     | {
-                        "amount_residual": float(row["amount_residual"]),
-                        "amount_residual_currency": float(
-                            row["amount_residual_currency"]
-                        ),
+                        "amount_residual": float(residual),
+                        "amount_residual_currency": float(residual_currency),
                     }
                 )
         rounding = target.rounding
