@@ -505,6 +505,9 @@ class BillingReceivableLine(models.Model):
             team_id=team_id,
             user_id=user_id,
         )
+        # the two company fields read here, not every column of res.company (sudo:
+        # bucket limits are configuration, see _get_aging_buckets)
+        companies.sudo().fetch(["billing_aging_bucket_limits", "currency_id"])
         bucket_keys = [b["key"] for b in self._get_aging_buckets(companies)]
         target = self._aging_target_currency(companies)
         rates = {}
