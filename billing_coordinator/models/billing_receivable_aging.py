@@ -12,8 +12,10 @@ SQL query, the partials matched after the earliest date read once and summed per
 date by hash joins, for one or many dates at once.
 
 The candidates are the receivable items open today (partial index on ``reconciled``)
-plus the items touched by a partial after the earliest date, so a date a year back
-reads the year's reconciliations, not the whole ledger.
+plus, only when partials were matched after the earliest date (index on their
+``max_date``), the receivable items up to the last date that such a partial touched
+(one scan against a hash of those partials), so that as of today the query reads the
+open items only and a date a year back reads the year's reconciliations once.
 """
 
 import re
