@@ -12,17 +12,39 @@ SQL query, the partials matched after the earliest date read once and summed per
 date by hash joins, for one or many dates at once.
 
 The candidates are the receivable items open today (partial index on ``reconciled``)
-plus the items touched by a partial after the earliest date, so a date a year back
-reads the year's reconciliations, not the whole ledger.
+plus, only when partials were matched after the earliest date (index on their
+``max_date``), the receivable items up to the last date that such a partial touched
+(one scan against a hash of those partials), so that as of today the query reads the
+open items only and a date a year back reads the year's reconciliations once.
 """
 
+import re
 from collections import defaultdict
+from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 from .billing_case import OPEN_STATES
+
+# what res.partner._compute_display_name removes from a name
+_DISPLAY_NAME_BLANK_LINES = re.compile(r"\s+\n")
+# the keys of an item of _get_aging(with_items=True), besides its two amounts
+_ITEM_KEYS = (
+    "id",
+    "move_id",
+    "move_name",
+    "move_type",
+    "ref",
+    "company_id",
+    "invoice_date",
+    "date",
+    "date_maturity",
+    "days_overdue",
+    "aging_bucket",
+    "has_open_case",
+)
 
 
 class BillingReceivableLine(models.Model):
@@ -150,6 +172,7 @@ class BillingReceivableLine(models.Model):
         user_id=None,
         dates=None,
         order=True,
+        columns="all",
     ):
         """The SQL of the open receivable items as of ``date_at``: one row per journal
         item (and per date when ``dates``, a list of dates, is given instead).
@@ -163,6 +186,10 @@ class BillingReceivableLine(models.Model):
         ``amount_residual_currency`` (document currency), ``user_id`` (the customer's
         coordinator), ``team_id`` (the customer's billing team), ``has_open_case``.
         Ordered by partner, due date and item unless ``order`` is False.
+
+        ``columns="summary"`` leaves out ``move_type``, ``ref``, ``invoice_date`` and
+        ``has_open_case`` (the join to the moves and the case lookup): the same rows and
+        amounts, for callers that only add up amounts by partner and bucket.
 
         Filters: ``company_ids`` (default the selected companies), ``partner_ids``
         (their commercial partners), ``team_id`` and ``user_id`` (the customer's team and
@@ -182,12 +209,16 @@ class BillingReceivableLine(models.Model):
         self.env["res.partner"].flush_model(
             ["commercial_partner_id", "billing_team_id", "billing_coordinator_id"]
         )
-        self.env["billing.case"].flush_model(["state", "active", "move_ids"])
+        if columns != "summary":
+            self.env["billing.case"].flush_model(["state", "active", "move_ids"])
 
         partner_filter = self._aging_partner_filter_sql(
             "commercial", partner_ids, team_id, user_id
         )
 
+        if columns not in ("all", "summary"):
+            raise ValueError(f"columns must be 'all' or 'summary', not {columns!r}")
+        summary = columns == "summary"
         days = SQL("(item.date_at - item.date_maturity)")
         return SQL(
             """
@@ -196,32 +227,25 @@ class BillingReceivableLine(models.Model):
             ),
             later_partial AS MATERIALIZED (
                 -- the partials matched after the earliest date, once per side: what
-                -- they took off the item's residual (debit side) or added (credit side)
-                SELECT p.debit_move_id AS line_id, p.max_date, p.amount,
-                       p.debit_amount_currency AS amount_currency
+                -- they took off the item's residual (debit side) or added (credit
+                -- side); one scan of the partials gives both sides
+                SELECT side.line_id, p.max_date, side.amount, side.amount_currency
                   FROM account_partial_reconcile p
+                 CROSS JOIN LATERAL (
+                       VALUES (p.debit_move_id, p.amount, p.debit_amount_currency),
+                              (p.credit_move_id, -p.amount, -p.credit_amount_currency)
+                       ) AS side (line_id, amount, amount_currency)
                  WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
-                UNION ALL
-                SELECT p.credit_move_id, p.max_date, -p.amount, -p.credit_amount_currency
-                  FROM account_partial_reconcile p
-                 WHERE p.max_date > %(min_date)s AND p.company_id = ANY(%(company_ids)s)
-            ),
-            later AS (
-                -- the items matched after the earliest date: open at that date
-                SELECT DISTINCT line_id FROM later_partial
-            ),
-            added AS (
-                -- per item and date, the partials matched after the date (added back)
-                SELECT lp.line_id, as_of.date_at, SUM(lp.amount) AS amount,
-                       SUM(lp.amount_currency) AS amount_currency
-                  FROM later_partial lp
-                  JOIN as_of ON lp.max_date > as_of.date_at
-              GROUP BY 1, 2
             ),
             candidate AS MATERIALIZED (
                 -- the receivable items open today (the partial index on unreconciled
                 -- items by account applies) and those matched after the earliest date,
-                -- with the columns needed: the ledger is read once
+                -- with the columns needed: the ledger is read once. The second branch
+                -- leaves out what the first one has (UNION ALL, no dedupe); it scans
+                -- the receivable items up to the last date against a hash of the later
+                -- partials (IS TRUE keeps it a hashed filter: as a join it probed the
+                -- ledger once per partial), and only when there are later partials
+                -- (one-time filter: as of today, usually none, nothing is scanned)
                 SELECT %(columns)s
                   FROM account_move_line aml
                  WHERE aml.account_id = ANY(%(accounts)s)
@@ -229,28 +253,41 @@ class BillingReceivableLine(models.Model):
                    AND aml.company_id = ANY(%(company_ids)s)
                    AND aml.date <= %(max_date)s
                    AND aml.parent_state = 'posted'
-                UNION
+                UNION ALL
                 SELECT %(columns)s
-                  FROM later
-                  JOIN account_move_line aml ON aml.id = later.line_id
-                 WHERE aml.account_id = ANY(%(accounts)s)
+                  FROM account_move_line aml
+                 WHERE (aml.id IN (SELECT line_id FROM later_partial)) IS TRUE
+                   AND EXISTS (SELECT FROM later_partial)
+                   AND aml.account_id = ANY(%(accounts)s)
                    AND aml.date <= %(max_date)s
                    AND aml.parent_state = 'posted'
+                   AND NOT (
+                       aml.reconciled IS NOT TRUE
+                       AND aml.company_id = ANY(%(company_ids)s)
+                   )
+            ),
+            added AS (
+                -- per candidate and date, the partials matched after the date (added
+                -- back); only the candidates' partials are summed
+                SELECT lp.line_id, as_of.date_at, SUM(lp.amount) AS amount,
+                       SUM(lp.amount_currency) AS amount_currency
+                  FROM later_partial lp
+                  JOIN as_of ON lp.max_date > as_of.date_at
+                 WHERE lp.line_id IN (SELECT id FROM candidate)
+              GROUP BY 1, 2
             ),
             item AS (
                 SELECT as_of.date_at,
                        aml.id,
                        aml.move_id,
                        aml.move_name,
-                       move.move_type,
-                       move.ref,
+                       %(move_columns)s
                        commercial.id AS partner_id,
                        aml.company_id,
                        aml.company_currency_id,
                        aml.currency_id,
                        aml.account_id,
                        aml.date,
-                       move.invoice_date,
                        COALESCE(aml.date_maturity, aml.date) AS date_maturity,
                        commercial.billing_coordinator_id AS user_id,
                        commercial.billing_team_id AS team_id,
@@ -258,7 +295,7 @@ class BillingReceivableLine(models.Model):
                        aml.amount_residual_currency + COALESCE(added.amount_currency, 0)
                          AS amount_residual_currency
                   FROM candidate AS aml
-                  JOIN account_move move ON move.id = aml.move_id
+                  %(move_join)s
                   JOIN as_of ON aml.date <= as_of.date_at
              LEFT JOIN res_partner partner ON partner.id = aml.partner_id
              LEFT JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
@@ -267,14 +304,8 @@ class BillingReceivableLine(models.Model):
             )
             SELECT item.*,
                    %(days)s AS days_overdue,
-                   %(bucket)s AS aging_bucket,
-                   EXISTS (
-                       SELECT 1
-                         FROM billing_case_account_move_rel rel
-                         JOIN billing_case bc ON bc.id = rel.case_id
-                        WHERE rel.move_id = item.move_id
-                          AND bc.active AND bc.state IN %(open_states)s
-                   ) AS has_open_case
+                   %(bucket)s AS aging_bucket
+                   %(case_column)s
               FROM item
              WHERE item.amount_residual != 0 OR item.amount_residual_currency != 0
             %(order)s
@@ -292,7 +323,24 @@ class BillingReceivableLine(models.Model):
             filters=partner_filter,
             days=days,
             bucket=self._aging_bucket_sql(days, SQL("item.company_id"), companies),
-            open_states=OPEN_STATES,
+            move_columns=SQL()
+            if summary
+            else SQL("move.move_type, move.ref, move.invoice_date,"),
+            move_join=SQL()
+            if summary
+            else SQL("JOIN account_move move ON move.id = aml.move_id"),
+            case_column=SQL()
+            if summary
+            else SQL(
+                """, EXISTS (
+                       SELECT 1
+                         FROM billing_case_account_move_rel rel
+                         JOIN billing_case bc ON bc.id = rel.case_id
+                        WHERE rel.move_id = item.move_id
+                          AND bc.active AND bc.state IN %s
+                   ) AS has_open_case""",
+                OPEN_STATES,
+            ),
             order=SQL(
                 "ORDER BY item.date_at, item.partner_id, item.date_maturity, item.id"
             )
@@ -354,16 +402,51 @@ class BillingReceivableLine(models.Model):
 
     @api.model
     def _aging_convert(self, amount, company_id, target, date_at, cache):
-        """``amount`` of company ``company_id``'s currency in ``target`` at ``date_at``."""
-        company = self.env["res.company"].browse(company_id)
-        if not amount or company.currency_id == target:
-            return amount
-        key = (company_id, date_at)
-        if key not in cache:
-            cache[key] = self.env["res.currency"]._get_conversion_rate(
-                company.currency_id, target, company, date_at
+        """``amount`` of company ``company_id``'s currency in ``target`` at ``date_at``.
+
+        ``cache`` (a dict the caller keeps for a run) holds one ``_aging_converter``
+        per target: the same rate and rounding everywhere, each rate read once."""
+        convert = cache.get(("converter", target.id))
+        if convert is None:
+            convert = cache[("converter", target.id)] = self._aging_converter(target)
+        return convert(amount, company_id, date_at)
+
+    @api.model
+    def _aging_partner_sort_names(self, partner_ids):
+        """``{partner id: the name Odoo shows for it}`` to order aging lines by.
+
+        The display name of a partner is its stored ``complete_name`` (cleaned as
+        ``_compute_display_name`` does) unless the context asks for more (e-mail,
+        address, VAT...) or the partner has no name of its own (then its translated
+        address type shows): those few are computed by the ORM. One query instead of
+        computing ``display_name`` for every customer."""
+        Partner = self.env["res.partner"].sudo()  # names only, to order the lines
+        # the context keys display_name depends on (lang only matters for the unnamed),
+        # and one _get_complete_name reads without declaring it
+        context_keys = {
+            *self.env.registry.field_depends_context.get(
+                Partner._fields["display_name"], ()
+            ),
+            "partner_display_name_hide_company",
+        } - {"lang"}
+        if any(self.env.context.get(key) for key in context_keys):
+            return {p.id: p.display_name or "" for p in Partner.browse(partner_ids)}
+        Partner.flush_model(["name", "complete_name"])
+        names, unnamed = {}, []
+        for partner_id, name, complete_name in self.env.execute_query(
+            SQL(
+                "SELECT id, name, complete_name FROM res_partner WHERE id = ANY(%s)",
+                list(partner_ids),
             )
-        return target.round(amount * cache[key])
+        ):
+            if name:
+                names[partner_id] = _DISPLAY_NAME_BLANK_LINES.sub(
+                    "\n", complete_name or ""
+                ).strip()
+            else:
+                unnamed.append(partner_id)
+        names.update((p.id, p.display_name or "") for p in Partner.browse(unnamed))
+        return names
 
     @api.model
     def _get_aging(
@@ -406,91 +489,123 @@ class BillingReceivableLine(models.Model):
             team_id=team_id,
             user_id=user_id,
         )
+        # the two company fields read here, not every column of res.company (sudo:
+        # bucket limits are configuration, see _get_aging_buckets)
+        companies.sudo().fetch(["billing_aging_bucket_limits", "currency_id"])
         bucket_keys = [b["key"] for b in self._get_aging_buckets(companies)]
         target = self._aging_target_currency(companies)
         rates = {}
         result = {}
+        # Amounts on the target's grid (whole cents) are also added up as integers: the
+        # integer sum divided back is exactly what float_round() of the float sum gives,
+        # without a float_round() per figure. Any amount off the grid: the float sums.
+        factor = 10**target.decimal_places
+        on_grid = target.rounding == 1 / factor
+        units = {}
 
         def entry(partner_id, currency_id):
             key = (partner_id or False, currency_id)
-            if key not in result:
-                result[key] = {
+            values = result.get(key)
+            if values is None:
+                values = result[key] = {
                     "partner_id": partner_id or False,
                     "currency_id": currency_id,
                     "company_currency_id": target.id,
                     **dict.fromkeys(bucket_keys, 0.0),
                     "overdue": 0.0,
                     "total": 0.0,
-                    "total_currency": 0.0,
+                    "total_currency": Decimal(0),
                 }
+                units[key] = dict.fromkeys((*bucket_keys, "overdue", "total"), 0)
                 if with_items:
-                    result[key]["items"] = []
-            return result[key]
+                    values["items"] = []
+            return values, units[key]
 
         if with_items:
-            rows = []
-            for batch in self._iter_aging_items(**filters):
-                rows.extend(batch)
+            rows = [
+                (
+                    row["partner_id"],
+                    row["currency_id"],
+                    row["company_id"],
+                    row["aging_bucket"],
+                    row["amount_residual"],
+                    row["amount_residual_currency"],
+                    row,
+                )
+                for batch in self._iter_aging_items(**filters)
+                for row in batch
+            ]
         else:
             self._aging_without_jit()
-            rows = self.env.execute_query_dict(
+            rows = self.env.execute_query(
                 SQL(
                     """
                     SELECT item.partner_id, item.currency_id, item.company_id, item.aging_bucket,
                            SUM(item.amount_residual) AS amount_residual,
-                           SUM(item.amount_residual_currency) AS amount_residual_currency
+                           SUM(item.amount_residual_currency) AS amount_residual_currency,
+                           NULL
                       FROM (%s) AS item
                   GROUP BY 1, 2, 3, 4
                     """,
-                    self._get_aging_items_query(order=False, **filters),
+                    self._get_aging_items_query(
+                        order=False, columns="summary", **filters
+                    ),
                 )
             )
-        for row in rows:
-            values = entry(row["partner_id"], row["currency_id"])
-            amount = self._aging_convert(
-                float(row["amount_residual"]), row["company_id"], target, as_of, rates
-            )
-            values[row["aging_bucket"]] += amount
+        same_currency = {}  # company id: its currency is the target (no conversion)
+        for (
+            partner_id,
+            currency_id,
+            company_id,
+            bucket,
+            residual,
+            residual_currency,
+            row,
+        ) in rows:
+            values, values_units = entry(partner_id, currency_id)
+            same = same_currency.get(company_id)
+            if same is None:
+                same = same_currency[company_id] = (
+                    self.env["res.company"].browse(company_id).currency_id == target
+                )
+            amount = float(residual)
+            if not same:
+                amount = self._aging_convert(amount, company_id, target, as_of, rates)
+            values[bucket] += amount
             values["total"] += amount
-            values["total_currency"] += float(row["amount_residual_currency"])
-            if row["aging_bucket"] != "not_due":
+            if bucket != "not_due":
                 values["overdue"] += amount
+            if on_grid:
+                amount_units = round(amount * factor)
+                on_grid = amount_units / factor == amount
+                values_units[bucket] += amount_units
+                values_units["total"] += amount_units
+                if bucket != "not_due":
+                    values_units["overdue"] += amount_units
+            # the exact decimal sum (the cursor gives numerics as floats, their repr is
+            # the stored value): a float sum would depend on the row order
+            values["total_currency"] += Decimal(repr(residual_currency))
             if with_items:
                 values["items"].append(
-                    {
-                        key: row[key]
-                        for key in (
-                            "id",
-                            "move_id",
-                            "move_name",
-                            "move_type",
-                            "ref",
-                            "company_id",
-                            "invoice_date",
-                            "date",
-                            "date_maturity",
-                            "days_overdue",
-                            "aging_bucket",
-                            "has_open_case",
-                        )
-                    }
+                    {key: row[key] for key in _ITEM_KEYS}
                     | {
-                        "amount_residual": float(row["amount_residual"]),
-                        "amount_residual_currency": float(
-                            row["amount_residual_currency"]
-                        ),
+                        "amount_residual": float(residual),
+                        "amount_residual_currency": float(residual_currency),
                     }
                 )
-        for values in result.values():
-            for key in (*bucket_keys, "overdue", "total"):
-                values[key] = target.round(values[key])
-        names = dict(
-            self.env["res.partner"]
-            .sudo()
-            .browse(  # names only, to order the lines
-                [pid for pid, _currency in result if pid]
-            )
-            .mapped(lambda p: (p.id, p.display_name or ""))
+        rounding = target.rounding
+        for key, values in result.items():
+            values["total_currency"] = float(values["total_currency"])
+            for figure, figure_units in units[key].items():
+                if on_grid:
+                    values[figure] = figure_units / factor
+                elif values[figure]:
+                    # target.round(), zero stays zero
+                    values[figure] = float_round(
+                        values[figure], precision_rounding=rounding
+                    )
+        names = self._aging_partner_sort_names(
+            {pid for pid, _currency in result if pid}
         )
         return sorted(
             result.values(),

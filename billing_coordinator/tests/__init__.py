@@ -38,3 +38,4 @@ from . import test_ar_snapshot
 from . import test_static_safety
 from . import test_lifecycle
 from . import test_aging_overview
+from . import test_receivable_aging_paths
