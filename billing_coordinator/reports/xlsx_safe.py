@@ -9,6 +9,10 @@ only through :meth:`SafeXlsxWriter.write_formula`, for formulas we build ourselv
 """
 
 import datetime
+import re
+
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Excel's limit for the text of one cell.
@@ -36,6 +40,75 @@ BASE_FORMATS = {
 }
 
 
+# Text that xlsxwriter's inline-string writer would change (XML escapes, control
+# characters and their _xHHHH_ escapes, leading/trailing whitespace to preserve,
+# rich strings): such a cell goes through xlsxwriter's own code.
+_TEXT_NEEDS_CARE = re.compile(
+    r'[\x00-\x08\x0b-\x1f"&<>\n\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$'
+)
+_NUMBER_CELLS = ("Number", "Datetime")
+# Column letters by index, computed once per column.
+_COLUMN_NAMES = {}
+
+
+class RowStreamWorksheet(Worksheet):
+    """xlsxwriter worksheet writing each row of a constant-memory workbook as one
+    string: the XML of xlsxwriter's ``_write_single_row()``, byte for byte (see
+    ``TestXlsxSafe.test_row_stream_worksheet_writes_the_same_xml``), without its
+    per-cell attribute escaping and regular expressions, which took most of the time of
+    a large export. Rows and cells it has no fast path for (row formats or heights,
+    comments, Excel 2010 rows, formulas, booleans, text needing escapes) are written by
+    xlsxwriter itself."""
+
+    def _write_single_row(self, current_row_num=0):
+        row_num = self.previous_row
+        cells = self.table.get(row_num)
+        if (
+            not cells
+            or row_num in self.row_info
+            or row_num in self.comments
+            or self.excel_version != 2007
+            or self.default_row_height != self.original_row_height
+        ):
+            super()._write_single_row(current_row_num)
+            return
+        self.previous_row = current_row_num
+        excel_row = str(row_num + 1)
+        parts = [f'<row r="{excel_row}">']
+        for col in sorted(cells):
+            cell = cells[col]
+            kind = cell.__class__.__name__
+            text = cell.string if kind == "String" else None
+            if (
+                kind not in _NUMBER_CELLS
+                and kind != "Blank"
+                and (text is None or _TEXT_NEEDS_CARE.search(text))
+            ):
+                self.fh.write("".join(parts))
+                parts.clear()
+                self._write_cell(row_num, col, cell)
+                continue
+            cell_format = cell.format
+            if not cell_format and col in self.col_info:
+                cell_format = self.col_info[col].column_format
+            style = f' s="{cell_format._get_xf_index()}"' if cell_format else ""
+            name = _COLUMN_NAMES.get(col)
+            if name is None:
+                name = _COLUMN_NAMES[col] = xl_col_to_name(col)
+            ref = f"{name}{excel_row}"
+            if text is not None:
+                parts.append(
+                    f'<c r="{ref}"{style} t="inlineStr"><is><t>{text}</t></is></c>'
+                )
+            elif kind == "Blank":
+                parts.append(f'<c r="{ref}"{style}/>')
+            else:
+                parts.append(f'<c r="{ref}"{style}><v>{cell.number:.16G}</v></c>')
+        parts.append("</row>")
+        self.fh.write("".join(parts))
+        self.table.clear()
+
+
 def is_formula_like(value):
     """True for text that a spreadsheet would take for a formula."""
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
@@ -47,17 +120,20 @@ class SafeXlsxWriter:
 
     def __init__(self, workbook, formats=None):
         self.workbook = workbook
+        # The sheets added from now on write their rows through the fast row writer.
+        workbook.worksheet_class = RowStreamWorksheet
         self._props = dict(BASE_FORMATS, **(formats or {}))
         self._formats = {}
 
     def format(self, name, quote=False):
         key = (name, quote)
-        if key not in self._formats:
+        cell_format = self._formats.get(key)
+        if cell_format is None:
             props = dict(self._props[name])
             if quote:
                 props["quote_prefix"] = True
-            self._formats[key] = self.workbook.add_format(props)
-        return self._formats[key]
+            cell_format = self._formats[key] = self.workbook.add_format(props)
+        return cell_format
 
     def currency_format(self, currency, total=False):
         """The name of a number format showing ``currency``'s symbol and decimals."""
@@ -107,9 +183,23 @@ class SafeXlsxWriter:
         )
 
     def write_row(self, sheet, row, values, formats=None):
+        """``write()`` of each value, inlined for text and numbers, most of the cells
+        of a large export."""
         formats = formats or [None] * len(values)
         for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
-            self.write(sheet, row, col, value, fmt)
+            kind = type(value)
+            if kind is str:
+                text = value[:MAX_CELL_TEXT]
+                sheet.write_string(
+                    row,
+                    col,
+                    text,
+                    self.format(fmt or "text", text.startswith(FORMULA_PREFIXES)),
+                )
+            elif kind is float or kind is int:
+                sheet.write_number(row, col, value, self.format(fmt or "amount"))
+            else:
+                self.write(sheet, row, col, value, fmt)
 
     def write_formula(self, sheet, row, col, formula, fmt=None, value=None):
         """A formula of ours (e.g. ``SUM`` over our own number cells); ``value`` is the
