@@ -9,10 +9,17 @@ only through :meth:`SafeXlsxWriter.write_formula`, for formulas we build ourselv
 """
 
 import datetime
+import math
 import re
 
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import (
+    CellBlankTuple,
+    CellDatetimeTuple,
+    CellNumberTuple,
+    CellStringTuple,
+    Worksheet,
+)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Excel's limit for the text of one cell.
@@ -59,6 +66,26 @@ class RowStreamWorksheet(Worksheet):
     a large export. Rows and cells it has no fast path for (row formats or heights,
     comments, Excel 2010 rows, formulas, booleans, text needing escapes) are written by
     xlsxwriter itself."""
+
+    def _store_row(self, row, cells):
+        """Store ``cells`` (``[(col, xlsxwriter cell tuple)]``, ascending columns, every
+        cell with a format) in row ``row`` as xlsxwriter's ``write_*()`` would one by
+        one, the checks made once for the row. False, storing nothing, when the row is
+        not one of a constant-memory sheet that can still be written."""
+        if not (
+            cells
+            and self.constant_memory
+            and self.previous_row <= row < self.xls_rowmax
+            and cells[0][0] >= 0
+            and cells[-1][0] < self.xls_colmax
+        ):
+            return False
+        self._check_dimensions(row, cells[0][0])
+        self._check_dimensions(row, cells[-1][0])
+        if row > self.previous_row:
+            self._write_single_row(row)
+        self.table[row].update(cells)
+        return True
 
     def _write_single_row(self, current_row_num=0):
         row_num = self.previous_row
@@ -183,23 +210,46 @@ class SafeXlsxWriter:
         )
 
     def write_row(self, sheet, row, values, formats=None):
-        """``write()`` of each value, inlined for text and numbers, most of the cells
-        of a large export."""
+        """``write()`` of each value; a row of text, numbers, dates and blanks is stored
+        at once in a :class:`RowStreamWorksheet` (most rows of a large export)."""
         formats = formats or [None] * len(values)
+        if isinstance(sheet, RowStreamWorksheet):
+            cells = self._row_cells(sheet, values, formats)
+            if cells is not None and sheet._store_row(row, cells):
+                return
+        for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
+            self.write(sheet, row, col, value, fmt)
+
+    def _row_cells(self, sheet, values, formats):
+        """The cells ``write()`` would store for ``values``; None when one of them takes
+        another path (booleans, other types, text long enough to be truncated, NaN)."""
+        cells = []
         for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
             kind = type(value)
             if kind is str:
-                text = value[:MAX_CELL_TEXT]
-                sheet.write_string(
-                    row,
-                    col,
-                    text,
-                    self.format(fmt or "text", text.startswith(FORMULA_PREFIXES)),
-                )
+                if len(value) > sheet.xls_strmax // 2:
+                    return None
+                quote = value.startswith(FORMULA_PREFIXES)
+                cell = CellStringTuple(value, self.format(fmt or "text", quote))
             elif kind is float or kind is int:
-                sheet.write_number(row, col, value, self.format(fmt or "amount"))
+                if kind is float and not math.isfinite(value):
+                    return None
+                cell = CellNumberTuple(value, self.format(fmt or "amount"))
+            elif value is None or value is False:
+                cell = CellBlankTuple(self.format(fmt or "text"))
+            elif kind is datetime.date:
+                moment = datetime.datetime.combine(value, datetime.time())
+                cell = CellDatetimeTuple(
+                    sheet._convert_date_time(moment), self.format(fmt or "date")
+                )
+            elif kind is datetime.datetime:
+                cell = CellDatetimeTuple(
+                    sheet._convert_date_time(value), self.format(fmt or "datetime")
+                )
             else:
-                self.write(sheet, row, col, value, fmt)
+                return None
+            cells.append((col, cell))
+        return cells
 
     def write_formula(self, sheet, row, col, formula, fmt=None, value=None):
         """A formula of ours (e.g. ``SUM`` over our own number cells); ``value`` is the
