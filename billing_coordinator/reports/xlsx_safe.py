@@ -53,7 +53,8 @@ BASE_FORMATS = {
 _TEXT_NEEDS_CARE = re.compile(
     r'[\x00-\x08\x0b-\x1f"&<>\n\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$'
 )
-_NUMBER_CELLS = ("Number", "Datetime")
+# Cells written by RowStreamWorksheet itself (text only when it needs no escape).
+_FAST_CELLS = {CellNumberTuple, CellDatetimeTuple, CellBlankTuple}
 # Column letters by index, computed once per column.
 _COLUMN_NAMES = {}
 
@@ -87,6 +88,11 @@ class RowStreamWorksheet(Worksheet):
         self.table[row].update(cells)
         return True
 
+    def __init__(self):
+        super().__init__()
+        # the style attribute of each cell format (its index is fixed once assigned)
+        self._cell_styles = {}
+
     def _write_single_row(self, current_row_num=0):
         row_num = self.previous_row
         cells = self.table.get(row_num)
@@ -102,15 +108,16 @@ class RowStreamWorksheet(Worksheet):
         self.previous_row = current_row_num
         excel_row = str(row_num + 1)
         parts = [f'<row r="{excel_row}">']
+        styles = self._cell_styles
         for col in sorted(cells):
             cell = cells[col]
-            kind = cell.__class__.__name__
-            text = cell.string if kind == "String" else None
-            if (
-                kind not in _NUMBER_CELLS
-                and kind != "Blank"
-                and (text is None or _TEXT_NEEDS_CARE.search(text))
-            ):
+            kind = type(cell)
+            if kind is CellStringTuple:
+                if _TEXT_NEEDS_CARE.search(cell.string):
+                    kind = None
+            elif kind not in _FAST_CELLS:
+                kind = None
+            if kind is None:
                 self.fh.write("".join(parts))
                 parts.clear()
                 self._write_cell(row_num, col, cell)
@@ -118,19 +125,26 @@ class RowStreamWorksheet(Worksheet):
             cell_format = cell.format
             if not cell_format and col in self.col_info:
                 cell_format = self.col_info[col].column_format
-            style = f' s="{cell_format._get_xf_index()}"' if cell_format else ""
+            if cell_format:
+                style = styles.get(cell_format)
+                if style is None:
+                    style = styles[cell_format] = f' s="{cell_format._get_xf_index()}"'
+            else:
+                style = ""
             name = _COLUMN_NAMES.get(col)
             if name is None:
                 name = _COLUMN_NAMES[col] = xl_col_to_name(col)
-            ref = f"{name}{excel_row}"
-            if text is not None:
+            if kind is CellStringTuple:
                 parts.append(
-                    f'<c r="{ref}"{style} t="inlineStr"><is><t>{text}</t></is></c>'
+                    f'<c r="{name}{excel_row}"{style} t="inlineStr"><is><t>'
+                    f"{cell.string}</t></is></c>"
                 )
-            elif kind == "Blank":
-                parts.append(f'<c r="{ref}"{style}/>')
+            elif kind is CellBlankTuple:
+                parts.append(f'<c r="{name}{excel_row}"{style}/>')
             else:
-                parts.append(f'<c r="{ref}"{style}><v>{cell.number:.16G}</v></c>')
+                parts.append(
+                    f'<c r="{name}{excel_row}"{style}><v>{cell.number:.16G}</v></c>'
+                )
         parts.append("</row>")
         self.fh.write("".join(parts))
         self.table.clear()
@@ -224,19 +238,22 @@ class SafeXlsxWriter:
         """The cells ``write()`` would store for ``values``; None when one of them takes
         another path (booleans, other types, text long enough to be truncated, NaN)."""
         cells = []
+        known = self._formats
         for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
             kind = type(value)
             if kind is str:
                 if len(value) > sheet.xls_strmax // 2:
                     return None
-                quote = value.startswith(FORMULA_PREFIXES)
-                cell = CellStringTuple(value, self.format(fmt or "text", quote))
+                key = (fmt or "text", value.startswith(FORMULA_PREFIXES))
+                cell = CellStringTuple(value, known.get(key) or self.format(*key))
             elif kind is float or kind is int:
                 if kind is float and not math.isfinite(value):
                     return None
-                cell = CellNumberTuple(value, self.format(fmt or "amount"))
+                key = (fmt or "amount", False)
+                cell = CellNumberTuple(value, known.get(key) or self.format(*key))
             elif value is None or value is False:
-                cell = CellBlankTuple(self.format(fmt or "text"))
+                key = (fmt or "text", False)
+                cell = CellBlankTuple(known.get(key) or self.format(*key))
             elif kind is datetime.date:
                 moment = datetime.datetime.combine(value, datetime.time())
                 cell = CellDatetimeTuple(
