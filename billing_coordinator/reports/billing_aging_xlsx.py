@@ -46,26 +46,30 @@ class ReportAgingXlsx(models.AbstractModel):
             [line["partner_id"] for line in lines if line["partner_id"]]
         )
         partners.fetch(["display_name", "ref"])
-        currencies = self.env["res.currency"].browse(
-            {line["currency_id"] for line in lines}
-        )
+        # name and reference by customer, name and row formats by currency: read once
+        customers = {
+            partner.id: (partner.display_name, partner.ref) for partner in partners
+        }
+        no_customer = self.env._("No customer")
         amount_fmt = writer.currency_format(target)
         keys = [bucket["key"] for bucket in buckets] + ["total"]
-        totals = dict.fromkeys(keys, 0.0)
-        for line in lines:
-            partner = partners.browse(line["partner_id"])
-            currency = currencies.browse(line["currency_id"])
-            values = [
-                partner.display_name or self.env._("No customer"),
-                partner.ref,
+        currencies = {
+            currency.id: (
                 currency.name,
-            ]
-            values += [line[key] for key in keys] + [line["total_currency"]]
-            formats = (
                 [None, None, None]
                 + [amount_fmt] * len(keys)
-                + [writer.currency_format(currency)]
+                + [writer.currency_format(currency)],
             )
+            for currency in self.env["res.currency"].browse(
+                {line["currency_id"] for line in lines}
+            )
+        }
+        totals = dict.fromkeys(keys, 0.0)
+        for line in lines:
+            name, ref = customers.get(line["partner_id"], (False, False))
+            currency_name, formats = currencies[line["currency_id"]]
+            values = [name or no_customer, ref, currency_name]
+            values += [line[key] for key in keys] + [line["total_currency"]]
             writer.write_row(sheet, row, values, formats)
             for key in keys:
                 totals[key] += line[key]

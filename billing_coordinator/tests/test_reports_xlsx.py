@@ -5,9 +5,10 @@ import zipfile
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from odoo.addons.billing_coordinator.reports.xlsx_safe import (
     RowStreamWorksheet,
@@ -229,6 +230,51 @@ class TestCaseRegisterXlsx(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         self.assertEqual(
             sheet.cell(evil_row, titles.index("Difference") + 1).value, -30.0
         )
+
+    def test_register_cells_match_read(self):
+        """Every cell is the value read() gives, as the register showed it before it
+        read the columns in one query: display names, selection labels, Yes/No,
+        amounts (0.00 when empty), dates and blanks."""
+        bare = self._create_case(expected_amount=0.0, actual_amount=0.0)
+        bare.write({"user_id": False, "team_id": False, "deadline": False})
+        resolved = self._create_case(expected_amount=10.0, actual_amount=12.34)
+        resolved._mark_resolved("no_action", note="Done & dusted <ok>")
+        self.env.cr.execute(
+            SQL("UPDATE billing_case SET expected_amount = NULL WHERE id = %s", bare.id)
+        )
+        self.env.invalidate_all()
+        cases = self.case | self.evil_case | bare | resolved
+        Report = self.env["report.billing_coordinator.billing_case_register_xlsx"]
+        columns = Report._get_register_columns()
+        sheet = self._render_xlsx(self.REPORT, cases.ids)["Cases"]
+        Case = self.env["billing.case"]
+        for values in cases.read([column[2] for column in columns]):
+            row = self._find_row(sheet, values["name"])
+            for col, (title, _width, fname) in enumerate(columns, start=1):
+                field = Case._fields[fname]
+                value = values[fname]
+                if field.type == "many2one":
+                    value = value and value[1]
+                elif field.type == "selection":
+                    labels = dict(field._description_selection(self.env))
+                    value = labels.get(value, value) if value else False
+                elif field.type == "datetime" and value:
+                    value = fields.Datetime.context_timestamp(Case, value).date()
+                elif field.type == "boolean":
+                    value = "Yes" if value else "No"
+                cell = sheet.cell(row, col)
+                if value is False:
+                    value = None  # a blank cell
+                elif isinstance(value, datetime.date):
+                    value = datetime.datetime.combine(value, datetime.time())
+                self.assertEqual(cell.value, value, title)
+                if field.type == "monetary":
+                    self.assertEqual(cell.number_format, "#,##0.00", title)
+        bare_row = self._find_row(sheet, bare.name)
+        titles = [column[0] for column in columns]
+        expected = sheet.cell(bare_row, titles.index("Expected Amount") + 1)
+        self.assertEqual((expected.value, expected.data_type), (0, "n"))
+        self.assertIsNone(sheet.cell(bare_row, titles.index("Coordinator") + 1).value)
 
     def test_every_injection_in_notes_stays_text(self):
         cases = self.env["billing.case"]
