@@ -123,9 +123,7 @@ class ReportBillingCaseRegisterXlsx(models.AbstractModel):
             for values in self.env.execute_query_dict(
                 SQL(
                     "SELECT %s FROM %s WHERE id = ANY(%s)",
-                    SQL(", ").join(
-                        SQL.identifier(fname) for fname in ["id", *columns]
-                    ),
+                    SQL(", ").join(SQL.identifier(fname) for fname in ["id", *columns]),
                     SQL.identifier(Case._table),
                     cases.ids,
                 )
@@ -156,7 +154,9 @@ class ReportBillingCaseRegisterXlsx(models.AbstractModel):
                 # sudo: as read() does for the display name of a many2one, the case's
                 # access decides whether its customer or team is shown, not theirs
                 records = self.env[field.comodel_name].sudo().browse(missing)
-                known.update(zip(records.ids, records.mapped("display_name")))
+                known.update(
+                    zip(records.ids, records.mapped("display_name"), strict=True)
+                )
 
     def _register_row(self, kinds, values, context):
         """The cell values of one case; ``kinds``: ``(field name, type, comodel)``."""
@@ -167,7 +167,9 @@ class ReportBillingCaseRegisterXlsx(models.AbstractModel):
             if kind == "many2one":
                 value = context["names"][comodel].get(value) if value else False
             elif kind == "selection":
-                value = context["selections"][fname].get(value, value) if value else False
+                value = (
+                    context["selections"][fname].get(value, value) if value else False
+                )
             elif kind == "datetime" and value:
                 # Dates of the user's day, as in the form view.
                 value = fields.Datetime.context_timestamp(Case, value).date()

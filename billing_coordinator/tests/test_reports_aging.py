@@ -7,9 +7,9 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .common import BillingCaseCommon
 from odoo.addons.billing_coordinator.reports.xlsx_safe import RowStreamWorksheet
 
+from .common import BillingCaseCommon
 from .reports_common import INJECTIONS, PdfTestMixin, XlsxTestMixin, xlsx_parts
 
 PDF = "billing_coordinator.report_aging_summary_action"

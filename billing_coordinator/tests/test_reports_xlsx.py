@@ -1,6 +1,5 @@
 import datetime
 import io
-import zipfile
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -120,7 +119,9 @@ class TestXlsxSafe(BillingCaseCommon):
             if by_row:
                 writer.write_row(sheet, row, values, formats)
             else:
-                for col, (cell, cell_fmt) in enumerate(zip(values, formats)):
+                for col, (cell, cell_fmt) in enumerate(
+                    zip(values, formats, strict=True)
+                ):
                     writer.write(sheet, row, col, cell, cell_fmt)
             row += 1
         writer.write_text(sheet, row, 0, "Total", "total_label")
