@@ -46,26 +46,30 @@ class ReportAgingXlsx(models.AbstractModel):
             [line["partner_id"] for line in lines if line["partner_id"]]
         )
         partners.fetch(["display_name", "ref"])
-        currencies = self.env["res.currency"].browse(
-            {line["currency_id"] for line in lines}
-        )
+        # name and reference by customer, name and row formats by currency: read once
+        customers = {
+            partner.id: (partner.display_name, partner.ref) for partner in partners
+        }
+        no_customer = self.env._("No customer")
         amount_fmt = writer.currency_format(target)
         keys = [bucket["key"] for bucket in buckets] + ["total"]
-        totals = dict.fromkeys(keys, 0.0)
-        for line in lines:
-            partner = partners.browse(line["partner_id"])
-            currency = currencies.browse(line["currency_id"])
-            values = [
-                partner.display_name or self.env._("No customer"),
-                partner.ref,
+        currencies = {
+            currency.id: (
                 currency.name,
-            ]
-            values += [line[key] for key in keys] + [line["total_currency"]]
-            formats = (
                 [None, None, None]
                 + [amount_fmt] * len(keys)
-                + [writer.currency_format(currency)]
+                + [writer.currency_format(currency)],
             )
+            for currency in self.env["res.currency"].browse(
+                {line["currency_id"] for line in lines}
+            )
+        }
+        totals = dict.fromkeys(keys, 0.0)
+        for line in lines:
+            name, ref = customers.get(line["partner_id"], (False, False))
+            currency_name, formats = currencies[line["currency_id"]]
+            values = [name or no_customer, ref, currency_name]
+            values += [line[key] for key in keys] + [line["total_currency"]]
             writer.write_row(sheet, row, values, formats)
             for key in keys:
                 totals[key] += line[key]
@@ -113,7 +117,17 @@ class ReportAgingXlsx(models.AbstractModel):
             ._description_selection(self.env)
         )
         companies = {company.id: company.name for company in filters["company_ids"]}
-        currencies = {}
+        # Items of a company in the target currency need no conversion: the engine's
+        # _aging_convert() is only called for the others (it returns them unchanged).
+        same_currency = {
+            company.id
+            for company in filters["company_ids"]
+            if company.currency_id == target
+        }
+        no_customer = self.env._("No customer")
+        open_case = self.env._("Yes")
+        # Per document currency: its name and the formats of the row (computed once).
+        row_formats = {}
         names = {}
         amount_fmt = writer.currency_format(target)
         total = 0.0
@@ -121,24 +135,33 @@ class ReportAgingXlsx(models.AbstractModel):
         for items in Aging._iter_aging_items(batch_size=ITEM_BATCH_SIZE, **filters):
             self._load_names(names, {item["partner_id"] for item in items})
             for item in items:
-                currency = currencies.get(item["currency_id"])
-                if currency is None:
-                    currency = currencies[item["currency_id"]] = self.env[
-                        "res.currency"
-                    ].browse(item["currency_id"])
-                amount = Aging._aging_convert(
-                    float(item["amount_residual"]),
-                    item["company_id"],
-                    target,
-                    filters["date_at"],
-                    rates,
-                )
+                currency_id = item["currency_id"]
+                if currency_id not in row_formats:
+                    currency = self.env["res.currency"].browse(currency_id)
+                    row_formats[currency_id] = (
+                        currency.name,
+                        [None] * 7
+                        + [
+                            "integer",
+                            None,
+                            None,
+                            writer.currency_format(currency),
+                            amount_fmt,
+                            None,
+                        ],
+                    )
+                currency_name, formats = row_formats[currency_id]
+                amount = float(item["amount_residual"])
+                if item["company_id"] not in same_currency:
+                    amount = Aging._aging_convert(
+                        amount, item["company_id"], target, filters["date_at"], rates
+                    )
                 total += amount
                 writer.write_row(
                     sheet,
                     row,
                     [
-                        names.get(item["partner_id"]) or self.env._("No customer"),
+                        names.get(item["partner_id"]) or no_customer,
                         companies.get(item["company_id"]),
                         item["move_name"],
                         move_types.get(item["move_type"], item["move_type"]),
@@ -147,20 +170,12 @@ class ReportAgingXlsx(models.AbstractModel):
                         item["date_maturity"],
                         item["days_overdue"],
                         labels.get(item["aging_bucket"], item["aging_bucket"]),
-                        currency.name,
+                        currency_name,
                         float(item["amount_residual_currency"]),
                         amount,
-                        self.env._("Yes") if item["has_open_case"] else "",
+                        open_case if item["has_open_case"] else "",
                     ],
-                    [None] * 7
-                    + [
-                        "integer",
-                        None,
-                        None,
-                        writer.currency_format(currency),
-                        amount_fmt,
-                        None,
-                    ],
+                    formats,
                 )
                 row += 1
         sheet.autofilter(header_row, 0, max(row - 1, header_row), len(columns) - 1)

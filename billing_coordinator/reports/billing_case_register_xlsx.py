@@ -1,9 +1,23 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
 
 # Cases read and written per batch: memory stays flat however many cases are exported.
 BATCH_SIZE = 1000
+# Field types whose stored column holds the value as the ORM gives it (NULL aside).
+PLAIN_COLUMN_TYPES = {
+    "boolean",
+    "char",
+    "date",
+    "datetime",
+    "float",
+    "integer",
+    "many2one",
+    "monetary",
+    "selection",
+    "text",
+}
+NUMBER_TYPES = {"float", "integer", "monetary"}
 
 
 class ReportBillingCaseRegisterXlsx(models.AbstractModel):
@@ -57,37 +71,109 @@ class ReportBillingCaseRegisterXlsx(models.AbstractModel):
         )
         fnames = [c[2] for c in columns]
         Case = objs.browse()
-        selections = {
-            fname: dict(Case._fields[fname]._description_selection(self.env))
-            for fname in fnames
-            if Case._fields[fname].type == "selection"
+        context = {
+            "selections": {
+                fname: dict(Case._fields[fname]._description_selection(self.env))
+                for fname in fnames
+                if Case._fields[fname].type == "selection"
+            },
+            # display names by comodel and id, kept across batches: they grow with the
+            # customers, coordinators and teams, not with the cases
+            "names": {},
+            "yes": self.env._("Yes"),
+            "no": self.env._("No"),
         }
+        kinds = [
+            (fname, Case._fields[fname].type, Case._fields[fname].comodel_name)
+            for fname in fnames
+        ]
+        formats = ["amount" if kind == "monetary" else None for _f, kind, _m in kinds]
         self.env.flush_all()
-        for batch_ids in split_every(BATCH_SIZE, objs.ids):
-            # read() applies access rights and record rules: another team's or company's
-            # case raises AccessError instead of landing in the file.
-            for values in Case.browse(batch_ids).read(fnames):
-                self._write_register_row(writer, sheet, row, fnames, values, selections)
+        for batch_ids in split_every(BATCH_SIZE, objs.ids, list):
+            batch = self._read_register_batch(Case.browse(batch_ids), fnames)
+            self._load_register_names(context["names"], batch, fnames)
+            for values in batch:
+                writer.write_row(
+                    sheet, row, self._register_row(kinds, values, context), formats
+                )
                 row += 1
             # Forget what the batch loaded: the cache must not grow with the export.
             self.env.invalidate_all()
         sheet.autofilter(header_row, 0, max(row - 1, header_row), len(columns) - 1)
 
-    def _write_register_row(self, writer, sheet, row, fnames, values, selections):
+    def _read_register_batch(self, cases, fnames):
+        """The values of ``fnames`` for ``cases``, in their order (many2one: the id),
+        like ``read(fnames, load=None)``: plain stored columns in one query, the other
+        fields (translated, computed) through ``read()``."""
+        # fetch() applies access rights and record rules like read(): another team's or
+        # company's case raises AccessError instead of landing in the file.
+        cases.fetch(fnames)
+        Case = cases.browse()
+        columns = [
+            fname
+            for fname in fnames
+            if Case._fields[fname].store
+            and Case._fields[fname].column_type
+            and Case._fields[fname].type in PLAIN_COLUMN_TYPES
+            and not Case._fields[fname].translate
+            and not Case._fields[fname].company_dependent
+        ]
+        rows = {
+            values["id"]: values
+            for values in self.env.execute_query_dict(
+                SQL(
+                    "SELECT %s FROM %s WHERE id = ANY(%s)",
+                    SQL(", ").join(SQL.identifier(fname) for fname in ["id", *columns]),
+                    SQL.identifier(Case._table),
+                    cases.ids,
+                )
+            )
+        }
+        for fname in columns:
+            if Case._fields[fname].type in NUMBER_TYPES:
+                # NULL reads as 0 through the ORM
+                for values in rows.values():
+                    values[fname] = values[fname] or 0
+        others = [fname for fname in fnames if fname not in columns]
+        if others:
+            for values in cases.read(others, load=None):
+                rows[values["id"]].update(values)
+        return [rows[case_id] for case_id in cases.ids if case_id in rows]
+
+    def _load_register_names(self, names, batch, fnames):
+        """Add to ``names`` the display names of the many2one values of ``batch`` not
+        yet in it, one read per comodel."""
         Case = self.env["billing.case"]
-        for col, fname in enumerate(fnames):
-            value = values[fname]
+        for fname in fnames:
             field = Case._fields[fname]
-            fmt = None
-            if field.type == "many2one":
-                value = value and value[1]
-            elif field.type == "selection":
-                value = selections[fname].get(value, value) if value else False
-            elif field.type == "monetary":
-                fmt = "amount"
-            elif field.type == "datetime" and value:
+            if field.type != "many2one":
+                continue
+            known = names.setdefault(field.comodel_name, {})
+            missing = {values[fname] for values in batch} - known.keys() - {None, False}
+            if missing:
+                # sudo: as read() does for the display name of a many2one, the case's
+                # access decides whether its customer or team is shown, not theirs
+                records = self.env[field.comodel_name].sudo().browse(missing)
+                known.update(
+                    zip(records.ids, records.mapped("display_name"), strict=True)
+                )
+
+    def _register_row(self, kinds, values, context):
+        """The cell values of one case; ``kinds``: ``(field name, type, comodel)``."""
+        Case = self.env["billing.case"]
+        row = []
+        for fname, kind, comodel in kinds:
+            value = values[fname]
+            if kind == "many2one":
+                value = context["names"][comodel].get(value) if value else False
+            elif kind == "selection":
+                value = (
+                    context["selections"][fname].get(value, value) if value else False
+                )
+            elif kind == "datetime" and value:
                 # Dates of the user's day, as in the form view.
                 value = fields.Datetime.context_timestamp(Case, value).date()
-            elif field.type == "boolean":
-                value = self.env._("Yes") if value else self.env._("No")
-            writer.write(sheet, row, col, value, fmt)
+            elif kind == "boolean":
+                value = context["yes"] if value else context["no"]
+            row.append(value)
+        return row

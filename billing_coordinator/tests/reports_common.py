@@ -2,6 +2,7 @@
 
 import io
 import re
+import zipfile
 
 from lxml import html as lxml_html
 from openpyxl import load_workbook
@@ -20,6 +21,16 @@ def ooxml_text(value):
     """Cell text as a spreadsheet shows it: OOXML stores control characters as
     ``_x000D_`` escapes, which openpyxl leaves undecoded (Excel and LibreOffice decode)."""
     return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda match: chr(int(match[1], 16)), value)
+
+
+def xlsx_parts(content):
+    """The parts of an XLSX file by name, but its creation time (docProps/core.xml)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {
+            name: archive.read(name)
+            for name in archive.namelist()
+            if name != "docProps/core.xml"
+        }
 
 
 def open_xlsx(content):

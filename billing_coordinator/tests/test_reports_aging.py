@@ -1,11 +1,16 @@
 from datetime import timedelta
+from unittest.mock import patch
+
+from xlsxwriter.worksheet import Worksheet
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from odoo.addons.billing_coordinator.reports.xlsx_safe import RowStreamWorksheet
+
 from .common import BillingCaseCommon
-from .reports_common import INJECTIONS, PdfTestMixin, XlsxTestMixin
+from .reports_common import INJECTIONS, PdfTestMixin, XlsxTestMixin, xlsx_parts
 
 PDF = "billing_coordinator.report_aging_summary_action"
 XLSX = "billing_coordinator.aging_xlsx_action"
@@ -124,6 +129,23 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
             sum(item["Amount"] for item in items), total_row["Amount"], places=2
         )
         self.assertIn(self.inv_recent.name, [item["Number"] for item in items])
+
+    def test_xlsx_fast_rows_write_the_same_file(self):
+        """The aging workbook with the fast row writer is the file xlsxwriter writes
+        cell by cell: same cells, values, formats and totals."""
+        wizard = self._wizard(date_at=self.today - timedelta(days=1))
+        Report = self.env["ir.actions.report"]
+        fast, _format = Report._render(XLSX, wizard.ids)
+        with (
+            patch.object(RowStreamWorksheet, "_store_row", lambda *args: False),
+            patch.object(
+                RowStreamWorksheet, "_write_single_row", Worksheet._write_single_row
+            ),
+        ):
+            plain, _format = Report._render(XLSX, wizard.ids)
+        parts = xlsx_parts(fast)
+        self.assertEqual(parts, xlsx_parts(plain))
+        self.assertIn(self.inv_old.name.encode(), parts["xl/worksheets/sheet2.xml"])
 
     def test_as_of_today_payment_counts(self):
         book = self._render_xlsx(XLSX, self._wizard().ids)

@@ -1,12 +1,16 @@
+import datetime
 import io
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from odoo.addons.billing_coordinator.reports.xlsx_safe import (
+    RowStreamWorksheet,
     SafeXlsxWriter,
     is_formula_like,
 )
@@ -18,7 +22,40 @@ from .reports_common import (
     XlsxTestMixin,
     ooxml_text,
     open_xlsx,
+    xlsx_parts,
 )
+
+# Values of every kind the fast row writer handles or hands back to xlsxwriter.
+ROW_VALUES = [
+    "plain",
+    "",
+    " leading space",
+    "trailing space ",
+    "two\nlines",
+    "x & y <z>",
+    'a "quote"',
+    "<r>not rich</r>",
+    "tab\tinside",
+    "\x01control",
+    "_x0041_ literal escape",
+    "\u00a0no-break space",
+    "é ü € 漢字",
+    "\ufffe",
+    "x" * 20000,
+    0,
+    7,
+    -1,
+    0.1 + 0.2,
+    1e20,
+    -1234567.891,
+    -0.0,
+    None,
+    True,
+    False,
+    datetime.date(2026, 1, 31),
+    datetime.datetime(2026, 2, 1, 13, 45, 30),
+    *INJECTIONS,
+]
 
 
 @tagged("post_install", "-at_install")
@@ -54,6 +91,66 @@ class TestXlsxSafe(BillingCaseCommon):
         self.assertEqual(sheet.cell(len(INJECTIONS) + 1, 3).data_type, "f")
         self.assertTrue(all(is_formula_like(text) for text in INJECTIONS))
         self.assertFalse(is_formula_like("Acme -5%"))
+
+    def _write_sample(self, worksheet_class, by_row):
+        """A workbook of ``ROW_VALUES`` (cell by cell or row by row) with column and
+        row formats, a formula, a comment and a rich string."""
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(
+            output,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        writer = SafeXlsxWriter(workbook)
+        workbook.worksheet_class = worksheet_class
+        sheet = workbook.add_worksheet("Sample")
+        sheet.set_column(2, 2, 20, writer.format("bold"))
+        sheet.set_row(3, 30)
+        sheet.set_row(5, None, writer.format("bold"))
+        row = 0
+        for index, value in enumerate(ROW_VALUES):
+            fmt = "integer" if type(value) in (int, float) and index % 2 else None
+            values = [value, f"row {index}", None, value, 12.5]
+            formats = [fmt, None, None, None, "amount"]
+            if by_row:
+                writer.write_row(sheet, row, values, formats)
+            else:
+                for col, (cell, cell_fmt) in enumerate(
+                    zip(values, formats, strict=True)
+                ):
+                    writer.write(sheet, row, col, cell, cell_fmt)
+            row += 1
+        writer.write_text(sheet, row, 0, "Total", "total_label")
+        writer.write_formula(sheet, row, 4, f"=SUM(E1:E{row})", value=12.5 * row)
+        sheet.write_comment(row + 1, 0, "a comment")
+        writer.write(sheet, row + 1, 1, "row with a comment")
+        sheet.write_rich_string(row + 2, 0, "a", writer.format("bold"), "b")
+        writer.write(sheet, row + 4, 30, "far column")
+        workbook.close()
+        return output.getvalue()
+
+    def test_row_stream_worksheet_writes_the_same_xml(self):
+        """The fast row writer and write_row() produce the very file xlsxwriter's own
+        worksheet does with one write() per cell."""
+        expected = xlsx_parts(self._write_sample(Worksheet, by_row=False))
+        fast = self._write_sample(RowStreamWorksheet, by_row=True)
+        self.assertEqual(xlsx_parts(fast), expected)
+        self.assertEqual(
+            xlsx_parts(self._write_sample(RowStreamWorksheet, by_row=False)), expected
+        )
+        sheet = open_xlsx(fast).active
+        self.assertEqual(sheet.cell(1, 1).value, "plain")
+        self.assertEqual(sheet.cell(5, 1).value, "two\nlines")
+        self.assertEqual(sheet.cell(21, 1).value, -1234567.891)
+        self.assertEqual(sheet.cell(26, 1).value, datetime.datetime(2026, 1, 31))
+        self.assertEqual(sheet.cell(26, 1).number_format, "yyyy-mm-dd")
+        self.assertEqual(sheet.cell(16, 1).number_format, "0")
+        self.assertEqual(sheet.cell(17, 1).number_format, "#,##0.00")
+        self.assertEqual(sheet.cell(1, 5).number_format, "#,##0.00")
 
     def test_plain_xlsxwriter_would_write_a_formula(self):
         """The check above can fail: xlsxwriter's generic write() makes this a formula."""
@@ -134,6 +231,51 @@ class TestCaseRegisterXlsx(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         self.assertEqual(
             sheet.cell(evil_row, titles.index("Difference") + 1).value, -30.0
         )
+
+    def test_register_cells_match_read(self):
+        """Every cell is the value read() gives, as the register showed it before it
+        read the columns in one query: display names, selection labels, Yes/No,
+        amounts (0.00 when empty), dates and blanks."""
+        bare = self._create_case(expected_amount=0.0, actual_amount=0.0)
+        bare.write({"user_id": False, "team_id": False, "deadline": False})
+        resolved = self._create_case(expected_amount=10.0, actual_amount=12.34)
+        resolved._mark_resolved("no_action", note="Done & dusted <ok>")
+        self.env.cr.execute(
+            SQL("UPDATE billing_case SET expected_amount = NULL WHERE id = %s", bare.id)
+        )
+        self.env.invalidate_all()
+        cases = self.case | self.evil_case | bare | resolved
+        Report = self.env["report.billing_coordinator.billing_case_register_xlsx"]
+        columns = Report._get_register_columns()
+        sheet = self._render_xlsx(self.REPORT, cases.ids)["Cases"]
+        Case = self.env["billing.case"]
+        for values in cases.read([column[2] for column in columns]):
+            row = self._find_row(sheet, values["name"])
+            for col, (title, _width, fname) in enumerate(columns, start=1):
+                field = Case._fields[fname]
+                value = values[fname]
+                if field.type == "many2one":
+                    value = value and value[1]
+                elif field.type == "selection":
+                    labels = dict(field._description_selection(self.env))
+                    value = labels.get(value, value) if value else False
+                elif field.type == "datetime" and value:
+                    value = fields.Datetime.context_timestamp(Case, value).date()
+                elif field.type == "boolean":
+                    value = "Yes" if value else "No"
+                cell = sheet.cell(row, col)
+                if value is False:
+                    value = None  # a blank cell
+                elif isinstance(value, datetime.date):
+                    value = datetime.datetime.combine(value, datetime.time())
+                self.assertEqual(cell.value, value, title)
+                if field.type == "monetary":
+                    self.assertEqual(cell.number_format, "#,##0.00", title)
+        bare_row = self._find_row(sheet, bare.name)
+        titles = [column[0] for column in columns]
+        expected = sheet.cell(bare_row, titles.index("Expected Amount") + 1)
+        self.assertEqual((expected.value, expected.data_type), (0, "n"))
+        self.assertIsNone(sheet.cell(bare_row, titles.index("Coordinator") + 1).value)
 
     def test_every_injection_in_notes_stays_text(self):
         cases = self.env["billing.case"]
