@@ -153,8 +153,19 @@ def queue_team(env):
     return team
 
 
+_LARGEST_CUSTOMER = {}
+
+
 def largest_customer(env):
-    """(company, commercial partner) with the most open receivable items."""
+    """(company, commercial partner) with the most open receivable items: looked up once
+    per process (every run is rolled back), so it is not timed with the statements."""
+    if env.cr.dbname not in _LARGEST_CUSTOMER:
+        _LARGEST_CUSTOMER[env.cr.dbname] = _largest_customer_ids(env)
+    company_id, partner_id = _LARGEST_CUSTOMER[env.cr.dbname]
+    return env["res.company"].browse(company_id), env["res.partner"].browse(partner_id)
+
+
+def _largest_customer_ids(env):
     env.cr.execute("""
         SELECT l.company_id, p.commercial_partner_id, COUNT(*)
           FROM account_move_line l
@@ -164,7 +175,7 @@ def largest_customer(env):
       GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT 1
     """)
     company_id, partner_id, _count = env.cr.fetchone()
-    return env["res.company"].browse(company_id), env["res.partner"].browse(partner_id)
+    return company_id, partner_id
 
 
 def largest_customer_items(env):
