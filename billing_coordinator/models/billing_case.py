@@ -311,6 +311,7 @@ class BillingCase(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         unnamed = defaultdict(list)  # company -> vals still called "New"
+        self._prefetch_commercial_partners(vals_list)
         for vals in vals_list:
             self._normalize_partner(vals)
             if vals.get("name", self.env._("New")) == self.env._("New"):
@@ -352,6 +353,15 @@ class BillingCase(models.Model):
                     cases=", ".join(documented.mapped("name")),
                 )
             )
+
+    @api.model
+    def _prefetch_commercial_partners(self, vals_list):
+        """Read the commercial entity of every customer of ``vals_list`` in one query:
+        ``_normalize_partner`` browses them one by one (a detection run creates
+        hundreds of cases at once)."""
+        partner_ids = {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
+        if len(partner_ids) > 1:
+            self.env["res.partner"].browse(partner_ids).fetch(["commercial_partner_id"])
 
     @api.model
     def _normalize_partner(self, vals):
