@@ -79,3 +79,4 @@ from . import billing_ar_snapshot_files
 from . import billing_ar_snapshot_integrity
 from . import billing_ar_snapshot_demo
 from . import billing_ar_snapshot_figures
+from . import billing_case_company_check

@@ -401,8 +401,12 @@ class BillingCase(models.Model):
         rows = self.env.execute_query(
             SQL("SELECT nextval(%s) FROM generate_series(1, %s)", pg_sequence, count)
         )
+        # get_next_char() interpolates the prefix (some 40 strftime) per number: once
+        # for the batch, then each number formatted as it does.
+        prefix, suffix = formatter._get_prefix_suffix()
         return [
-            formatter.get_next_char(number) for number in sorted(row[0] for row in rows)
+            f"{prefix}{number:0{sequence.padding}d}{suffix}"
+            for number in sorted(row[0] for row in rows)
         ]
 
     @api.model

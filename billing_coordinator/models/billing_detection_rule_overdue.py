@@ -32,7 +32,8 @@ class BillingCase(models.Model):
                 SELECT DISTINCT rel.move_id
                   FROM billing_case_account_move_rel rel
                   JOIN billing_case bc ON bc.id = rel.case_id
-                 WHERE bc.state IN %(open_states)s
+                 WHERE bc.company_id = %(company)s
+                   AND bc.state IN %(open_states)s
             )
             SELECT am.id, am.name, am.commercial_partner_id AS partner_id, am.currency_id,
                    am.amount_total, am.amount_residual, am.invoice_date_due

@@ -37,3 +37,4 @@ from . import test_i18n_screens
 from . import test_ar_snapshot
 from . import test_static_safety
 from . import test_lifecycle
+from . import test_detection_bulk
