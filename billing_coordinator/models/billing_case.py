@@ -359,7 +359,9 @@ class BillingCase(models.Model):
         """Read the commercial entity of every customer of ``vals_list`` in one query:
         ``_normalize_partner`` browses them one by one (a detection run creates
         hundreds of cases at once)."""
-        partner_ids = {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
+        partner_ids = {
+            vals["partner_id"] for vals in vals_list if vals.get("partner_id")
+        }
         if len(partner_ids) > 1:
             self.env["res.partner"].browse(partner_ids).fetch(["commercial_partner_id"])
 

@@ -68,9 +68,7 @@ class TestDetectionBulk(BillingCaseCommon):
             values = {}
             for name in fnames:
                 value = case[name]
-                values[name] = (
-                    sorted(value.ids) if hasattr(value, "_name") else value
-                )
+                values[name] = sorted(value.ids) if hasattr(value, "_name") else value
             values["followers"] = sorted(case.message_partner_ids.ids)
             snapshot[case.detection_key] = values
         return snapshot
