@@ -82,3 +82,4 @@ from . import billing_ar_snapshot_figures
 from . import billing_receivable_aging_overview
 from . import billing_dashboard_cases
 from . import account_partial_reconcile
+from . import billing_case_company_check

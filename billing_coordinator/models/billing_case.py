@@ -311,6 +311,7 @@ class BillingCase(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         unnamed = defaultdict(list)  # company -> vals still called "New"
+        self._prefetch_commercial_partners(vals_list)
         for vals in vals_list:
             self._normalize_partner(vals)
             if vals.get("name", self.env._("New")) == self.env._("New"):
@@ -354,6 +355,17 @@ class BillingCase(models.Model):
             )
 
     @api.model
+    def _prefetch_commercial_partners(self, vals_list):
+        """Read the commercial entity of every customer of ``vals_list`` in one query:
+        ``_normalize_partner`` browses them one by one (a detection run creates
+        hundreds of cases at once)."""
+        partner_ids = {
+            vals["partner_id"] for vals in vals_list if vals.get("partner_id")
+        }
+        if len(partner_ids) > 1:
+            self.env["res.partner"].browse(partner_ids).fetch(["commercial_partner_id"])
+
+    @api.model
     def _normalize_partner(self, vals):
         """Cases belong to the customer's commercial entity, not to a contact."""
         if vals.get("partner_id"):
@@ -391,8 +403,12 @@ class BillingCase(models.Model):
         rows = self.env.execute_query(
             SQL("SELECT nextval(%s) FROM generate_series(1, %s)", pg_sequence, count)
         )
+        # get_next_char() interpolates the prefix (some 40 strftime) per number: once
+        # for the batch, then each number formatted as it does.
+        prefix, suffix = formatter._get_prefix_suffix()
         return [
-            formatter.get_next_char(number) for number in sorted(row[0] for row in rows)
+            f"{prefix}{number:0{sequence.padding}d}{suffix}"
+            for number in sorted(row[0] for row in rows)
         ]
 
     @api.model

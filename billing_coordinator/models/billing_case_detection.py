@@ -288,6 +288,11 @@ class BillingCase(models.Model):
             config.code: config
             for config in self.env["billing.detection.rule"]._ensure_rules(company)
         }
+        Case = Case.with_context(
+            billing_detection_rule_ids=tuple(
+                ((company.id, code), config.id) for code, config in configs.items()
+            )
+        )
         lines = []
         for sequence, rule in enumerate(rules or list(registry)):
             config = configs.get(rule)

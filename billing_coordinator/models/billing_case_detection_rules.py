@@ -7,10 +7,22 @@ company in one or two SQL queries, never one query per invoice. Thresholds come 
 the rule's ``billing.detection.rule`` record (:meth:`_get_detection_rule_config`).
 """
 
+import ast
+import functools
+
 from markupsafe import Markup
 
 from odoo import api, models
-from odoo.tools import SQL, formatLang
+from odoo.tools import SQL, float_round
+from odoo.tools.misc import NON_BREAKING_SPACE, get_lang
+
+from odoo.addons.base.models.res_lang import intersperse
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_grouping(grouping):
+    """A language's grouping, e.g. "[3,0]", as res.lang.format parses it on each call."""
+    return tuple(ast.literal_eval(grouping))
 
 
 class BillingCase(models.Model):
@@ -20,7 +32,15 @@ class BillingCase(models.Model):
     def _get_detection_rule_config(self, company, code):
         """The ``billing.detection.rule`` record of ``code`` in ``company``: the
         thresholds a rule reads."""
-        return self.env["billing.detection.rule"]._get_rule(company, code)
+        # A run passes the ids of the company's rule records it already read (see
+        # _detect_company): no search per rule and per sync.
+        rule_id = dict(self.env.context.get("billing_detection_rule_ids") or ()).get(
+            (company.id, code)
+        )
+        Rule = self.env["billing.detection.rule"]
+        if rule_id:
+            return Rule.with_context(active_test=False).browse(rule_id)
+        return Rule._get_rule(company, code)
 
     @api.model
     def _detection_key(self, model, ids):
@@ -40,7 +60,33 @@ class BillingCase(models.Model):
 
     @api.model
     def _detection_amount(self, amount, currency):
-        return formatLang(self.env, float(amount), currency_obj=currency)
+        """``formatLang(env, amount, currency_obj=currency)``, the same digits, rounding,
+        grouping and symbol, without reading and parsing the language's format on each
+        call: a first run formats two amounts per case created."""
+        digits = currency.decimal_places
+        value = float_round(
+            float(amount), precision_digits=digits, rounding_method="HALF-EVEN"
+        )
+        decimal_point, grouping, thousands_sep = self._detection_number_format()
+        parts = f"{value:.{digits}f}".split(".")
+        parts[0] = intersperse(parts[0], grouping, thousands_sep)[0]
+        formatted = decimal_point.join(parts)
+        if not currency.symbol:
+            return formatted
+        if currency.position == "after":
+            return f"{formatted}{NON_BREAKING_SPACE}{currency.symbol}"
+        return f"{currency.symbol}{NON_BREAKING_SPACE}{formatted}"
+
+    @api.model
+    def _detection_number_format(self):
+        """(decimal point, grouping, thousands separator) of the language formatLang
+        uses (its data is cached by the ORM; only the parsed grouping is ours)."""
+        lang = get_lang(self.env)
+        return (
+            lang.decimal_point,
+            _parse_grouping(lang.grouping),
+            lang.thousands_sep or "",
+        )
 
     @api.model
     def _detection_tolerance_sql(self, rule, amount_sql):

@@ -99,7 +99,11 @@ class BillingCase(models.Model):
 
     @api.depends(*SCORE_DEPENDS)
     def _compute_priority_score(self):
-        data = self._get_priority_score_data()
+        # The stored score needs the factors only: the texts of the breakdown (amounts
+        # formatted per case) are left out, a detection run scores hundreds at once.
+        data = self.with_context(
+            billing_score_factors_only=True
+        )._get_priority_score_data()
         for case in self:
             entry = data.get(case.id)
             case.priority_score = entry["score"] if entry else 0.0
@@ -192,6 +196,11 @@ class BillingCase(models.Model):
 
     # ------------------------------------------------------------------ parts
 
+    def _score_part_why_wanted(self):
+        """False while only the stored score is computed: a part may then leave its
+        ``why`` text empty (it is only shown in the breakdown)."""
+        return not self.env.context.get("billing_score_factors_only")
+
     def _score_part_deadline(self, today, due_dates):
         result = {}
         for case in self:
@@ -227,6 +236,7 @@ class BillingCase(models.Model):
         result = {}
         company_currency = self.company_id.currency_id
         full = self.company_id.billing_score_amount_full
+        why_wanted = self._score_part_why_wanted()
         rates = {
             currency: currency._get_conversion_rate(
                 currency, company_currency, self.company_id, today
@@ -236,9 +246,13 @@ class BillingCase(models.Model):
         for case in self:
             amount = abs(case.amount_difference) * rates.get(case.currency_id, 1.0)
             factor = amount / full if full > 0 else 0.0
-            why = self.env._(
-                "%(amount)s at stake",
-                amount=format_amount(self.env, amount, company_currency),
+            why = (
+                self.env._(
+                    "%(amount)s at stake",
+                    amount=format_amount(self.env, amount, company_currency),
+                )
+                if why_wanted
+                else ""
             )
             result[case.id] = (factor, why)
         return result

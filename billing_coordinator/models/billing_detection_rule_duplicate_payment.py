@@ -71,8 +71,11 @@ class BillingCase(models.Model):
         Payment = self.env["account.payment"]
         Currency = self.env["res.currency"]
 
+        # The payments of every cluster are read together when the first text is built.
+        prefetch_ids = list(parent)
+
         def describe(row, currency, payment_ids):
-            payments = Payment.browse(sorted(payment_ids))
+            payments = Payment.browse(sorted(payment_ids)).with_prefetch(prefetch_ids)
             return self._detection_html(
                 self.env._(
                     "%(count)s payments of %(amount)s each from the same customer within "

@@ -22,23 +22,17 @@ class BillingCase(models.Model):
         # another open case on it (of any rule) covers it otherwise.
         invoices = SQL(
             """
-            WITH own AS (
-                SELECT bc.detection_key
-                  FROM billing_case bc
-                 WHERE bc.company_id = %(company)s
-                   AND bc.detection_rule = 'overdue'
-                   AND bc.state IN %(open_states)s
-            ), covered AS (
+            WITH covered AS (
                 SELECT DISTINCT rel.move_id
                   FROM billing_case_account_move_rel rel
                   JOIN billing_case bc ON bc.id = rel.case_id
-                 WHERE bc.state IN %(open_states)s
+                 WHERE bc.company_id = %(company)s
+                   AND bc.state IN %(open_states)s
             )
             SELECT am.id, am.name, am.commercial_partner_id AS partner_id, am.currency_id,
                    am.amount_total, am.amount_residual, am.invoice_date_due
               FROM account_move am
               LEFT JOIN covered ON covered.move_id = am.id
-              LEFT JOIN own ON own.detection_key = 'account.move,' || am.id
              WHERE am.company_id = %(company)s
                AND am.move_type = 'out_invoice'
                AND am.state = 'posted'
@@ -46,7 +40,20 @@ class BillingCase(models.Model):
                AND am.amount_residual > 0
                AND am.invoice_date_due < %(limit)s
                AND ABS(am.amount_residual_signed) > %(tolerance)s
-               AND (covered.move_id IS NULL OR own.detection_key IS NOT NULL)
+               -- A probe of the unique index of open cases per covered invoice: a join
+               -- was planned as a nested loop comparing every pair of keys when the
+               -- statistics of the cases a run just created are not up to date yet.
+               AND (
+                   covered.move_id IS NULL
+                   OR EXISTS (
+                       SELECT 1
+                         FROM billing_case own
+                        WHERE own.company_id = %(company)s
+                          AND own.detection_rule = 'overdue'
+                          AND own.state IN %(open_states)s
+                          AND own.detection_key = 'account.move,' || am.id
+                   )
+               )
             """,
             company=company.id,
             limit=limit,
