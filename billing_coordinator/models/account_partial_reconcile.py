@@ -6,7 +6,7 @@ class AccountPartialReconcile(models.Model):
     _inherit = "account.partial.reconcile"
 
     def init(self):
-        super().init()
+        res = super().init()
         # The aging engine reads the partials matched after a date (max_date > D):
         # as of today there are usually none, and this index finds that without
         # scanning every partial of the ledger.
@@ -16,3 +16,4 @@ class AccountPartialReconcile(models.Model):
             self._table,
             ["max_date"],
         )
+        return res
