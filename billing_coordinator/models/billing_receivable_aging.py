@@ -157,6 +157,27 @@ class BillingReceivableLine(models.Model):
         return SQL(" AND ").join(conditions)
 
     @api.model
+    def _aging_contact_filter_sql(
+        self, alias, partner_ids=None, team_id=None, user_id=None
+    ):
+        """SQL condition on the journal item table ``alias``: its partner is a contact
+        of the customers ``_aging_partner_filter_sql`` selects (TRUE without a filter).
+        The customers' contacts are listed first, so the items are read as without a
+        filter (the partial index on unreconciled items), not per customer."""
+        if not (partner_ids or team_id or user_id):
+            return SQL("TRUE")
+        return SQL(
+            """%s = ANY(ARRAY(
+                   SELECT partner.id
+                     FROM res_partner partner
+                     JOIN res_partner commercial
+                       ON commercial.id = partner.commercial_partner_id
+                    WHERE %s))""",
+            SQL.identifier(alias, "partner_id"),
+            self._aging_partner_filter_sql("commercial", partner_ids, team_id, user_id),
+        )
+
+    @api.model
     def _aging_dates(self, date_at):
         if not date_at:
             return fields.Date.context_today(self)
@@ -253,6 +274,7 @@ class BillingReceivableLine(models.Model):
                    AND aml.company_id = ANY(%(company_ids)s)
                    AND aml.date <= %(max_date)s
                    AND aml.parent_state = 'posted'
+                   AND %(contacts)s
                 UNION ALL
                 SELECT %(columns)s
                   FROM account_move_line aml
@@ -265,6 +287,7 @@ class BillingReceivableLine(models.Model):
                        aml.reconciled IS NOT TRUE
                        AND aml.company_id = ANY(%(company_ids)s)
                    )
+                   AND %(contacts)s
             ),
             added AS (
                 -- per candidate and date, the partials matched after the date (added
@@ -321,6 +344,9 @@ class BillingReceivableLine(models.Model):
                    aml.date_maturity, aml.amount_residual, aml.amount_residual_currency"""
             ),
             filters=partner_filter,
+            contacts=self._aging_contact_filter_sql(
+                "aml", partner_ids, team_id, user_id
+            ),
             days=days,
             bucket=self._aging_bucket_sql(days, SQL("item.company_id"), companies),
             move_columns=SQL()

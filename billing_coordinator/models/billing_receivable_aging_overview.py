@@ -46,21 +46,9 @@ class BillingReceivableLine(models.Model):
         self.env["res.partner"].flush_model(
             ["commercial_partner_id", "billing_team_id", "billing_coordinator_id"]
         )
-        partner_filter = SQL("TRUE")
-        if partner_ids or team_id or user_id:
-            # the customers' contacts first: the items are then read as without a
-            # filter (the partial index on unreconciled items), not per customer
-            partner_filter = SQL(
-                """aml.partner_id = ANY(ARRAY(
-                       SELECT partner.id
-                         FROM res_partner partner
-                         JOIN res_partner commercial
-                           ON commercial.id = partner.commercial_partner_id
-                        WHERE %s))""",
-                self._aging_partner_filter_sql(
-                    "commercial", partner_ids, team_id, user_id
-                ),
-            )
+        partner_filter = self._aging_contact_filter_sql(
+            "aml", partner_ids, team_id, user_id
+        )
         days = SQL("(contribution.date_at - contribution.date_maturity)")
         return SQL(
             """
