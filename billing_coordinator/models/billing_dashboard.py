@@ -347,7 +347,6 @@ class BillingDashboard(models.AbstractModel):
                                        BETWEEN %(date_from)s AND %(date_to)s
                             ))
                        ))
-
                        AND move.company_id = ANY(%(companies)s)
                        AND %(partners)s
                   GROUP BY move.id

@@ -107,21 +107,25 @@ class BillingDashboard(models.AbstractModel):
         )
         open_rows, period_rows = [], []
         for row in rows:
-            if not row["is_period_row"] and row["count"]:
-                values = {key: row[key] for key in open_keys}
-                values["amount"] = row["open_amount"]
-                open_rows.append(values)
-            elif row["is_period_row"] and row["period_count"]:
-                values = {key: row[key] for key in period_keys}
-                values["amount"] = row["resolved_amount"]
-                period_rows.append(values)
-        return (
-            [r | {"amount": self._dashboard_case_amount(period, r)} for r in open_rows],
-            [
-                r | {"amount": self._dashboard_case_amount(period, r)}
-                for r in period_rows
-            ],
-        )
+            if row["is_period_row"]:
+                found, keys, amount, target = (
+                    row["period_count"],
+                    period_keys,
+                    "resolved_amount",
+                    period_rows,
+                )
+            else:
+                found, keys, amount, target = (
+                    row["count"],
+                    open_keys,
+                    "open_amount",
+                    open_rows,
+                )
+            if found:
+                values = {key: row[key] for key in keys} | {"amount": row[amount]}
+                values["amount"] = self._dashboard_case_amount(period, values)
+                target.append(values)
+        return open_rows, period_rows
 
     def _dashboard_open_cases(self, period):
         """The open cases by company, type, root cause, coordinator, currency and

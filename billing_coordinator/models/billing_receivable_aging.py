@@ -178,6 +178,23 @@ class BillingReceivableLine(models.Model):
         )
 
     @api.model
+    def _aging_open_item_sql(self, accounts, companies, max_date):
+        """SQL condition on the journal item ``aml``: a posted item of ``accounts`` (the
+        receivable ones) of ``companies``, dated on or before ``max_date``, open today.
+        The partial index on unreconciled items by account applies. The aging engine and
+        the overview read "the items open today" through this one definition."""
+        return SQL(
+            """aml.account_id = ANY(%s)
+                   AND aml.reconciled IS NOT TRUE
+                   AND aml.company_id = ANY(%s)
+                   AND aml.date <= %s
+                   AND aml.parent_state = 'posted'""",
+            accounts,
+            companies.ids,
+            max_date,
+        )
+
+    @api.model
     def _aging_dates(self, date_at):
         if not date_at:
             return fields.Date.context_today(self)
@@ -240,6 +257,7 @@ class BillingReceivableLine(models.Model):
         if columns not in ("all", "summary"):
             raise ValueError(f"columns must be 'all' or 'summary', not {columns!r}")
         summary = columns == "summary"
+        accounts = self._aging_receivable_account_ids()
         days = SQL("(item.date_at - item.date_maturity)")
         return SQL(
             """
@@ -269,11 +287,7 @@ class BillingReceivableLine(models.Model):
                 -- (one-time filter: as of today, usually none, nothing is scanned)
                 SELECT %(columns)s
                   FROM account_move_line aml
-                 WHERE aml.account_id = ANY(%(accounts)s)
-                   AND aml.reconciled IS NOT TRUE
-                   AND aml.company_id = ANY(%(company_ids)s)
-                   AND aml.date <= %(max_date)s
-                   AND aml.parent_state = 'posted'
+                 WHERE %(open_item)s
                    AND %(contacts)s
                 UNION ALL
                 SELECT %(columns)s
@@ -337,7 +351,8 @@ class BillingReceivableLine(models.Model):
             min_date=dates[0],
             max_date=dates[-1],
             company_ids=companies.ids,
-            accounts=self._aging_receivable_account_ids(),
+            accounts=accounts,
+            open_item=self._aging_open_item_sql(accounts, companies, dates[-1]),
             columns=SQL(
                 """aml.id, aml.move_id, aml.move_name, aml.partner_id, aml.company_id,
                    aml.company_currency_id, aml.currency_id, aml.account_id, aml.date,
@@ -520,7 +535,7 @@ class BillingReceivableLine(models.Model):
         companies.sudo().fetch(["billing_aging_bucket_limits", "currency_id"])
         bucket_keys = [b["key"] for b in self._get_aging_buckets(companies)]
         target = self._aging_target_currency(companies)
-        rates = {}
+        convert = self._aging_converter(target)
         result = {}
         # Amounts on the target's grid (whole cents) are also added up as integers: the
         # integer sum divided back is exactly what float_round() of the float sum gives,
@@ -578,7 +593,6 @@ class BillingReceivableLine(models.Model):
                     ),
                 )
             )
-        same_currency = {}  # company id: its currency is the target (no conversion)
         for (
             partner_id,
             currency_id,
@@ -589,14 +603,7 @@ class BillingReceivableLine(models.Model):
             row,
         ) in rows:
             values, values_units = entry(partner_id, currency_id)
-            same = same_currency.get(company_id)
-            if same is None:
-                same = same_currency[company_id] = (
-                    self.env["res.company"].browse(company_id).currency_id == target
-                )
-            amount = float(residual)
-            if not same:
-                amount = self._aging_convert(amount, company_id, target, as_of, rates)
+            amount = convert(float(residual), company_id, as_of)
             values[bucket] += amount
             values["total"] += amount
             if bucket != "not_due":

@@ -49,6 +49,7 @@ class BillingReceivableLine(models.Model):
         partner_filter = self._aging_contact_filter_sql(
             "aml", partner_ids, team_id, user_id
         )
+        accounts = self._aging_receivable_account_ids()
         days = SQL("(contribution.date_at - contribution.date_maturity)")
         return SQL(
             """
@@ -63,11 +64,7 @@ class BillingReceivableLine(models.Model):
                        aml.amount_residual AS amount
                   FROM account_move_line aml
              LEFT JOIN res_partner partner ON partner.id = aml.partner_id
-                 WHERE aml.account_id = ANY(%(accounts)s)
-                   AND aml.reconciled IS NOT TRUE
-                   AND aml.company_id = ANY(%(company_ids)s)
-                   AND aml.date <= %(max_date)s
-                   AND aml.parent_state = 'posted'
+                 WHERE %(open_item)s
                    AND %(filters)s
             ),
             later_item AS MATERIALIZED (
@@ -132,7 +129,8 @@ class BillingReceivableLine(models.Model):
             max_date=dates[-1],
             partner_date=SQL("%s::date", partner_date),
             company_ids=companies.ids,
-            accounts=self._aging_receivable_account_ids(),
+            accounts=accounts,
+            open_item=self._aging_open_item_sql(accounts, companies, dates[-1]),
             filters=partner_filter,
             bucket=self._aging_bucket_sql(
                 days, SQL("contribution.company_id"), companies

@@ -117,13 +117,6 @@ class ReportAgingXlsx(models.AbstractModel):
             ._description_selection(self.env)
         )
         companies = {company.id: company.name for company in filters["company_ids"]}
-        # Items of a company in the target currency need no conversion: the engine's
-        # _aging_convert() is only called for the others (it returns them unchanged).
-        same_currency = {
-            company.id
-            for company in filters["company_ids"]
-            if company.currency_id == target
-        }
         no_customer = self.env._("No customer")
         open_case = self.env._("Yes")
         # Per document currency: its name and the formats of the row (computed once).
@@ -131,7 +124,7 @@ class ReportAgingXlsx(models.AbstractModel):
         names = {}
         amount_fmt = writer.currency_format(target)
         total = 0.0
-        rates = {}
+        convert = Aging._aging_converter(target)
         for items in Aging._iter_aging_items(batch_size=ITEM_BATCH_SIZE, **filters):
             self._load_names(names, {item["partner_id"] for item in items})
             for item in items:
@@ -151,11 +144,11 @@ class ReportAgingXlsx(models.AbstractModel):
                         ],
                     )
                 currency_name, formats = row_formats[currency_id]
-                amount = float(item["amount_residual"])
-                if item["company_id"] not in same_currency:
-                    amount = Aging._aging_convert(
-                        amount, item["company_id"], target, filters["date_at"], rates
-                    )
+                amount = convert(
+                    float(item["amount_residual"]),
+                    item["company_id"],
+                    filters["date_at"],
+                )
                 total += amount
                 writer.write_row(
                     sheet,
