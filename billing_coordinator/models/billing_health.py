@@ -13,6 +13,8 @@ from odoo import api, models
 from odoo.exceptions import AccessError
 
 STATUSES = ("ok", "warning", "error")
+# The cursor cache key of what the checks of one page load share (``_health_memo``).
+MEMO_KEY = "billing_health_memo"
 
 
 class BillingHealth(models.AbstractModel):
@@ -47,8 +49,14 @@ class BillingHealth(models.AbstractModel):
                     self.env._("You cannot check the billing of these companies.")
                 )
         lines = []
-        for check in self._get_health_checks().values():
-            lines.extend(check(companies))
+        # What several checks read is read once per page load: a memo on the cursor
+        # for this call only (as Odoo's export shares its properties cache).
+        self.env.cr.cache[MEMO_KEY] = {}
+        try:
+            for check in self._get_health_checks().values():
+                lines.extend(check(companies))
+        finally:
+            self.env.cr.cache.pop(MEMO_KEY, None)
         return lines
 
     @api.model
@@ -67,6 +75,18 @@ class BillingHealth(models.AbstractModel):
         }
 
     # ------------------------------------------------------------------ helpers
+
+    @api.model
+    def _health_memo(self, key, compute):
+        """``compute()``, once per ``get_health_data()`` call and ``key`` (a hashable
+        naming what is read and for which companies); outside a page load, every time.
+        Keep plain values (ids, rows) in it, not records of one environment."""
+        memo = self.env.cr.cache.get(MEMO_KEY)
+        if memo is None:
+            return compute()
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
 
     @api.model
     def _health_line(

@@ -48,10 +48,22 @@ class BillingHealth(models.AbstractModel):
 
     @api.model
     def _health_last_runs(self, companies):
-        """The last detection run of each company: ``{company_id: run}`` (one query)."""
-        Run = self.env["billing.detection.run"]
-        Run.flush_model(["company_id", "start"])
-        rows = self.env.execute_query(
+        """The last detection run of each company: ``{company_id: run}`` (one query per
+        page load, shared by the checks that need it)."""
+        rows = self._health_memo(
+            ("last_runs", tuple(companies.ids)),
+            lambda: self._health_last_run_rows(companies),
+        )
+        runs = self.env["billing.detection.run"].browse(
+            [run_id for _company_id, run_id in rows]
+        )
+        return {company_id: runs.browse(run_id) for company_id, run_id in rows}
+
+    @api.model
+    def _health_last_run_rows(self, companies):
+        """``[(company_id, run_id)]``: the last detection run of each company."""
+        self.env["billing.detection.run"].flush_model(["company_id", "start"])
+        return self.env.execute_query(
             SQL(
                 """SELECT DISTINCT ON (company_id) company_id, id
                      FROM billing_detection_run
@@ -60,8 +72,6 @@ class BillingHealth(models.AbstractModel):
                 companies.ids,
             )
         )
-        runs = Run.browse([run_id for _company_id, run_id in rows])
-        return {company_id: runs.browse(run_id) for company_id, run_id in rows}
 
     @api.model
     def _health_check_detection_last_run(self, companies):

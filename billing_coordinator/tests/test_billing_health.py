@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -191,6 +192,30 @@ class TestBillingHealth(BillingHealthCommon):
         # Only the last run counts: a clean run after it clears the line.
         self.env["billing.case"]._detect(self.company)
         self.assertEqual(self._line("detection_failed_rules")["status"], "ok")
+
+    def test_last_runs_read_once(self):
+        """The two detection checks share one read of the last runs per page load;
+        the next page load reads them again (a run made in between is seen)."""
+        last_runs_query = re.compile(
+            r"DISTINCT ON \(company_id\).*FROM billing_detection_run\b", re.S
+        )
+        queries = []
+        cr = self.env.cr
+        execute = cr.execute
+
+        def spy(query, *args, **kwargs):
+            code = query.code if isinstance(query, SQL) else str(query)
+            if last_runs_query.search(code):
+                queries.append(code)
+            return execute(query, *args, **kwargs)
+
+        with patch.object(cr, "execute", spy):
+            self._health()
+            self.assertEqual(len(queries), 1)
+            run = self.env["billing.case"]._detect(self.company)["runs"]
+            line = self._line("detection_last_run")
+        self.assertEqual(len(queries), 2)
+        self.assertEqual(self._records(line), run)
 
     # ------------------------------------------------------------------ crons
 
