@@ -169,7 +169,9 @@ class BillingArSnapshot(models.Model):
     def _health_chain_status(self):
         """For the Billing Health page, on the selected companies: ``error`` when a
         signed snapshot's stored hashes or chain do not verify, ``warning`` when the last
-        month end has no snapshot or an unsigned one, else ``ok``. Reads stored values
+        month end has no snapshot (in a company that had snapshots before) or an
+        unsigned one, ``info`` when a company never had a snapshot (no chain to break
+        yet: the daily cron takes the first one), else ``ok``. Reads stored values
         only (the full recompute is the integrity check)."""
         companies = self.env.companies
         # sudo: the health page counts the snapshots of the companies it shows
@@ -193,7 +195,18 @@ class BillingArSnapshot(models.Model):
             [("company_id", "in", companies.ids), ("date", "=", month_end)]
         )
         missing = companies - last.company_id
+        with_history = Snapshot._read_group(
+            [("company_id", "in", missing.ids)], ["company_id"]
+        )
+        never = missing - self.env["res.company"].union(
+            *(company for (company,) in with_history)
+        )
+        missing -= never
         unsigned = last.filtered(lambda s: s.state != "signed")
+        never_message = never and self.env._(
+            "No snapshot yet for %(companies)s.",
+            companies=", ".join(never.mapped("name")),
+        )
         if missing or unsigned:
             parts = []
             if missing:
@@ -211,19 +224,31 @@ class BillingArSnapshot(models.Model):
                         names=", ".join(unsigned.mapped("name")),
                     )
                 )
+            if never_message:
+                parts.append(never_message)
             return {
                 "status": "warning",
                 "count": len(missing) + len(unsigned),
                 "message": " ".join(parts),
                 "res_ids": unsigned.ids,
             }
+        signed_message = self.env._(
+            "%(count)s signed snapshot(s), checksums verify; %(date)s is signed off.",
+            count=len(signed),
+            date=month_end.isoformat(),
+        )
+        if never:
+            return {
+                "status": "info",
+                "count": len(never),
+                "message": " ".join(
+                    [never_message] + ([signed_message] if signed else [])
+                ),
+                "res_ids": [],
+            }
         return {
             "status": "ok",
             "count": len(signed),
-            "message": self.env._(
-                "%(count)s signed snapshot(s), checksums verify; %(date)s is signed off.",
-                count=len(signed),
-                date=month_end.isoformat(),
-            ),
+            "message": signed_message,
             "res_ids": [],
         }

@@ -12,7 +12,8 @@ never copies ours.
 from odoo import api, models
 from odoo.exceptions import AccessError
 
-STATUSES = ("ok", "warning", "error")
+# ``info``: nothing wrong, something to know (e.g. no snapshot taken yet).
+STATUSES = ("ok", "info", "warning", "error")
 # The cursor cache key of what the checks of one page load share (``_health_memo``).
 MEMO_KEY = "billing_health_memo"
 
@@ -31,7 +32,8 @@ class BillingHealth(models.AbstractModel):
 
         - ``code``: the check's code (a key of ``_get_health_checks()``),
         - ``label``: what is checked; ``message``: what was found, in the user's words,
-        - ``status``: ``ok``, ``warning`` or ``error``,
+        - ``status``: ``ok``, ``info`` (nothing wrong, worth knowing), ``warning`` or
+          ``error``,
         - ``count``: the number of records concerned,
         - ``company_id``/``company_name``: the company of a per-company line or False,
         - ``action``: an ``ir.actions.act_window`` dict opening the records concerned,

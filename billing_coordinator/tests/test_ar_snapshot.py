@@ -299,11 +299,20 @@ class TestArSnapshot(BillingCaseCommon):
     # ------------------------------------------------------------------ health and cron
 
     def test_health_chain_status(self):
+        # Never a snapshot: no chain to break yet, nothing to warn about.
         status = self.Snapshot._health_chain_status()
-        self.assertEqual(status["status"], "warning")
-        self.assertIn("No snapshot", status["message"])
+        self.assertEqual((status["status"], status["count"]), ("info", 1))
+        self.assertIn("No snapshot yet", status["message"])
+        self.assertIn(self.company.name, status["message"])
+        # Snapshots before, none for last month end: a gap in the chain.
         first = self._snapshot(self.prev_month_end)
         first.action_sign_off()
+        status = self.Snapshot._health_chain_status()
+        self.assertEqual((status["status"], status["count"]), ("warning", 1))
+        self.assertIn(
+            f"No snapshot as of {self.month_end.isoformat()}", status["message"]
+        )
+        self.assertNotIn("No snapshot yet", status["message"])
         snapshot = self._snapshot()
         status = self.Snapshot._health_chain_status()
         self.assertEqual(
@@ -331,6 +340,33 @@ class TestArSnapshot(BillingCaseCommon):
             .get_health_data()
         )
         self.assertTrue(lines)
+
+    def test_health_chain_status_companies_without_snapshot(self):
+        """A company that never had a snapshot is named as info beside the others'
+        status: with a gap elsewhere the line is a warning that names both, with a
+        signed chain elsewhere it stays info."""
+        other = self.setup_other_company(name="Snapshot Newcomer Co")["company"]
+        companies = self.company | other
+        Snapshot = self.Snapshot.with_context(allowed_company_ids=companies.ids)
+        self._snapshot(self.prev_month_end).action_sign_off()
+        status = Snapshot._health_chain_status()
+        self.assertEqual((status["status"], status["count"]), ("warning", 1))
+        self.assertIn(f"for {self.company.name}.", status["message"])
+        self.assertIn("No snapshot yet for Snapshot Newcomer Co.", status["message"])
+
+        self._snapshot().action_sign_off()
+        status = Snapshot._health_chain_status()
+        self.assertEqual((status["status"], status["count"]), ("info", 1))
+        self.assertIn("No snapshot yet for Snapshot Newcomer Co.", status["message"])
+        self.assertIn("2 signed snapshot(s)", status["message"])
+        line = next(
+            line
+            for line in self.env["billing.health"]
+            .with_context(allowed_company_ids=companies.ids)
+            .get_health_data()
+            if line["code"] == "snapshot_chain"
+        )
+        self.assertEqual((line["status"], line["action"]), ("info", False))
 
     def test_cron_creates_last_month_end_once(self):
         Snapshot = self.env["billing.ar.snapshot"]

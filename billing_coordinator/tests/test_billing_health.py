@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL, mute_logger
 
+from ..models.billing_health import STATUSES
 from .common import BillingCaseCommon
 
 DETECTION_LOGGER = "odoo.addons.billing_coordinator.models.billing_case_detection"
@@ -107,7 +108,7 @@ class TestBillingHealth(BillingHealthCommon):
         ):
             self.assertIn(code, codes)
         for line in lines:
-            self.assertIn(line["status"], ("ok", "warning", "error"))
+            self.assertIn(line["status"], STATUSES)
             self.assertTrue(line["label"] and line["message"])
         for user in (self.coordinator, self.invoice_user):
             with self.assertRaises(AccessError):
@@ -142,7 +143,7 @@ class TestBillingHealth(BillingHealthCommon):
             self.assertEqual(lines, [])
         else:
             self.assertEqual(len(lines), 1)
-            self.assertIn(lines[0]["status"], ("ok", "warning", "error"))
+            self.assertIn(lines[0]["status"], STATUSES)
 
     # ------------------------------------------------------------------ detection
 

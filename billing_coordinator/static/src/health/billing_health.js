@@ -29,11 +29,11 @@ export class BillingHealth extends Component {
   }
 
   get statusLabels() {
-    return {ok: _t("OK"), warning: _t("Warning"), error: _t("Error")};
+    return {ok: _t("OK"), info: _t("Info"), warning: _t("Warning"), error: _t("Error")};
   }
 
   get summary() {
-    const counts = {ok: 0, warning: 0, error: 0};
+    const counts = {ok: 0, info: 0, warning: 0, error: 0};
     for (const line of this.state.lines) {
       counts[line.status]++;
     }
@@ -53,9 +53,12 @@ export class BillingHealth extends Component {
   }
 
   badgeClass(status) {
-    return {ok: "text-bg-success", warning: "text-bg-warning", error: "text-bg-danger"}[
-      status
-    ];
+    return {
+      ok: "text-bg-success",
+      info: "text-bg-info",
+      warning: "text-bg-warning",
+      error: "text-bg-danger",
+    }[status];
   }
 
   open(line) {

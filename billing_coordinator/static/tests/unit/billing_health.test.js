@@ -59,3 +59,17 @@ test("shows the checks with their status, a line opens its records", async () =>
   await contains(".o_billing_health_refresh").click();
   expect.verifySteps(["load 1", 'billing.case [["user_id","=",false]]', "load 2"]);
 });
+
+test("an info line (nothing wrong, worth knowing) has its own badge and count", async () => {
+  onRpc("billing.health", "get_health_data", () => [
+    line("detection_last_run", "ok", 1),
+    line("snapshot_chain", "info", 1),
+  ]);
+  await mountWithCleanup(BillingHealth, {props: {}});
+  expect(".o_billing_health_snapshot_chain .o_billing_health_badge").toHaveClass(
+    "text-bg-info"
+  );
+  expect(".o_billing_health_snapshot_chain .o_billing_health_badge").toHaveText("Info");
+  expect(".o_billing_health_summary_info").toHaveText("Info 1");
+  expect(".o_billing_health_summary_warning").toHaveText("Warnings 0");
+});
