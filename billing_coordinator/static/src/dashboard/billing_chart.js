@@ -31,12 +31,14 @@ export class BillingChart extends Component {
 
   renderChart() {
     this.chart?.destroy();
+    const custom = this.props.options || {};
     const options = {
       maintainAspectRatio: false,
       responsive: true,
       animation: false,
-      plugins: {legend: {display: this.props.datasets.length > 1}},
-      ...(this.props.options || {}),
+      ...custom,
+      // The caller's plugins (e.g. tooltips) beside the default legend.
+      plugins: {legend: {display: this.props.datasets.length > 1}, ...custom.plugins},
     };
     if (this.props.onClick) {
       options.onClick = (_event, elements) => {

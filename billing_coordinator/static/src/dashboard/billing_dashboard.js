@@ -132,6 +132,29 @@ export class BillingDashboard extends Component {
     return deserializeDate(value).toFormat("LLL yy");
   }
 
+  /** An axis tick in the user's number format (Chart.js would use the browser's). */
+  axisNumber(value) {
+    return formatFloat(value, {digits: [16, 2], trailingZeros: false});
+  }
+
+  /** Chart.js options: the value axes' ticks and the tooltips in the user's format. */
+  chartOptions(axes, tooltipValue) {
+    const scales = {};
+    for (const [axis, options] of Object.entries(axes)) {
+      scales[axis] = {...options, ticks: {callback: (value) => this.axisNumber(value)}};
+    }
+    return {
+      scales,
+      plugins: {
+        tooltip: {
+          callbacks: {
+            label: (item) => `${item.dataset.label}: ${tooltipValue(item)}`,
+          },
+        },
+      },
+    };
+  }
+
   get cards() {
     const d = this.state.data;
     return [
@@ -223,6 +246,9 @@ export class BillingDashboard extends Component {
           ),
         },
       ],
+      options: this.chartOptions({y: {beginAtZero: true}}, (item) =>
+        this.money(item.parsed.y)
+      ),
     };
   }
 
@@ -254,12 +280,16 @@ export class BillingDashboard extends Component {
           order: 0, // the line over the bars
         },
       ],
-      options: {
-        scales: {
+      options: this.chartOptions(
+        {
           y: {beginAtZero: true, position: "left"},
           y1: {beginAtZero: true, position: "right", grid: {drawOnChartArea: false}},
         },
-      },
+        (item) =>
+          item.dataset.yAxisID === "y1"
+            ? this.days(item.parsed.y)
+            : this.money(item.parsed.y)
+      ),
     };
   }
 

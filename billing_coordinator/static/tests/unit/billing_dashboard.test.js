@@ -1,7 +1,8 @@
-import {describe, expect, test} from "@odoo/hoot";
+import {describe, expect, queryOne, test} from "@odoo/hoot";
 import {defineMailModels} from "@mail/../tests/mail_test_helpers";
 import {
   contains,
+  defineParams,
   mockService,
   mountWithCleanup,
   onRpc,
@@ -119,4 +120,38 @@ test("an empty database shows the empty state", async () => {
   await mountWithCleanup(BillingDashboard, {props: {}});
   expect(".o_billing_dashboard_empty").toHaveCount(1);
   expect(".o_billing_cards").toHaveCount(0);
+});
+
+function chartOf(selector) {
+  return window.Chart.getChart(queryOne(`${selector} canvas`));
+}
+
+test("chart axes and tooltips use the user's number format", async () => {
+  // A German user: the language's separators, as the web client loads them.
+  defineParams({
+    lang_parameters: {decimal_point: ",", thousands_sep: ".", grouping: [3, 0]},
+  });
+  onRpc("billing.dashboard", "get_dashboard_data", () => dashboardData());
+  await mountWithCleanup(BillingDashboard, {props: {}});
+
+  const aging = chartOf(".o_billing_aging_chart");
+  const ticks = aging.scales.y.ticks.map((tick) => tick.label).join(" ");
+  expect(ticks).toMatch(/\b1\.000\b/);
+  expect(ticks).not.toMatch(/\d,\d{3}/);
+  expect(aging.options.scales.y.ticks.callback(1234.5)).toBe("1.234,5");
+  const tooltip = aging.options.plugins.tooltip.callbacks.label;
+  expect(tooltip({dataset: {label: "Amount Due"}, parsed: {y: 5500}})).toMatch(
+    /^Amount Due: .*5\.500/
+  );
+  expect(aging.options.plugins.legend.display).toBe(false);
+
+  const trend = chartOf(".o_billing_trend_chart");
+  expect(trend.options.scales.y.ticks.callback(12500)).toBe("12.500");
+  expect(trend.options.scales.y1.ticks.callback(40.5)).toBe("40,5");
+  expect(
+    trend.options.plugins.tooltip.callbacks.label({
+      dataset: {label: "DSO (days)", yAxisID: "y1"},
+      parsed: {y: 40.6},
+    })
+  ).toBe("DSO (days): 40,6 days");
 });
