@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .billing_case import OPEN_STATES
@@ -8,7 +9,10 @@ class BillingReceivableLine(models.Model):
     """Receivables analysis: one row per receivable journal item open today.
 
     A read-only SQL view over the aging engine (``billing_receivable_aging.py``) as of
-    today, so the pivot, the dashboard and the reports show the same figures."""
+    today, so the pivot, the dashboard and the reports show the same figures. With
+    ``billing_aging_date`` in the context (a date, e.g. a month end of the dashboard's
+    trend) the rows are the items open as of that date, with their residual, days
+    overdue and bucket then."""
 
     _name = "billing.receivable.line"
     _description = "Receivables Analysis"
@@ -104,11 +108,28 @@ class BillingReceivableLine(models.Model):
             """,
             # sudo: the query is built once for all users; record rules filter its rows.
             self.sudo()._get_aging_items_query(
-                date_at=fields.Date.context_today(self),
+                date_at=self._aging_view_date(),
                 company_ids=companies,
                 order=False,
             ),
         )
+
+    @api.model
+    def _aging_view_date(self):
+        """The date the rows are open at: ``billing_aging_date`` of the context, else
+        today."""
+        value = self.env.context.get("billing_aging_date")
+        if not value:
+            return fields.Date.context_today(self)
+        try:
+            return fields.Date.to_date(value)
+        except (TypeError, ValueError):
+            raise UserError(
+                self.env._(
+                    "The receivables cannot be shown as of %(value)s: not a date.",
+                    value=value,
+                )
+            ) from None
 
     @api.model
     def _selection_aging_bucket(self):

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import BillingCaseCommon
@@ -264,6 +264,47 @@ class TestReceivableAging(BillingCaseCommon):
             )
         )
         self.assertEqual(groups["days_over_120"], 850.0)
+
+    def test_view_as_of_date(self):
+        """With ``billing_aging_date`` (the dashboard's trend drill-down) the view has
+        the items open at that date, as the engine has them; a bad date is refused."""
+        Line = self.env["billing.receivable.line"].with_context(
+            billing_aging_date=self.as_of.isoformat()
+        )
+        rows = Line.search_fetch(
+            [("company_id", "=", self.company.id)],
+            ["move_id", "amount_residual", "days_overdue", "aging_bucket"],
+        )
+        items = self._items(self.as_of)
+        self.assertEqual(
+            sorted(rows.move_id.ids),
+            sorted(items),
+            "the invoice paid after A is there, the one dated after A is not",
+        )
+        self.assertIn(self.inv_paid, rows.move_id)
+        self.assertNotIn(self.inv_late, rows.move_id)
+        for row in rows:
+            item = items[row.move_id.id]
+            self.assertAlmostEqual(row.amount_residual, item["amount_residual"])
+            self.assertEqual(row.days_overdue, item["days_overdue"])
+            self.assertEqual(row.aging_bucket, item["aging_bucket"])
+        [(overdue,)] = Line._read_group(
+            [("company_id", "=", self.company.id), ("days_overdue", ">", 0)],
+            [],
+            ["amount_residual:sum"],
+        )
+        self.assertEqual(overdue, 1500.0, "the trend's overdue bar at A")
+        self.env.invalidate_all()
+        today_moves = (
+            self.env["billing.receivable.line"]
+            .search([("company_id", "=", self.company.id)])
+            .move_id
+        )
+        self.assertNotIn(self.inv_paid, today_moves, "without the key: today")
+        with self.assertRaises(UserError):
+            self.env["billing.receivable.line"].with_context(
+                billing_aging_date="end of October"
+            ).search([])
 
     def test_view_rules_for_coordinator(self):
         """A coordinator sees their customers and customers without a team, not another

@@ -3,8 +3,8 @@ import {loadBundle} from "@web/core/assets";
 
 /**
  * A Chart.js canvas. Chart.js comes from Odoo's own bundle (web.chartjs_lib), loaded
- * once before the first render. ``onClick(index)`` receives the index of the bar or
- * point clicked, for drill-down.
+ * once before the first render. ``onClick(index, datasetIndex)`` receives the index of
+ * the bar or point clicked and of its dataset, for drill-down.
  */
 export class BillingChart extends Component {
   static template = "billing_coordinator.BillingChart";
@@ -43,7 +43,7 @@ export class BillingChart extends Component {
     if (this.props.onClick) {
       options.onClick = (_event, elements) => {
         if (elements.length) {
-          this.props.onClick(elements[0].index);
+          this.props.onClick(elements[0].index, elements[0].datasetIndex);
         }
       };
       options.onHover = (event, elements) => {

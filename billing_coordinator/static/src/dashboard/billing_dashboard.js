@@ -293,6 +293,21 @@ export class BillingDashboard extends Component {
     };
   }
 
+  /**
+   * A month of the trend: the receivables open at that month end (the bar: the
+   * overdue ones; the DSO point: all), as the aging engine has them as of that date.
+   */
+  onTrendClick(index, datasetIndex) {
+    const month = this.state.data.trend[index];
+    const overdue = datasetIndex === 0;
+    const name = overdue
+      ? _t("Overdue Receivables as of %s", this.date(month.date))
+      : _t("Open Receivables as of %s", this.date(month.date));
+    return this.openReceivables(name, overdue ? [["days_overdue", ">", 0]] : [], {
+      billing_aging_date: month.date,
+    });
+  }
+
   // ------------------------------------------------------------------ drill-down
 
   /** The dashboard's filters on a receivable line or a case (same field names). */
@@ -346,7 +361,8 @@ export class BillingDashboard extends Component {
     });
   }
 
-  openReceivables(name, extra = []) {
+  /** ``context``: e.g. ``billing_aging_date``, the lines as of a past date. */
+  openReceivables(name, extra = [], context = {}) {
     // Grouped by bucket, every bucket shows, in bucket order.
     return this.openList(
       name,
@@ -357,7 +373,7 @@ export class BillingDashboard extends Component {
         [false, "pivot"],
         [false, "graph"],
       ],
-      {read_group_expand: true}
+      {read_group_expand: true, ...context}
     );
   }
 

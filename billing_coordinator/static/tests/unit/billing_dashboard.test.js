@@ -155,3 +155,33 @@ test("chart axes and tooltips use the user's number format", async () => {
     })
   ).toBe("DSO (days): 40,6 days");
 });
+
+test("a trend month opens the receivables as of its month end", async () => {
+  onRpc("billing.dashboard", "get_dashboard_data", () => ({
+    ...dashboardData({team_id: 4}),
+    trend: [
+      {date: "2026-09-30", total: 5000, overdue: 100, dso: 35},
+      {date: "2026-10-31", total: 5900, overdue: 400, dso: 40.6},
+    ],
+  }));
+  mockService("action", {
+    doAction(action) {
+      expect.step(
+        `${action.res_model} ${action.context.billing_aging_date} ${JSON.stringify(
+          action.domain
+        )}`
+      );
+    },
+  });
+  await mountWithCleanup(BillingDashboard, {props: {}});
+  const trend = chartOf(".o_billing_trend_chart");
+  // The bar of September (overdue), then the DSO point of October (all open items).
+  const bar = trend.getDatasetMeta(0).data[0].getCenterPoint();
+  await contains(trend.canvas).click({position: bar, relative: true});
+  const point = trend.getDatasetMeta(1).data[1].getCenterPoint();
+  await contains(trend.canvas).click({position: point, relative: true});
+  expect.verifySteps([
+    'billing.receivable.line 2026-09-30 [["company_id","in",[1]],["team_id","=",4],["days_overdue",">",0]]',
+    'billing.receivable.line 2026-10-31 [["company_id","in",[1]],["team_id","=",4]]',
+  ]);
+});
