@@ -67,55 +67,27 @@ def odoo_registry(database):
 def prepare(database):
     """Step 1, in a subprocess of its own (a registry loaded once per process)."""
     from odoo.api import SUPERUSER_ID, Environment
-    from odoo.fields import Command, Date, Datetime
+    from odoo.fields import Datetime
 
     registry = odoo_registry(database)
+    # The test suite's factory (after the registry: the add-on is on the path then).
+    from odoo.addons.billing_coordinator.tests.concurrency_common import (
+        create_overdue_company,
+    )
+
     with registry.cursor() as cr:
         env = Environment(cr, SUPERUSER_ID, {})
-        today = Date.context_today(env.user)
         for i in range(COMPANIES):
-            company = env["res.company"].create({"name": f"{PREFIX} Company {i}"})
-            env["account.chart.template"].try_loading(
-                "generic_coa", company=company, install_demo=False
+            create_overdue_company(
+                env,
+                f"{PREFIX} Company {i}",
+                CUSTOMERS,
+                partner_values=lambda company, j, i=i: {
+                    "company_id": company.id,
+                    "email": f"crash{i}{j}@example.com",
+                    "billing_statement_monthly": True,
+                },
             )
-            partners = env["res.partner"].create(
-                [
-                    {
-                        "name": f"{PREFIX} Customer {i}.{j}",
-                        "is_company": True,
-                        "company_id": company.id,
-                        "email": f"crash{i}{j}@example.com",
-                        "billing_statement_monthly": True,
-                    }
-                    for j in range(CUSTOMERS)
-                ]
-            )
-            invoices = (
-                env["account.move"]
-                .with_company(company)
-                .create(
-                    [
-                        {
-                            "move_type": "out_invoice",
-                            "partner_id": partner.id,
-                            "invoice_date": today - timedelta(days=120),
-                            "invoice_date_due": today - timedelta(days=90),
-                            "invoice_line_ids": [
-                                Command.create(
-                                    {
-                                        "name": "Service",
-                                        "quantity": 1,
-                                        "price_unit": 1000.0,
-                                        "tax_ids": False,
-                                    }
-                                )
-                            ],
-                        }
-                        for partner in partners
-                    ]
-                )
-            )
-            invoices.action_post()
         # Every company is due today (the copy may hold runs of today), every opted-in
         # customer due for this month's statement.
         env["res.company"].search([]).billing_detection_date = (

@@ -18,6 +18,60 @@ from odoo.tests.common import BaseCase, get_db_name
 from odoo.tools import SQL
 
 
+def create_overdue_company(env, name, count, partner_values=None):
+    """A company of its own (a chart of accounts, no other data in reach of the
+    detection) with ``count`` customers, each with one posted invoice long overdue;
+    returns (company, partners, invoices). Names end with a random suffix: the data is
+    committed, whatever an earlier run left behind. ``partner_values(company, index)``
+    returns extra values of the index-th customer. Shared by the concurrency tests and
+    ``tools/crash_test.py``."""
+    run = uuid.uuid4().hex[:8]
+    company = env["res.company"].create({"name": f"{name} {run}"})
+    env["account.chart.template"].try_loading(
+        "generic_coa", company=company, install_demo=False
+    )
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"{name} Customer {i} {run}",
+                "is_company": True,
+                **(partner_values(company, i) if partner_values else {}),
+            }
+            for i in range(count)
+        ]
+    )
+    # New customers have rank 0: posting raises it in the transaction, not after
+    # commit on a new cursor (which would wait for the test server's registry lock).
+    today = fields.Date.context_today(env["res.partner"])
+    invoices = (
+        env["account.move"]
+        .with_company(company)
+        .create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": today - timedelta(days=120),
+                    "invoice_date_due": today - timedelta(days=90),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Service",
+                                "quantity": 1,
+                                "price_unit": 1000.0,
+                                "tax_ids": False,
+                            }
+                        )
+                    ],
+                }
+                for partner in partners
+            ]
+        )
+    )
+    invoices.action_post()
+    return company, partners, invoices
+
+
 class BillingConcurrencyCase(BaseCase):
     @classmethod
     def setUpClass(cls):
@@ -75,52 +129,8 @@ class BillingConcurrencyCase(BaseCase):
 
     @classmethod
     def _create_overdue_company(cls, env, name, count):
-        """A company of its own (a chart of accounts, no other data in reach of the
-        detection) with ``count`` customers, each with one posted invoice long overdue;
-        returns (company, partners, invoices)."""
-        run = uuid.uuid4().hex[
-            :8
-        ]  # committed data: unique names, whatever is left behind
-        company = env["res.company"].create({"name": f"{name} {run}"})
-        env["account.chart.template"].try_loading(
-            "generic_coa", company=company, install_demo=False
-        )
-        partners = env["res.partner"].create(
-            [
-                {"name": f"{name} Customer {i} {run}", "is_company": True}
-                for i in range(count)
-            ]
-        )
-        # New customers have rank 0: posting raises it in the transaction, not after
-        # commit on a new cursor (which would wait for the test server's registry lock).
-        today = fields.Date.context_today(env["res.partner"])
-        invoices = (
-            env["account.move"]
-            .with_company(company)
-            .create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": partner.id,
-                        "invoice_date": today - timedelta(days=120),
-                        "invoice_date_due": today - timedelta(days=90),
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "name": "Service",
-                                    "quantity": 1,
-                                    "price_unit": 1000.0,
-                                    "tax_ids": False,
-                                }
-                            )
-                        ],
-                    }
-                    for partner in partners
-                ]
-            )
-        )
-        invoices.action_post()
-        return company, partners, invoices
+        """See :func:`create_overdue_company`."""
+        return create_overdue_company(env, name, count)
 
     @classmethod
     def _delete_billing_data(cls, env, company_id):
