@@ -129,6 +129,24 @@ class BillingCaseCommon(AccountTestInvoicingCommon):
         values.update(vals)
         return cls.env["billing.case"].create(values)
 
+    @classmethod
+    def _other_company_case(cls, name):
+        """A new company ``name`` (``setup_other_company``) and a case of the other
+        customer in it: the foreign record of the multi-company tests (its company is
+        ``case.company_id``)."""
+        other = cls.setup_other_company(name=name)["company"]
+        return (
+            cls.env["billing.case"]
+            .with_company(other)
+            .create(
+                {
+                    "partner_id": cls.other_customer.id,
+                    "case_type_id": cls.type_overcharge.id,
+                    "company_id": other.id,
+                }
+            )
+        )
+
 
 class BillingResolutionCommon(BillingCaseCommon):
     """For tests that resolve cases: the company's journals, a write-off account with a

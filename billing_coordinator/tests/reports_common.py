@@ -64,17 +64,3 @@ class PdfTestMixin:
     @staticmethod
     def _text(node):
         return " ".join(node.text_content().split())
-
-    def _other_company_case(self, name):
-        other = self.setup_other_company(name=name)["company"]
-        return (
-            self.env["billing.case"]
-            .with_company(other)
-            .create(
-                {
-                    "partner_id": self.other_customer.id,
-                    "case_type_id": self.type_overcharge.id,
-                    "company_id": other.id,
-                }
-            )
-        )

@@ -319,18 +319,8 @@ class TestCallSecurity(BillingCallCommon):
             call.with_user(self.invoice_user).write({"note": "x"})
 
     def test_multi_company(self):
-        other = self.setup_other_company(name="Calls Co")["company"]
-        foreign_case = (
-            self.env["billing.case"]
-            .with_company(other)
-            .create(
-                {
-                    "partner_id": self.other_customer.id,
-                    "case_type_id": self.type_overcharge.id,
-                    "company_id": other.id,
-                }
-            )
-        )
+        foreign_case = self._other_company_case("Calls Co")
+        other = foreign_case.company_id
         foreign_call = self.env["billing.case.call"].create(
             {"case_id": foreign_case.id, "outcome_id": self.reached.id}
         )

@@ -114,18 +114,8 @@ class TestBillingCase(BillingCaseCommon):
             int(second.name.split("/")[-1]), int(first.name.split("/")[-1]) + 1
         )
 
-        other = self.setup_other_company(name="Billing Second Co")["company"]
-        other_case = (
-            self.env["billing.case"]
-            .with_company(other)
-            .create(
-                {
-                    "partner_id": self.other_customer.id,
-                    "case_type_id": self.type_overcharge.id,
-                    "company_id": other.id,
-                }
-            )
-        )
+        other_case = self._other_company_case("Billing Second Co")
+        other = other_case.company_id
         self.assertEqual(
             other_case.name, f"{prefix}00001", "a new company starts its own numbering"
         )

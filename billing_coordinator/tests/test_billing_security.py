@@ -71,18 +71,8 @@ class TestBillingSecurity(BillingCaseCommon):
         self.assertTrue(new_type.exists())
 
     def test_multi_company_isolation(self):
-        other = self.setup_other_company(name="Isolated Co")["company"]
-        foreign_case = (
-            self.env["billing.case"]
-            .with_company(other)
-            .create(
-                {
-                    "partner_id": self.other_customer.id,
-                    "case_type_id": self.type_overcharge.id,
-                    "company_id": other.id,
-                }
-            )
-        )
+        foreign_case = self._other_company_case("Isolated Co")
+        other = foreign_case.company_id
         Case = self.env["billing.case"].with_user(self.coordinator)
         self.assertIn(self.case, Case.search([]))
         self.assertNotIn(foreign_case, Case.search([]))
@@ -138,18 +128,7 @@ class TestBillingSecurity(BillingCaseCommon):
             )
 
     def test_promises_isolated_by_company(self):
-        other = self.setup_other_company(name="Promise Co")["company"]
-        foreign_case = (
-            self.env["billing.case"]
-            .with_company(other)
-            .create(
-                {
-                    "partner_id": self.other_customer.id,
-                    "case_type_id": self.type_overcharge.id,
-                    "company_id": other.id,
-                }
-            )
-        )
+        foreign_case = self._other_company_case("Promise Co")
         foreign_promise = self.env["billing.case.promise"].create(
             {"case_id": foreign_case.id, "date": self.today, "amount": 5.0}
         )
