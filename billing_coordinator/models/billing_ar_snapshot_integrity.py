@@ -174,11 +174,12 @@ class BillingArSnapshot(models.Model):
         yet: the daily cron takes the first one), else ``ok``. Reads stored values
         only (the full recompute is the integrity check)."""
         companies = self.env.companies
-        # sudo: the health page counts the snapshots of the companies it shows
-        Snapshot = self.sudo()
-        signed = Snapshot.search(
-            [("company_id", "in", companies.ids), ("state", "=", "signed")]
+        # sudo: the health page counts the snapshots of the companies it shows; one
+        # read of them all (one per company and month end).
+        snapshots = self.sudo().search_fetch(
+            [("company_id", "in", companies.ids)], ["company_id", "date", "state"]
         )
+        signed = snapshots.filtered(lambda s: s.state == "signed")
         broken = signed.filtered(lambda s: not s._snapshot_chain_verifies())
         if broken:
             return {
@@ -191,16 +192,9 @@ class BillingArSnapshot(models.Model):
                 "res_ids": broken.ids,
             }
         month_end = self._last_month_end()
-        last = Snapshot.search(
-            [("company_id", "in", companies.ids), ("date", "=", month_end)]
-        )
+        last = snapshots.filtered(lambda s: s.date == month_end)
         missing = companies - last.company_id
-        with_history = Snapshot._read_group(
-            [("company_id", "in", missing.ids)], ["company_id"]
-        )
-        never = missing - self.env["res.company"].union(
-            *(company for (company,) in with_history)
-        )
+        never = missing - snapshots.company_id
         missing -= never
         unsigned = last.filtered(lambda s: s.state != "signed")
         never_message = never and self.env._(
