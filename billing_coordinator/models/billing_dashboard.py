@@ -261,6 +261,7 @@ class BillingDashboard(models.AbstractModel):
             company_ids=period.companies,
             team_id=period.team_id,
             user_id=period.user_id,
+            stored=True,
         )
 
     def _dashboard_aging_totals(self, period):
@@ -275,30 +276,31 @@ class BillingDashboard(models.AbstractModel):
     def _dashboard_sales_by_day(self, period):
         """Credit sales per invoice date, far enough back for the trend and countback:
         posted customer invoices minus credit notes, taxes included, company currency
-        (``amount_total_signed`` is negative on credit notes)."""
+        (``amount_total_signed`` is negative on credit notes). The past days the stored
+        aggregates hold valid come from them, the others from the moves."""
         first = min(
             period.date_from,
             period.month_ends[0] - timedelta(days=period.days - 1),
             period.end + relativedelta(months=-COUNTBACK_MONTHS, day=1),
         )
-        self.env["account.move"].flush_model()
+        Fact = self.env["billing.dashboard.fact"]
+        stored, live = Fact._split_days(period.companies, first, period.end)
+        parts = []
+        if stored:
+            parts.append(Fact._sales_facts_sql(stored, period.team_id, period.user_id))
+        if live:
+            parts.append(
+                self._dashboard_sales_sql(
+                    live, self._dashboard_partner_filter(period, "commercial")
+                )
+            )
         rows = self.env.execute_query(
             SQL(
-                """
-                SELECT move.company_id, move.invoice_date, SUM(move.amount_total_signed)
-                  FROM account_move move
-                  JOIN res_partner commercial ON commercial.id = move.commercial_partner_id
-                 WHERE move.move_type IN ('out_invoice', 'out_refund')
-                   AND move.state = 'posted'
-                   AND move.company_id = ANY(%s)
-                   AND move.invoice_date BETWEEN %s AND %s
-                   AND %s
-              GROUP BY 1, 2
-                """,
-                period.companies.ids,
-                first,
-                period.end,
-                self._dashboard_partner_filter(period, "commercial"),
+                """SELECT sales.company_id, sales.day, SUM(sales.amount)
+                     FROM (%s) AS sales
+                 GROUP BY 1, 2
+                 ORDER BY 2, 1""",
+                SQL(" UNION ALL ").join(parts),
             )
         )
         sales = {}
@@ -307,57 +309,93 @@ class BillingDashboard(models.AbstractModel):
             sales[day] = sales.get(day, 0.0) + period.convert(float(amount), company_id)
         return sales
 
+    @api.model
+    def _dashboard_sales_sql(self, spans, partners, by_team=False):
+        """SQL of the rows ``(company_id, day, [team_id, coordinator_id,] amount)``: the
+        credit sales per company and invoice date within ``spans`` (a list of
+        ``(company id, first day, last day)``) of the customers ``partners`` selects
+        (SQL on ``commercial``); ``by_team``: also per team and coordinator of the
+        commercial partner (the stored aggregates)."""
+        self.env["account.move"].flush_model()
+        self.env["res.partner"].flush_model()
+        team = SQL(
+            "commercial.billing_team_id, commercial.billing_coordinator_id,"
+            if by_team
+            else ""
+        )
+        return SQL(
+            """
+            SELECT move.company_id, move.invoice_date AS day, %(team)s
+                   SUM(move.amount_total_signed) AS amount
+              FROM account_move move
+              JOIN res_partner commercial ON commercial.id = move.commercial_partner_id
+              JOIN %(spans)s
+                ON span.company_id = move.company_id
+               AND move.invoice_date BETWEEN span.first_day AND span.last_day
+             WHERE move.move_type IN ('out_invoice', 'out_refund')
+               AND move.state = 'posted'
+               AND move.company_id = ANY(%(companies)s)
+               AND move.invoice_date BETWEEN %(first)s AND %(last)s
+               AND %(partners)s
+          GROUP BY move.company_id, move.invoice_date %(team_group)s
+            """,
+            team=team,
+            team_group=SQL(
+                ", commercial.billing_team_id, commercial.billing_coordinator_id"
+                if by_team
+                else ""
+            ),
+            spans=self._dashboard_spans_sql(spans),
+            companies=sorted({span[0] for span in spans}),
+            first=min(span[1] for span in spans),
+            last=max(span[2] for span in spans),
+            partners=partners,
+        )
+
+    @api.model
+    def _dashboard_spans_sql(self, spans):
+        """``spans`` (``(company id, first day, last day)``) as a table ``span``."""
+        return SQL(
+            "unnest(%s::integer[], %s::date[], %s::date[])"
+            " AS span (company_id, first_day, last_day)",
+            [span[0] for span in spans],
+            [span[1].isoformat() for span in spans],
+            [span[2].isoformat() for span in spans],
+        )
+
     def _dashboard_paid_invoices(self, period):
         """Per customer, the invoices paid in the period: their amount and the sum of
         amount x days to pay, where the payment date is the last reconciliation date of
-        the invoice's receivable items and days to pay = payment date - invoice date."""
-        self.env["account.move"].flush_model()
-        self.env["account.move.line"].flush_model()
-        self.env["account.partial.reconcile"].flush_model()
+        the invoice's receivable items and days to pay = payment date - invoice date.
+        The past days the stored aggregates hold valid come from them."""
+        Fact = self.env["billing.dashboard.fact"]
+        stored, live = Fact._split_days(
+            period.companies, period.date_from, period.date_to
+        )
+        parts = []
+        if stored:
+            parts.append(Fact._paid_facts_sql(stored, period.team_id, period.user_id))
+        if live:
+            parts.append(
+                SQL(
+                    """SELECT paid.partner_id, paid.company_id, paid.amount,
+                              paid.weighted_days, 1 AS count
+                         FROM (%s) AS paid""",
+                    self._dashboard_paid_invoice_sql(
+                        live, self._dashboard_partner_filter(period, "commercial")
+                    ),
+                )
+            )
         rows = self.env.execute_query_dict(
             SQL(
-                """
-                SELECT paid.partner_id, paid.company_id,
-                       SUM(paid.amount) AS amount,
-                       SUM(paid.amount * (paid.paid_date - paid.invoice_date)) AS weighted_days,
-                       COUNT(*) AS count
-                  FROM (
-                    SELECT move.commercial_partner_id AS partner_id, move.company_id,
-                           move.amount_total_signed AS amount, move.invoice_date,
-                           MAX(partial.max_date) AS paid_date
-                      FROM account_move move
-                      JOIN res_partner commercial ON commercial.id = move.commercial_partner_id
-                      JOIN account_move_line aml ON aml.move_id = move.id
-                      JOIN account_account account
-                        ON account.id = aml.account_id AND account.account_type = 'asset_receivable'
-                      JOIN account_partial_reconcile partial ON partial.debit_move_id = aml.id
-                     WHERE move.move_type = 'out_invoice'
-                       AND move.state = 'posted'
-                       AND move.payment_state IN ('paid', 'in_payment')
-                       -- an invoice last matched in the period has a partial matched
-                       -- in it: only those invoices (looked up by id through the
-                       -- arrays), not every paid invoice's partials
-                       AND move.id = ANY(ARRAY(
-                           SELECT line.move_id
-                             FROM account_move_line line
-                            WHERE line.id = ANY(ARRAY(
-                                SELECT period_partial.debit_move_id
-                                  FROM account_partial_reconcile period_partial
-                                 WHERE period_partial.max_date
-                                       BETWEEN %(date_from)s AND %(date_to)s
-                            ))
-                       ))
-                       AND move.company_id = ANY(%(companies)s)
-                       AND %(partners)s
-                  GROUP BY move.id
-                    HAVING MAX(partial.max_date) BETWEEN %(date_from)s AND %(date_to)s
-                  ) AS paid
-              GROUP BY 1, 2
-                """,
-                companies=period.companies.ids,
-                partners=self._dashboard_partner_filter(period, "commercial"),
-                date_from=period.date_from,
-                date_to=period.date_to,
+                """SELECT paid.partner_id, paid.company_id,
+                          SUM(paid.amount) AS amount,
+                          SUM(paid.weighted_days) AS weighted_days,
+                          SUM(paid.count) AS count
+                     FROM (%s) AS paid
+                 GROUP BY 1, 2
+                 ORDER BY 1, 2""",
+                SQL(" UNION ALL ").join(parts),
             )
         )
         by_partner = {}
@@ -369,5 +407,64 @@ class BillingDashboard(models.AbstractModel):
             values["weighted_days"] += period.convert(
                 float(row["weighted_days"]), row["company_id"]
             )
-            values["count"] += row["count"]
+            values["count"] += int(row["count"])
         return by_partner
+
+    @api.model
+    def _dashboard_paid_invoice_sql(self, spans, partners):
+        """SQL of one row per invoice paid within ``spans`` (``(company id, first day,
+        last day)``, on its payment date) of the customers ``partners`` selects:
+        ``partner_id`` (the commercial partner), ``company_id``, ``paid_date``,
+        ``amount``, ``weighted_days`` (amount x days to pay) and the commercial
+        partner's ``team_id`` and ``coordinator_id``."""
+        self.env["account.move"].flush_model()
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        self.env["res.partner"].flush_model()
+        return SQL(
+            """
+            SELECT invoice.*,
+                   invoice.amount * (invoice.paid_date - invoice.invoice_date)
+                       AS weighted_days
+              FROM (
+                SELECT move.commercial_partner_id AS partner_id, move.company_id,
+                       move.amount_total_signed AS amount, move.invoice_date,
+                       commercial.billing_team_id AS team_id,
+                       commercial.billing_coordinator_id AS coordinator_id,
+                       MAX(partial.max_date) AS paid_date
+                  FROM account_move move
+                  JOIN res_partner commercial ON commercial.id = move.commercial_partner_id
+                  JOIN account_move_line aml ON aml.move_id = move.id
+                  JOIN account_account account
+                    ON account.id = aml.account_id AND account.account_type = 'asset_receivable'
+                  JOIN account_partial_reconcile partial ON partial.debit_move_id = aml.id
+                 WHERE move.move_type = 'out_invoice'
+                   AND move.state = 'posted'
+                   AND move.payment_state IN ('paid', 'in_payment')
+                   -- an invoice last matched in the spans has a partial matched in
+                   -- them: only those invoices (looked up by id through the arrays),
+                   -- not every paid invoice's partials
+                   AND move.id = ANY(ARRAY(
+                       SELECT line.move_id
+                         FROM account_move_line line
+                        WHERE line.id = ANY(ARRAY(
+                            SELECT period_partial.debit_move_id
+                              FROM account_partial_reconcile period_partial
+                             WHERE period_partial.max_date BETWEEN %(first)s AND %(last)s
+                        ))
+                   ))
+                   AND move.company_id = ANY(%(companies)s)
+                   AND %(partners)s
+              GROUP BY move.id, commercial.id
+                HAVING MAX(partial.max_date) BETWEEN %(first)s AND %(last)s
+              ) AS invoice
+              JOIN %(spans)s
+                ON span.company_id = invoice.company_id
+               AND invoice.paid_date BETWEEN span.first_day AND span.last_day
+            """,
+            spans=self._dashboard_spans_sql(spans),
+            companies=sorted({span[0] for span in spans}),
+            first=min(span[1] for span in spans),
+            last=max(span[2] for span in spans),
+            partners=partners,
+        )
