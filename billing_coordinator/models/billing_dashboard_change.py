@@ -20,9 +20,7 @@ class BillingDashboardChange(models.Model):
     company_id = fields.Many2one(
         "res.company", readonly=True, index=True, ondelete="cascade"
     )
-    date = fields.Date(
-        readonly=True, help="The first day altered; empty: every day."
-    )
+    date = fields.Date(readonly=True, help="The first day altered; empty: every day.")
 
     @api.model
     def _log_dashboard_changes(self, changes):

@@ -10,7 +10,12 @@ commercial entity, team or coordinator, an account's type, a team or user delete
 
 from odoo import api, models
 
-_PARTNER_GROUPING = ("parent_id", "is_company", "billing_team_id", "billing_coordinator_id")
+_PARTNER_GROUPING = (
+    "parent_id",
+    "is_company",
+    "billing_team_id",
+    "billing_coordinator_id",
+)
 
 
 def _changed(records, vals, names):

@@ -225,7 +225,13 @@ class BillingDashboardFact(models.Model):
         # writes them, and only through SQL from the live queries
         self = self.sudo()
         Change = self.env["billing.dashboard.change"]
-        all_companies = self.env["res.company"].search([])
+        # every company, archived ones too (their dashboards may still be opened)
+        all_companies = self.env["res.company"].browse(
+            company_id
+            for (company_id,) in self.env.execute_query(
+                SQL("SELECT id FROM res_company ORDER BY id")
+            )
+        )
         companies = (companies or all_companies).sudo()
         today = fields.Date.context_today(self)
         yesterday = today - timedelta(days=1)

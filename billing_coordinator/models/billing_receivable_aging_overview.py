@@ -66,7 +66,9 @@ class BillingReceivableLine(models.Model):
             )
         else:
             team_join = SQL()
-            team_columns = SQL("NULL::integer AS team_id, NULL::integer AS coordinator_id")
+            team_columns = SQL(
+                "NULL::integer AS team_id, NULL::integer AS coordinator_id"
+            )
         return SQL(
             """
             WITH as_of AS (
