@@ -86,3 +86,4 @@ from . import billing_case_company_check
 from . import billing_dashboard_fact
 from . import billing_dashboard_change
 from . import billing_dashboard_change_hooks
+from . import billing_dashboard_sql

@@ -17,10 +17,11 @@ class BillingDashboardChange(models.Model):
     _log_access = False
     _order = "id"
 
-    company_id = fields.Many2one(
-        "res.company", readonly=True, index=True, ondelete="cascade"
-    )
+    company_id = fields.Many2one("res.company", readonly=True, ondelete="cascade")
     date = fields.Date(readonly=True, help="The first day altered; empty: every day.")
+
+    # the dashboard's validity check: the first change of a company (or of all)
+    _company_date_idx = models.Index("(company_id, date)")
 
     @api.model
     def _log_dashboard_changes(self, changes):

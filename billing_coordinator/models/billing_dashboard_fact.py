@@ -83,10 +83,21 @@ class BillingDashboardFact(models.Model):
                      WHERE fact.company_id = company.id AND fact.kind = 'day'
                   ) AS covered
             CROSS JOIN LATERAL (
-                    SELECT MIN(change.date) AS first_change,
-                           BOOL_OR(change.date IS NULL) AS everything
-                      FROM billing_dashboard_change change
-                     WHERE change.company_id = company.id OR change.company_id IS NULL
+                    -- two index lookups each (company, date), however long the log
+                    SELECT LEAST(
+                               (SELECT MIN(change.date)
+                                  FROM billing_dashboard_change change
+                                 WHERE change.company_id = company.id),
+                               (SELECT MIN(change.date)
+                                  FROM billing_dashboard_change change
+                                 WHERE change.company_id IS NULL)
+                           ) AS first_change,
+                           EXISTS (
+                               SELECT 1 FROM billing_dashboard_change change
+                                WHERE change.date IS NULL
+                                  AND (change.company_id = company.id
+                                       OR change.company_id IS NULL)
+                           ) AS everything
                   ) AS changed
                 """,
                 companies.ids,
