@@ -243,7 +243,7 @@ class BillingDashboardFact(models.Model):
                 SQL("SELECT id FROM res_company ORDER BY id")
             )
         )
-        companies = (companies or all_companies).sudo()
+        companies = (companies or all_companies).with_env(self.env)
         today = fields.Date.context_today(self)
         yesterday = today - timedelta(days=1)
         window = today + relativedelta(months=-FACT_MONTHS, day=1)

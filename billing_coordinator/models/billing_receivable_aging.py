@@ -724,8 +724,10 @@ class BillingReceivableLine(models.Model):
                 values["total"] += amount
                 if row["aging_bucket"] != "not_due":
                     values["overdue"] += amount
+        # target.round() without a record method call per figure (thousands of them)
+        rounding = target.rounding
         for values in [*totals.values(), *partners.values()]:
             for key in values:
-                if key != "partner_id":
-                    values[key] = target.round(values[key])
+                if key != "partner_id" and values[key]:
+                    values[key] = float_round(values[key], precision_rounding=rounding)
         return totals, list(partners.values())
