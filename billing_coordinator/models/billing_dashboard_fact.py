@@ -63,6 +63,12 @@ class BillingDashboardFact(models.Model):
     invoice_count = fields.Integer(readonly=True)
 
     _company_kind_date_idx = models.Index("(company_id, kind, date)")
+    # two refreshes at once: the second fails on the first's days instead of storing
+    # every figure twice (the figures of a day are stored with its "day" row)
+    _day_unique = models.UniqueIndex(
+        "(company_id, date) WHERE kind = 'day'",
+        "A day of the stored dashboard figures is computed once.",
+    )
 
     # ------------------------------------------------------------------ validity
 
