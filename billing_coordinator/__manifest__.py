@@ -67,6 +67,8 @@
         "security/billing_ar_snapshot_security.xml",
         "data/ir_cron_ar_snapshot_data.xml",
         "views/billing_ar_snapshot_views.xml",
+        "security/billing_dashboard_fact_security.xml",
+        "data/ir_cron_dashboard_fact_data.xml",
     ],
     "demo": [
         "demo/billing_demo.xml",

@@ -83,3 +83,7 @@ from . import billing_receivable_aging_overview
 from . import billing_dashboard_cases
 from . import account_partial_reconcile
 from . import billing_case_company_check
+from . import billing_dashboard_fact
+from . import billing_dashboard_change
+from . import billing_dashboard_change_hooks
+from . import billing_dashboard_sql

@@ -8,6 +8,8 @@ the period start, end and the 12 month ends with the customers' aging at the end
 query, ``_get_aging_overview``), the credit sales per day (one query), the open cases and
 the period's cases (one query) and the paid invoices (one query). A module adds a KPI by
 extending ``_get_dashboard_kpis()`` with one more method; it never copies ours.
+The past days' aging totals, credit sales and paid invoices come from the stored
+aggregates where they are valid (``billing_dashboard_fact.py``), the rest live.
 """
 
 from bisect import bisect_left, bisect_right
@@ -261,6 +263,7 @@ class BillingDashboard(models.AbstractModel):
             company_ids=period.companies,
             team_id=period.team_id,
             user_id=period.user_id,
+            stored=True,
         )
 
     def _dashboard_aging_totals(self, period):
@@ -275,30 +278,31 @@ class BillingDashboard(models.AbstractModel):
     def _dashboard_sales_by_day(self, period):
         """Credit sales per invoice date, far enough back for the trend and countback:
         posted customer invoices minus credit notes, taxes included, company currency
-        (``amount_total_signed`` is negative on credit notes)."""
+        (``amount_total_signed`` is negative on credit notes). The past days the stored
+        aggregates hold valid come from them, the others from the moves."""
         first = min(
             period.date_from,
             period.month_ends[0] - timedelta(days=period.days - 1),
             period.end + relativedelta(months=-COUNTBACK_MONTHS, day=1),
         )
-        self.env["account.move"].flush_model()
+        Fact = self.env["billing.dashboard.fact"]
+        stored, live = Fact._split_days(period.companies, first, period.end)
+        parts = []
+        if stored:
+            parts.append(Fact._sales_facts_sql(stored, period.team_id, period.user_id))
+        if live:
+            parts.append(
+                self._dashboard_sales_sql(
+                    live, self._dashboard_partner_filter(period, "commercial")
+                )
+            )
         rows = self.env.execute_query(
             SQL(
-                """
-                SELECT move.company_id, move.invoice_date, SUM(move.amount_total_signed)
-                  FROM account_move move
-                  JOIN res_partner commercial ON commercial.id = move.commercial_partner_id
-                 WHERE move.move_type IN ('out_invoice', 'out_refund')
-                   AND move.state = 'posted'
-                   AND move.company_id = ANY(%s)
-                   AND move.invoice_date BETWEEN %s AND %s
-                   AND %s
-              GROUP BY 1, 2
-                """,
-                period.companies.ids,
-                first,
-                period.end,
-                self._dashboard_partner_filter(period, "commercial"),
+                """SELECT sales.company_id, sales.day, SUM(sales.amount)
+                     FROM (%s) AS sales
+                 GROUP BY 1, 2
+                 ORDER BY 2, 1""",
+                SQL(" UNION ALL ").join(parts),
             )
         )
         sales = {}
@@ -310,54 +314,36 @@ class BillingDashboard(models.AbstractModel):
     def _dashboard_paid_invoices(self, period):
         """Per customer, the invoices paid in the period: their amount and the sum of
         amount x days to pay, where the payment date is the last reconciliation date of
-        the invoice's receivable items and days to pay = payment date - invoice date."""
-        self.env["account.move"].flush_model()
-        self.env["account.move.line"].flush_model()
-        self.env["account.partial.reconcile"].flush_model()
+        the invoice's receivable items and days to pay = payment date - invoice date.
+        The past days the stored aggregates hold valid come from them."""
+        Fact = self.env["billing.dashboard.fact"]
+        stored, live = Fact._split_days(
+            period.companies, period.date_from, period.date_to
+        )
+        parts = []
+        if stored:
+            parts.append(Fact._paid_facts_sql(stored, period.team_id, period.user_id))
+        if live:
+            parts.append(
+                SQL(
+                    """SELECT paid.partner_id, paid.company_id, paid.amount,
+                              paid.weighted_days, 1 AS count
+                         FROM (%s) AS paid""",
+                    self._dashboard_paid_invoice_sql(
+                        live, self._dashboard_partner_filter(period, "commercial")
+                    ),
+                )
+            )
         rows = self.env.execute_query_dict(
             SQL(
-                """
-                SELECT paid.partner_id, paid.company_id,
-                       SUM(paid.amount) AS amount,
-                       SUM(paid.amount * (paid.paid_date - paid.invoice_date)) AS weighted_days,
-                       COUNT(*) AS count
-                  FROM (
-                    SELECT move.commercial_partner_id AS partner_id, move.company_id,
-                           move.amount_total_signed AS amount, move.invoice_date,
-                           MAX(partial.max_date) AS paid_date
-                      FROM account_move move
-                      JOIN res_partner commercial ON commercial.id = move.commercial_partner_id
-                      JOIN account_move_line aml ON aml.move_id = move.id
-                      JOIN account_account account
-                        ON account.id = aml.account_id AND account.account_type = 'asset_receivable'
-                      JOIN account_partial_reconcile partial ON partial.debit_move_id = aml.id
-                     WHERE move.move_type = 'out_invoice'
-                       AND move.state = 'posted'
-                       AND move.payment_state IN ('paid', 'in_payment')
-                       -- an invoice last matched in the period has a partial matched
-                       -- in it: only those invoices (looked up by id through the
-                       -- arrays), not every paid invoice's partials
-                       AND move.id = ANY(ARRAY(
-                           SELECT line.move_id
-                             FROM account_move_line line
-                            WHERE line.id = ANY(ARRAY(
-                                SELECT period_partial.debit_move_id
-                                  FROM account_partial_reconcile period_partial
-                                 WHERE period_partial.max_date
-                                       BETWEEN %(date_from)s AND %(date_to)s
-                            ))
-                       ))
-                       AND move.company_id = ANY(%(companies)s)
-                       AND %(partners)s
-                  GROUP BY move.id
-                    HAVING MAX(partial.max_date) BETWEEN %(date_from)s AND %(date_to)s
-                  ) AS paid
-              GROUP BY 1, 2
-                """,
-                companies=period.companies.ids,
-                partners=self._dashboard_partner_filter(period, "commercial"),
-                date_from=period.date_from,
-                date_to=period.date_to,
+                """SELECT paid.partner_id, paid.company_id,
+                          SUM(paid.amount) AS amount,
+                          SUM(paid.weighted_days) AS weighted_days,
+                          SUM(paid.count) AS count
+                     FROM (%s) AS paid
+                 GROUP BY 1, 2
+                 ORDER BY 1, 2""",
+                SQL(" UNION ALL ").join(parts),
             )
         )
         by_partner = {}
@@ -369,5 +355,5 @@ class BillingDashboard(models.AbstractModel):
             values["weighted_days"] += period.convert(
                 float(row["weighted_days"]), row["company_id"]
             )
-            values["count"] += row["count"]
+            values["count"] += int(row["count"])
         return by_partner

@@ -674,12 +674,15 @@ class BillingReceivableLine(models.Model):
         partner_ids=None,
         team_id=None,
         user_id=None,
+        stored=False,
     ):
         """The totals of ``_get_aging_totals(dates)`` and, as of ``partner_date`` (one of
         ``dates``), the totals per customer, from one query: ``(totals, partners)`` where
         ``partners`` is a list of ``{"partner_id", "not_due", "<bucket key>", ...,
         "overdue", "total"}`` (all currencies together, target currency; empty without
-        ``partner_date``). The dashboard takes every receivable figure from this call."""
+        ``partner_date``). The dashboard takes every receivable figure from this call.
+        ``stored``: the past totals the stored dashboard aggregates hold valid are read
+        from them (the same figures, see ``_aging_overview_rows``)."""
         companies = self._aging_companies(company_ids)
         dates = sorted({self._aging_dates(d) for d in dates})
         partner_date = self._aging_dates(partner_date) if partner_date else None
@@ -688,15 +691,14 @@ class BillingReceivableLine(models.Model):
         self._aging_without_jit()
         # the engine's sums per date, company, bucket (and customer at partner_date)
         # without one row per item and date: see billing_receivable_aging_overview.py
-        rows = self.env.execute_query_dict(
-            self._aging_overview_query(
-                dates,
-                partner_date if partner_date in dates else None,
-                companies,
-                partner_ids=partner_ids,
-                team_id=team_id,
-                user_id=user_id,
-            )
+        rows = self._aging_overview_rows(
+            dates,
+            partner_date if partner_date in dates else None,
+            companies,
+            partner_ids=partner_ids,
+            team_id=team_id,
+            user_id=user_id,
+            stored=stored,
         )
 
         def empty():
@@ -722,8 +724,10 @@ class BillingReceivableLine(models.Model):
                 values["total"] += amount
                 if row["aging_bucket"] != "not_due":
                     values["overdue"] += amount
+        # target.round() without a record method call per figure (thousands of them)
+        rounding = target.rounding
         for values in [*totals.values(), *partners.values()]:
             for key in values:
-                if key != "partner_id":
-                    values[key] = target.round(values[key])
+                if key != "partner_id" and values[key]:
+                    values[key] = float_round(values[key], precision_rounding=rounding)
         return totals, list(partners.values())

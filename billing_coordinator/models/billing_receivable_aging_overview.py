@@ -35,12 +35,16 @@ class BillingReceivableLine(models.Model):
         partner_ids=None,
         team_id=None,
         user_id=None,
+        by_team=False,
     ):
-        """SQL of the rows ``(date_at, company_id, aging_bucket, partner_id,
-        amount_residual)`` summing the residuals as of each of ``dates`` (sorted dates)
-        per company and bucket; at ``partner_date`` (one of them, or None) per customer
-        too (``partner_id`` is the commercial partner, NULL on the other dates). Filters
-        as in ``_get_aging_items_query()``; the tables are read directly."""
+        """SQL of the rows ``(date_at, company_id, aging_bucket, partner_id, team_id,
+        coordinator_id, amount_residual)`` summing the residuals as of each of ``dates``
+        (sorted dates) per company and bucket; at ``partner_date`` (one of them, or None)
+        per customer too (``partner_id`` is the commercial partner, NULL on the other
+        dates). ``by_team``: also per billing team and coordinator of the commercial
+        partner (what the dashboard filters on; NULL columns otherwise), as the stored
+        dashboard aggregates need. Filters as in ``_get_aging_items_query()``; the
+        tables are read directly."""
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         self.env["res.partner"].flush_model(
@@ -51,6 +55,20 @@ class BillingReceivableLine(models.Model):
         )
         accounts = self._aging_receivable_account_ids()
         days = SQL("(contribution.date_at - contribution.date_maturity)")
+        if by_team:
+            team_join = SQL(
+                "LEFT JOIN res_partner commercial"
+                " ON commercial.id = partner.commercial_partner_id"
+            )
+            team_columns = SQL(
+                "commercial.billing_team_id AS team_id,"
+                " commercial.billing_coordinator_id AS coordinator_id"
+            )
+        else:
+            team_join = SQL()
+            team_columns = SQL(
+                "NULL::integer AS team_id, NULL::integer AS coordinator_id"
+            )
         return SQL(
             """
             WITH as_of AS (
@@ -60,10 +78,11 @@ class BillingReceivableLine(models.Model):
                 -- the receivable items open today (partial index on unreconciled items)
                 SELECT aml.company_id, aml.date,
                        COALESCE(aml.date_maturity, aml.date) AS date_maturity,
-                       partner.commercial_partner_id AS partner_id,
+                       partner.commercial_partner_id AS partner_id, %(team_columns)s,
                        aml.amount_residual AS amount
                   FROM account_move_line aml
              LEFT JOIN res_partner partner ON partner.id = aml.partner_id
+                       %(team_join)s
                  WHERE %(open_item)s
                    AND %(filters)s
             ),
@@ -74,14 +93,15 @@ class BillingReceivableLine(models.Model):
                 -- payment) is open at no date before it and counts nowhere
                 SELECT aml.company_id, aml.date,
                        COALESCE(aml.date_maturity, aml.date) AS date_maturity,
-                       partner.commercial_partner_id AS partner_id, p.max_date,
-                       side.amount
+                       partner.commercial_partner_id AS partner_id, %(team_columns)s,
+                       p.max_date, side.amount
                   FROM account_partial_reconcile p
             CROSS JOIN LATERAL (
                     VALUES (p.debit_move_id, p.amount), (p.credit_move_id, -p.amount)
                   ) AS side (line_id, amount)
                   JOIN account_move_line aml ON aml.id = side.line_id
              LEFT JOIN res_partner partner ON partner.id = aml.partner_id
+                       %(team_join)s
                  WHERE p.max_date > %(min_date)s
                    AND p.company_id = ANY(%(company_ids)s)
                    AND aml.account_id = ANY(%(accounts)s)
@@ -93,36 +113,42 @@ class BillingReceivableLine(models.Model):
             contribution AS (
                 -- totals: grouped by (company, date, due date) before meeting the dates
                 SELECT as_of.date_at, o.company_id, o.date_maturity,
-                       NULL::integer AS partner_id, o.amount
+                       NULL::integer AS partner_id, o.team_id, o.coordinator_id, o.amount
                   FROM (
-                    SELECT company_id, date, date_maturity, SUM(amount) AS amount
-                      FROM open_item GROUP BY 1, 2, 3
+                    SELECT company_id, date, date_maturity, team_id, coordinator_id,
+                           SUM(amount) AS amount
+                      FROM open_item GROUP BY 1, 2, 3, 4, 5
                   ) AS o
                   JOIN as_of ON o.date <= as_of.date_at
                  WHERE as_of.date_at IS DISTINCT FROM %(partner_date)s
                 UNION ALL
-                SELECT as_of.date_at, l.company_id, l.date_maturity, NULL, l.amount
+                SELECT as_of.date_at, l.company_id, l.date_maturity, NULL,
+                       l.team_id, l.coordinator_id, l.amount
                   FROM (
-                    SELECT company_id, date, date_maturity, max_date, SUM(amount) AS amount
-                      FROM later_item GROUP BY 1, 2, 3, 4
+                    SELECT company_id, date, date_maturity, max_date, team_id,
+                           coordinator_id, SUM(amount) AS amount
+                      FROM later_item GROUP BY 1, 2, 3, 4, 5, 6
                   ) AS l
                   JOIN as_of ON l.date <= as_of.date_at AND l.max_date > as_of.date_at
                  WHERE as_of.date_at IS DISTINCT FROM %(partner_date)s
                 -- per customer at partner_date
                 UNION ALL
-                SELECT %(partner_date)s, o.company_id, o.date_maturity, o.partner_id, o.amount
+                SELECT %(partner_date)s, o.company_id, o.date_maturity, o.partner_id,
+                       o.team_id, o.coordinator_id, o.amount
                   FROM open_item o
                  WHERE o.date <= %(partner_date)s
                 UNION ALL
-                SELECT %(partner_date)s, l.company_id, l.date_maturity, l.partner_id, l.amount
+                SELECT %(partner_date)s, l.company_id, l.date_maturity, l.partner_id,
+                       l.team_id, l.coordinator_id, l.amount
                   FROM later_item l
                  WHERE l.date <= %(partner_date)s AND l.max_date > %(partner_date)s
             )
             SELECT contribution.date_at, contribution.company_id,
                    %(bucket)s AS aging_bucket, contribution.partner_id,
+                   contribution.team_id, contribution.coordinator_id,
                    SUM(contribution.amount) AS amount_residual
               FROM contribution
-          GROUP BY 1, 2, 3, 4
+          GROUP BY 1, 2, 3, 4, 5, 6
             """,
             dates=[d.isoformat() for d in dates],
             min_date=dates[0],
@@ -132,10 +158,63 @@ class BillingReceivableLine(models.Model):
             accounts=accounts,
             open_item=self._aging_open_item_sql(accounts, companies, dates[-1]),
             filters=partner_filter,
+            team_join=team_join,
+            team_columns=team_columns,
             bucket=self._aging_bucket_sql(
                 days, SQL("contribution.company_id"), companies
             ),
         )
+
+    @api.model
+    def _aging_overview_rows(
+        self,
+        dates,
+        partner_date,
+        companies,
+        partner_ids=None,
+        team_id=None,
+        user_id=None,
+        stored=False,
+    ):
+        """The rows of ``_aging_overview_query()`` as dicts, in a fixed order (the
+        callers add floats up: the same order gives the same sums). ``stored``: the
+        totals of the (date, company) pairs that ``billing.dashboard.fact`` holds valid
+        come from there, the rest (always ``partner_date``) from the live query."""
+        rows, covered = [], set()
+        if stored and not partner_ids:
+            rows, covered = self.env["billing.dashboard.fact"]._read_aging_facts(
+                [d for d in dates if d != partner_date], companies, team_id, user_id
+            )
+        live = [
+            d
+            for d in dates
+            if d == partner_date or any((d, c) not in covered for c in companies.ids)
+        ]
+        if live:
+            live_rows = self.env.execute_query_dict(
+                self._aging_overview_query(
+                    live,
+                    partner_date,
+                    companies,
+                    partner_ids=partner_ids,
+                    team_id=team_id,
+                    user_id=user_id,
+                )
+            )
+            rows += [
+                row
+                for row in live_rows
+                if (row["date_at"], row["company_id"]) not in covered
+            ]
+        rows.sort(
+            key=lambda row: (
+                row["date_at"],
+                row["company_id"],
+                row["aging_bucket"] or "",
+                row["partner_id"] or 0,
+            )
+        )
+        return rows
 
     @api.model
     def _aging_converter(self, target, companies=None, dates=()):

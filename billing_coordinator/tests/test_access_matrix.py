@@ -258,6 +258,25 @@ MODEL_MATRIX = {
     ("billing.ar.snapshot.line", "manager"):     (A, A, A, A),
     ("billing.ar.snapshot.line", "portal"):      (E, E, E, E),
     ("billing.ar.snapshot.line", "public"):      (E, E, E, E),
+
+    # Stored dashboard aggregates: read by billing users, written by the refresh only.
+    ("billing.dashboard.fact", "plain"):         (E, E, E, E),
+    ("billing.dashboard.fact", "clerk"):         (E, E, E, E),
+    ("billing.dashboard.fact", "coord_own"):     (A, E, E, E),
+    ("billing.dashboard.fact", "coord_oth"):     (A, E, E, E),
+    ("billing.dashboard.fact", "leader"):        (A, E, E, E),
+    ("billing.dashboard.fact", "manager"):       (A, E, E, E),
+    ("billing.dashboard.fact", "portal"):        (E, E, E, E),
+    ("billing.dashboard.fact", "public"):        (E, E, E, E),
+
+    ("billing.dashboard.change", "plain"):       (E, E, E, E),
+    ("billing.dashboard.change", "clerk"):       (E, E, E, E),
+    ("billing.dashboard.change", "coord_own"):   (E, E, E, E),
+    ("billing.dashboard.change", "coord_oth"):   (E, E, E, E),
+    ("billing.dashboard.change", "leader"):      (E, E, E, E),
+    ("billing.dashboard.change", "manager"):     (A, E, E, E),
+    ("billing.dashboard.change", "portal"):      (E, E, E, E),
+    ("billing.dashboard.change", "public"):      (E, E, E, E),
 }
 
 # Entry points called as the web client calls them (``call_kw``: RPC, private methods
@@ -448,6 +467,17 @@ class TestAccessMatrix(BillingCaseCommon):
                 "billing.receivable.line": env["billing.receivable.line"].search(
                     [("move_id", "in", case.move_ids.ids)], limit=1
                 ),
+                "billing.dashboard.fact": env["billing.dashboard.fact"].create(
+                    {
+                        "company_id": company.id,
+                        "kind": "sales",
+                        "date": cls.today - timedelta(days=1),
+                        "amount": 5.0,
+                    }
+                ),
+                "billing.dashboard.change": env["billing.dashboard.change"].create(
+                    {"company_id": company.id, "date": cls.today}
+                ),
             }
         )
         snapshot = env["billing.ar.snapshot"].create(
@@ -586,6 +616,12 @@ class TestAccessMatrix(BillingCaseCommon):
                 "snapshot_id": self.records["billing.ar.snapshot"].id,
                 "partner_id": self.customer.id,
             },
+            "billing.dashboard.fact": {
+                "company_id": case.company_id.id,
+                "kind": "sales",
+                "date": self.today,
+            },
+            "billing.dashboard.change": {"company_id": case.company_id.id},
         }[model]
 
     WRITE_VALS = {
@@ -610,6 +646,8 @@ class TestAccessMatrix(BillingCaseCommon):
         "billing.receivable.line": {"amount_residual": 1.0},
         "billing.ar.snapshot": {"integrity_message": "Checked."},
         "billing.ar.snapshot.line": {"total": 11.0},
+        "billing.dashboard.fact": {"amount": 6.0},
+        "billing.dashboard.change": {"date": False},
     }
 
     def _cell(self, call, setup=None):
