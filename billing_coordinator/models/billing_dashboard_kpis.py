@@ -34,6 +34,13 @@ def _ratio(numerator, denominator, factor=1.0, digits=1):
     return value if digits is None else round(value, digits)
 
 
+def _dso(receivable, sales, days, digits=1):
+    """receivable / sales x days, or None when the credit sales are not positive: a
+    window where credit notes outweigh invoices has no days of sales outstanding (the
+    ratio would be a negative number of days)."""
+    return _ratio(receivable, sales, days, digits) if sales > 0 else None
+
+
 class BillingDashboard(models.AbstractModel):
     _inherit = "billing.dashboard"
 
@@ -66,7 +73,7 @@ class BillingDashboard(models.AbstractModel):
     @api.model
     def _kpi_dso(self, period, digits=1):
         """DSO = AR(end) / sales x days."""
-        return _ratio(
+        return _dso(
             self._kpi_total_receivable(period),
             self._kpi_credit_sales(period),
             period.days,
@@ -99,7 +106,7 @@ class BillingDashboard(models.AbstractModel):
     def _kpi_best_possible_dso(self, period, digits=1):
         """Best possible DSO = current AR(end) / sales x days."""
         current = period.get("aging_totals")[period.end]["not_due"]
-        return _ratio(current, self._kpi_credit_sales(period), period.days, digits)
+        return _dso(current, self._kpi_credit_sales(period), period.days, digits)
 
     @api.model
     def _kpi_add(self, period):
@@ -308,7 +315,7 @@ class BillingDashboard(models.AbstractModel):
                     "date": month_end.isoformat(),
                     "total": totals[month_end]["total"],
                     "overdue": totals[month_end]["overdue"],
-                    "dso": _ratio(totals[month_end]["total"], sales, period.days),
+                    "dso": _dso(totals[month_end]["total"], sales, period.days),
                 }
             )
         return trend

@@ -228,6 +228,31 @@ class TestBillingDashboard(BillingCaseCommon):
         self.assertEqual(data["credit_sales"], 777.0)
         self.assertEqual(data["open_cases"]["value"], 0)
 
+    def test_dso_without_positive_sales(self):
+        """A period whose credit notes outweigh its invoices has no DSO (not a negative
+        number of days): the headline, the best possible DSO and the trend point."""
+        company = self.setup_other_company(name="Credit Note Dashboard Co")["company"]
+        self._create_invoice(
+            amount=1000.0,
+            invoice_date=self.start - timedelta(days=40),
+            due_date=self.start + timedelta(days=60),
+            company=company,
+        )
+        self._create_invoice(
+            amount=300.0,
+            move_type="out_refund",
+            invoice_date=self.start + timedelta(days=3),
+            company=company,
+        )
+        data = self._data(company_ids=company.ids)
+        self.assertEqual(data["credit_sales"], -300.0)
+        self.assertEqual(data["total_receivable"], 700.0)
+        self.assertIsNone(data["dso"])
+        self.assertIsNone(data["best_possible_dso"])
+        self.assertIsNone(data["add"])
+        self.assertIsNone(data["trend"][-1]["dso"])
+        self.assertEqual(data["trend"][-1]["total"], 700.0)
+
     def test_empty_company_and_bad_period(self):
         company = self.setup_other_company(name="Empty Dashboard Co")["company"]
         data = self._data(company_ids=company.ids)
