@@ -15,8 +15,9 @@ from datetime import datetime, time
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
+from .billing_case import OPEN_STATES
 from .billing_cron_concurrency import is_concurrency_error, run_cron_batch
 
 _logger = logging.getLogger(__name__)
@@ -405,8 +406,9 @@ class BillingCase(models.Model):
         expected = currency.round(float(expected or 0.0))
         actual = currency.round(float(actual or 0.0))
         if fingerprint is None:
-            digits = currency.decimal_places
-            fingerprint = f"{currency.name} {expected:.{digits}f} {actual:.{digits}f}"
+            fingerprint = self._detection_amounts_fingerprinter(currency)(
+                expected, actual
+            )
         return {
             "rule": rule,
             "key": key,
@@ -420,3 +422,67 @@ class BillingCase(models.Model):
             "description": description,
             "fingerprint": fingerprint,
         }
+
+    @api.model
+    def _detection_amounts_fingerprinter(self, currency):
+        """The default fingerprint of a finding in ``currency`` (see
+        :meth:`_new_detection_finding`), as a function of the expected and actual
+        amounts: the currency's figures are read once, for a rule to compare many rows
+        with their open cases before building any finding."""
+        rounding, digits, name = (
+            currency.rounding,
+            currency.decimal_places,
+            currency.name,
+        )
+
+        def fingerprint(expected, actual):
+            # currency.round(), the same call without the record lookups
+            expected = float_round(
+                float(expected or 0.0), precision_rounding=rounding
+            )
+            actual = float_round(float(actual or 0.0), precision_rounding=rounding)
+            return f"{name} {expected:.{digits}f} {actual:.{digits}f}"
+
+        return fingerprint
+
+    @api.model
+    def _get_detection_open_fingerprints(self, company, rule):
+        """``{detection_key: fingerprint}`` of the open cases of ``rule`` in ``company``.
+        A rule compares its rows with it and reports those whose situation is
+        unchanged with :meth:`_new_unchanged_detection_finding` instead of building a
+        finding."""
+        return {
+            key: fingerprint
+            for _case_id, key, fingerprint in self._get_detection_open_case_rows(
+                company, rule
+            )
+        }
+
+    @api.model
+    def _detection_unchanged_check(self, company, rule):
+        """A function ``(key, currency, expected, actual) -> bool``: True when the open
+        case of ``rule`` on ``key`` has the default fingerprint of these amounts, i.e.
+        the finding would change nothing (see :meth:`_new_unchanged_detection_finding`)."""
+        open_fingerprints = self._get_detection_open_fingerprints(company, rule)
+        fingerprinters = {}
+
+        def unchanged(key, currency, expected, actual):
+            known = open_fingerprints.get(key)
+            if known is None:
+                return False
+            fingerprint = fingerprinters.get(currency.id)
+            if fingerprint is None:
+                fingerprint = fingerprinters[currency.id] = (
+                    self._detection_amounts_fingerprinter(currency)
+                )
+            return known == fingerprint(expected, actual)
+
+        return unchanged
+
+    @api.model
+    def _new_unchanged_detection_finding(self, rule, key):
+        """A finding on ``key`` whose open case already has the fingerprint the rule
+        computed (from :meth:`_get_detection_open_fingerprints`): the source is still
+        found and nothing changed, so the sync leaves its case alone. Only valid for a
+        source with an open case; a rerun with nothing changed builds no finding."""
+        return {"rule": rule, "key": key, "unchanged": True}

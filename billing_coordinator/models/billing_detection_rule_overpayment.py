@@ -72,13 +72,20 @@ class BillingCase(models.Model):
                 )
             )
 
+        unchanged = self._detection_unchanged_check(company, "overpayment")
         findings = []
         for row in rows:
+            key = self._detection_key("res.partner", row["partner_id"])
+            if unchanged(key, currency, row["net_owed"], row["paid_credit"]):
+                findings.append(
+                    self._new_unchanged_detection_finding("overpayment", key)
+                )
+                continue
             credit = row["paid_credit"] - row["net_owed"]
             findings.append(
                 self._new_detection_finding(
                     "overpayment",
-                    self._detection_key("res.partner", row["partner_id"]),
+                    key,
                     row["partner_id"],
                     currency,
                     expected=row["net_owed"],

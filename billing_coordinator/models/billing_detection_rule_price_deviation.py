@@ -167,13 +167,18 @@ class BillingCase(models.Model):
             )
             return self._detection_html(text, items)
 
+        unchanged = self._detection_unchanged_check(company, rule)
         findings = []
         for row in rows:
             currency = Currency.browse(row["currency_id"])
+            key = self._detection_key("account.move", row["move_id"])
+            if unchanged(key, currency, row["expected"], row["actual"]):
+                findings.append(self._new_unchanged_detection_finding(rule, key))
+                continue
             findings.append(
                 self._new_detection_finding(
                     rule,
-                    self._detection_key("account.move", row["move_id"]),
+                    key,
                     row["partner_id"],
                     currency,
                     expected=row["expected"],
