@@ -35,6 +35,9 @@ DETECTION_RULES = [
 # First key of the per-company advisory lock of the detection (the second is the
 # company id): a 32-bit constant of our own, "BCDT".
 DETECTION_LOCK_KEY = 0x42434454
+# Key in the cursor's cache of the open cases a rule compared its findings with,
+# {(company id, rule): rows}, taken by the sync of the rule that follows.
+OPEN_CASES_MEMO = "billing_detection_open_cases"
 
 
 class BillingCase(models.Model):
@@ -305,6 +308,8 @@ class BillingCase(models.Model):
                 "rule_code": rule,
                 "rule_name": config.name if config is not None else rule,
             }
+            # Rows a failed or interrupted rule left are not this run's.
+            self.env.cr.cache.get(OPEN_CASES_MEMO, {}).pop((company.id, rule), None)
             try:
                 with self.env.cr.savepoint():
                     findings = getattr(Case, registry[rule])(company)
@@ -451,12 +456,11 @@ class BillingCase(models.Model):
         A rule compares its rows with it and reports those whose situation is
         unchanged with :meth:`_new_unchanged_detection_finding` instead of building a
         finding."""
-        return {
-            key: fingerprint
-            for _case_id, key, fingerprint in self._get_detection_open_case_rows(
-                company, rule
-            )
-        }
+        rows = self._get_detection_open_case_rows(company, rule)
+        # The sync of this rule, next in the run, compares the same rows: the rule
+        # only reads, so they are still those of the database then.
+        self.env.cr.cache.setdefault(OPEN_CASES_MEMO, {})[(company.id, rule)] = rows
+        return {key: fingerprint for _case_id, key, fingerprint in rows}
 
     @api.model
     def _detection_unchanged_check(self, company, rule):

@@ -15,6 +15,7 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
 from .billing_case import CLOSED_STATES, OPEN_STATES
+from .billing_case_detection import OPEN_CASES_MEMO
 from .billing_cron_concurrency import is_concurrency_error
 
 # The detection's one logger (tests and operators filter on it).
@@ -103,7 +104,13 @@ class BillingCase(models.Model):
     def _get_detection_open_case_rows(self, company, rule):
         """``[(id, detection_key, detection_fingerprint)]`` of the open cases of
         ``rule`` in ``company``, archived ones included (as the run's ``active_test``
-        off), in one query on the unique index of open cases."""
+        off), in one query on the unique index of open cases; or the rows the rule
+        just compared its findings with (:meth:`_get_detection_open_fingerprints`),
+        taken once."""
+        memo = self.env.cr.cache.get(OPEN_CASES_MEMO)
+        rows = memo.pop((company.id, rule), None) if memo else None
+        if rows is not None:
+            return rows
         self.flush_model(
             [
                 "company_id",
