@@ -48,12 +48,21 @@ class BillingCase(models.Model):
         # _get_bounced_invoice_emails).
         (partners | partners.child_ids).sudo().mapped("is_blacklisted")
         currency = company.currency_id
+        open_fingerprints = self._get_detection_open_fingerprints(
+            company, "customer_data"
+        )
         findings = []
         for partner in partners:
             problems = self._get_customer_data_problems(
                 partner, company, has_email[partner.id], rule=rule
             )
             if not problems:
+                continue
+            key = self._detection_key("res.partner", partner.id)
+            if open_fingerprints.get(key) == self._customer_data_fingerprint(problems):
+                findings.append(
+                    self._new_unchanged_detection_finding("customer_data", key)
+                )
                 continue
             findings.append(
                 self._new_customer_data_finding(partner, currency, problems)
@@ -76,8 +85,13 @@ class BillingCase(models.Model):
                 ),
                 [label for _code, label in problems],
             ),
-            fingerprint="|".join(code for code, _label in problems),
+            fingerprint=self._customer_data_fingerprint(problems),
         )
+
+    @api.model
+    def _customer_data_fingerprint(self, problems):
+        """The fingerprint of a customer_data finding: the codes of its problems."""
+        return "|".join(code for code, _label in problems)
 
     @api.model
     def _get_customer_data_problems(

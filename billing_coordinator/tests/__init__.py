@@ -40,3 +40,4 @@ from . import test_lifecycle
 from . import test_aging_overview
 from . import test_receivable_aging_paths
 from . import test_detection_bulk
+from . import test_detection_rerun
