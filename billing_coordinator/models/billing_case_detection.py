@@ -17,7 +17,6 @@ from odoo.exceptions import AccessError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, float_round
 
-from .billing_case import OPEN_STATES
 from .billing_cron_concurrency import is_concurrency_error, run_cron_batch
 
 _logger = logging.getLogger(__name__)
@@ -442,9 +441,7 @@ class BillingCase(models.Model):
 
         def fingerprint(expected, actual):
             # currency.round(), the same call without the record lookups
-            expected = float_round(
-                float(expected or 0.0), precision_rounding=rounding
-            )
+            expected = float_round(float(expected or 0.0), precision_rounding=rounding)
             actual = float_round(float(actual or 0.0), precision_rounding=rounding)
             return f"{name} {expected:.{digits}f} {actual:.{digits}f}"
 

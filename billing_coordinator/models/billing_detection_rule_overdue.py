@@ -1,6 +1,7 @@
 """Detection rule "overdue": an invoice past due that no other open case covers."""
 
 from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -61,7 +62,10 @@ class BillingCase(models.Model):
             open_states=OPEN_STATES,
         )
         return self._new_open_invoice_findings(
-            company, "overdue", self.env.execute_query_dict(invoices), self._describe_overdue
+            company,
+            "overdue",
+            self.env.execute_query_dict(invoices),
+            self._describe_overdue,
         )
 
     @api.model

@@ -133,7 +133,9 @@ class TestDetectionRerun(BillingCaseCommon):
         with patch.object(
             self.CaseClass,
             "_detect_overdue",
-            lambda case, company: [case._new_unchanged_detection_finding("overdue", key)],
+            lambda case, company: [
+                case._new_unchanged_detection_finding("overdue", key)
+            ],
         ):
             summary = self._detect("overdue")
         self.assertFalse(summary["created"])
