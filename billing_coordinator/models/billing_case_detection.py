@@ -143,9 +143,13 @@ class BillingCase(models.Model):
         """Detection rules in the order they run: rule code -> method name.
 
         A rule method takes a company and returns a list of findings made by
-        :meth:`_new_detection_finding`. Another module adds a rule by overriding this
-        method (and adding its code to ``detection_rule`` with ``selection_add``), or
-        replaces one by overriding its method. A rule reads its thresholds from its
+        :meth:`_new_detection_finding`; for a source whose open case already saw the
+        same situation it may return :meth:`_new_unchanged_detection_finding` instead
+        (compare with :meth:`_detection_unchanged_check` or
+        :meth:`_get_detection_open_fingerprints`): a rerun then builds nothing for it.
+        Another module adds a rule by overriding this method (and adding its code to
+        ``detection_rule`` with ``selection_add``), or replaces one by overriding its
+        method. A rule reads its thresholds from its
         ``billing.detection.rule`` record (``_get_detection_rule_config(company, code)``);
         that record is created for every registered code on the first run, and a rule
         switched off there does not run. Put each rule in its own file
