@@ -15,7 +15,7 @@ from datetime import datetime, time
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 from .billing_cron_concurrency import is_concurrency_error, run_cron_batch
 
@@ -34,6 +34,9 @@ DETECTION_RULES = [
 # First key of the per-company advisory lock of the detection (the second is the
 # company id): a 32-bit constant of our own, "BCDT".
 DETECTION_LOCK_KEY = 0x42434454
+# Key in the cursor's cache of the open cases a rule compared its findings with,
+# {(company id, rule): rows}, taken by the sync of the rule that follows.
+OPEN_CASES_MEMO = "billing_detection_open_cases"
 
 
 class BillingCase(models.Model):
@@ -140,9 +143,13 @@ class BillingCase(models.Model):
         """Detection rules in the order they run: rule code -> method name.
 
         A rule method takes a company and returns a list of findings made by
-        :meth:`_new_detection_finding`. Another module adds a rule by overriding this
-        method (and adding its code to ``detection_rule`` with ``selection_add``), or
-        replaces one by overriding its method. A rule reads its thresholds from its
+        :meth:`_new_detection_finding`; for a source whose open case already saw the
+        same situation it may return :meth:`_new_unchanged_detection_finding` instead
+        (compare with :meth:`_detection_unchanged_check` or
+        :meth:`_get_detection_open_fingerprints`): a rerun then builds nothing for it.
+        Another module adds a rule by overriding this method (and adding its code to
+        ``detection_rule`` with ``selection_add``), or replaces one by overriding its
+        method. A rule reads its thresholds from its
         ``billing.detection.rule`` record (``_get_detection_rule_config(company, code)``);
         that record is created for every registered code on the first run, and a rule
         switched off there does not run. Put each rule in its own file
@@ -304,6 +311,8 @@ class BillingCase(models.Model):
                 "rule_code": rule,
                 "rule_name": config.name if config is not None else rule,
             }
+            # Rows a failed or interrupted rule left are not this run's.
+            self.env.cr.cache.get(OPEN_CASES_MEMO, {}).pop((company.id, rule), None)
             try:
                 with self.env.cr.savepoint():
                     findings = getattr(Case, registry[rule])(company)
@@ -405,8 +414,9 @@ class BillingCase(models.Model):
         expected = currency.round(float(expected or 0.0))
         actual = currency.round(float(actual or 0.0))
         if fingerprint is None:
-            digits = currency.decimal_places
-            fingerprint = f"{currency.name} {expected:.{digits}f} {actual:.{digits}f}"
+            fingerprint = self._detection_amounts_fingerprinter(currency)(
+                expected, actual
+            )
         return {
             "rule": rule,
             "key": key,
@@ -420,3 +430,64 @@ class BillingCase(models.Model):
             "description": description,
             "fingerprint": fingerprint,
         }
+
+    @api.model
+    def _detection_amounts_fingerprinter(self, currency):
+        """The default fingerprint of a finding in ``currency`` (see
+        :meth:`_new_detection_finding`), as a function of the expected and actual
+        amounts: the currency's figures are read once, for a rule to compare many rows
+        with their open cases before building any finding."""
+        rounding, digits, name = (
+            currency.rounding,
+            currency.decimal_places,
+            currency.name,
+        )
+
+        def fingerprint(expected, actual):
+            # currency.round(), the same call without the record lookups
+            expected = float_round(float(expected or 0.0), precision_rounding=rounding)
+            actual = float_round(float(actual or 0.0), precision_rounding=rounding)
+            return f"{name} {expected:.{digits}f} {actual:.{digits}f}"
+
+        return fingerprint
+
+    @api.model
+    def _get_detection_open_fingerprints(self, company, rule):
+        """``{detection_key: fingerprint}`` of the open cases of ``rule`` in ``company``.
+        A rule compares its rows with it and reports those whose situation is
+        unchanged with :meth:`_new_unchanged_detection_finding` instead of building a
+        finding."""
+        rows = self._get_detection_open_case_rows(company, rule)
+        # The sync of this rule, next in the run, compares the same rows: the rule
+        # only reads, so they are still those of the database then.
+        self.env.cr.cache.setdefault(OPEN_CASES_MEMO, {})[(company.id, rule)] = rows
+        return {key: fingerprint for _case_id, key, fingerprint in rows}
+
+    @api.model
+    def _detection_unchanged_check(self, company, rule):
+        """A function ``(key, currency, expected, actual) -> bool``: True when the open
+        case of ``rule`` on ``key`` has the default fingerprint of these amounts, i.e.
+        the finding would change nothing (see :meth:`_new_unchanged_detection_finding`)."""
+        open_fingerprints = self._get_detection_open_fingerprints(company, rule)
+        fingerprinters = {}
+
+        def unchanged(key, currency, expected, actual):
+            known = open_fingerprints.get(key)
+            if known is None:
+                return False
+            fingerprint = fingerprinters.get(currency.id)
+            if fingerprint is None:
+                fingerprint = fingerprinters[currency.id] = (
+                    self._detection_amounts_fingerprinter(currency)
+                )
+            return known == fingerprint(expected, actual)
+
+        return unchanged
+
+    @api.model
+    def _new_unchanged_detection_finding(self, rule, key):
+        """A finding on ``key`` whose open case already has the fingerprint the rule
+        computed (from :meth:`_get_detection_open_fingerprints`): the source is still
+        found and nothing changed, so the sync leaves its case alone. Only valid for a
+        source with an open case; a rerun with nothing changed builds no finding."""
+        return {"rule": rule, "key": key, "unchanged": True}

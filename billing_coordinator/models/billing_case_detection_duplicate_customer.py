@@ -109,15 +109,27 @@ class BillingCase(models.Model):
                 company=company.id,
             )
         )
+        # Pairs whose open case saw the same reasons are unchanged: no text for them.
+        open_fingerprints = self._get_detection_open_fingerprints(
+            company, "duplicate_customer"
+        )
+        findings, changed = [], []
+        for row in rows:
+            key = self._detection_key("res.partner", [row["a_id"], row["b_id"]])
+            if open_fingerprints.get(key) == "|".join(row["reasons"]):
+                findings.append(
+                    self._new_unchanged_detection_finding("duplicate_customer", key)
+                )
+            else:
+                changed.append(row)
         names = dict(
             (partner.id, partner.display_name)
             for partner in Partner.browse(
-                {r["a_id"] for r in rows} | {r["b_id"] for r in rows}
+                {r["a_id"] for r in changed} | {r["b_id"] for r in changed}
             )
         )
         currency = company.currency_id
-        findings = []
-        for row in rows:
+        for row in changed:
             reasons = row["reasons"]
             labels = Partner._billing_duplicate_reason_labels(
                 "vat" in reasons, "name" in reasons, "iban" in reasons

@@ -9,6 +9,7 @@ the rule's ``billing.detection.rule`` record (:meth:`_get_detection_rule_config`
 
 import ast
 import functools
+from operator import itemgetter
 
 from markupsafe import Markup
 
@@ -168,3 +169,55 @@ class BillingCase(models.Model):
             payments=row["payment_ids"],
             description=description,
         )
+
+    @api.model
+    def _new_open_invoice_findings(self, company, rule, rows, describe):
+        """The findings of ``rule`` on the invoices of ``rows`` (id, partner_id,
+        currency_id, amount_total, amount_residual and what ``describe(row, currency)``
+        reads to return the text), see :meth:`_new_open_invoice_finding`.
+
+        An invoice whose open case saw the same amounts gives an unchanged finding; the
+        payments applied are read (one query) only for the others, the new and changed
+        ones: a rerun with nothing changed reads no payment."""
+        unchanged = self._detection_unchanged_check(company, rule)
+        Currency = self.env["res.currency"]
+        findings, changed = [], []
+        for row in sorted(rows, key=itemgetter("id")):
+            key = self._detection_key("account.move", row["id"])
+            total = row["amount_total"]
+            if unchanged(
+                key,
+                Currency.browse(row["currency_id"]),
+                total,
+                total - row["amount_residual"],
+            ):
+                findings.append(self._new_unchanged_detection_finding(rule, key))
+            else:
+                changed.append(row)
+        if not changed:
+            return findings
+        payments = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT id, payment_ids FROM (%s) applied",
+                    self._detection_invoices_with_payments_sql(
+                        SQL(
+                            """SELECT am.id, am.commercial_partner_id AS partner_id
+                                 FROM account_move am WHERE am.id = ANY(%s)""",
+                            [row["id"] for row in changed],
+                        )
+                    ),
+                )
+            )
+        )
+        for row in changed:
+            currency = Currency.browse(row["currency_id"])
+            findings.append(
+                self._new_open_invoice_finding(
+                    rule,
+                    dict(row, payment_ids=payments.get(row["id"], [])),
+                    currency,
+                    functools.partial(describe, row, currency),
+                )
+            )
+        return findings

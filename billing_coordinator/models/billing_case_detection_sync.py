@@ -12,8 +12,10 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Command, Domain
+from odoo.tools import SQL
 
 from .billing_case import CLOSED_STATES, OPEN_STATES
+from .billing_case_detection import OPEN_CASES_MEMO
 from .billing_cron_concurrency import is_concurrency_error
 
 # The detection's one logger (tests and operators filter on it).
@@ -42,23 +44,32 @@ class BillingCase(models.Model):
         base = Domain("company_id", "=", company.id) & Domain(
             "detection_rule", "=", rule
         )
-        # Only what the comparison reads: a rerun compares every open case of the rule.
-        open_cases = self.search_fetch(
-            base & Domain("state", "in", OPEN_STATES),
-            ["detection_key", "detection_fingerprint"],
-        )
-        gone = open_cases.filtered(lambda case: case.detection_key not in by_key)
-        if gone:
+        # A rerun compares every open case of the rule: plain rows, no records; only
+        # the cases to clear or update are read as records (in the model's order).
+        open_rows = self._get_detection_open_case_rows(company, rule)
+        gone_ids, changed = [], {}
+        for case_id, key, fingerprint in open_rows:
+            finding = by_key.get(key)
+            if finding is None:
+                gone_ids.append(case_id)
+            elif not finding.get("unchanged") and fingerprint != finding["fingerprint"]:
+                changed[case_id] = finding
+        if gone_ids:
+            gone = self.search(Domain("id", "in", gone_ids))
             self._clear_detected_cases(gone, rule)
             result["cleared"] = gone
-        for case in open_cases - gone:
-            finding = by_key[case.detection_key]
-            if case.detection_fingerprint != finding["fingerprint"]:
-                case._update_detected_case(finding)
+        if changed:
+            for case in self.search(Domain("id", "in", list(changed))):
+                case._update_detected_case(changed[case.id])
                 result["updated"] |= case
 
-        open_keys = set(open_cases.mapped("detection_key"))
-        new_findings = [f for key, f in by_key.items() if key not in open_keys]
+        open_keys = {key for _case_id, key, _fingerprint in open_rows}
+        # An unchanged finding has an open case by definition: nothing to create.
+        new_findings = [
+            f
+            for key, f in by_key.items()
+            if key not in open_keys and not f.get("unchanged")
+        ]
         if not new_findings:
             return result
         last_closed = {}
@@ -88,6 +99,37 @@ class BillingCase(models.Model):
         to_create = self._filter_covered_findings(company, to_create)
         result["created"] = self._create_detected_cases(company, to_create)
         return result
+
+    @api.model
+    def _get_detection_open_case_rows(self, company, rule):
+        """``[(id, detection_key, detection_fingerprint)]`` of the open cases of
+        ``rule`` in ``company``, archived ones included (as the run's ``active_test``
+        off), in one query on the unique index of open cases; or the rows the rule
+        just compared its findings with (:meth:`_get_detection_open_fingerprints`),
+        taken once."""
+        memo = self.env.cr.cache.get(OPEN_CASES_MEMO)
+        rows = memo.pop((company.id, rule), None) if memo else None
+        if rows is not None:
+            return rows
+        self.flush_model(
+            [
+                "company_id",
+                "detection_rule",
+                "detection_key",
+                "detection_fingerprint",
+                "state",
+            ]
+        )
+        return self.env.execute_query(
+            SQL(
+                """SELECT id, detection_key, detection_fingerprint
+                     FROM billing_case
+                    WHERE company_id = %s AND detection_rule = %s AND state IN %s""",
+                company.id,
+                rule,
+                OPEN_STATES,
+            )
+        )
 
     @api.model
     def _get_detection_finding_description(self, finding):

@@ -1,5 +1,7 @@
 """Detection rule "customer_data": wrong or missing billing data of a customer."""
 
+import functools
+
 import stdnum.util
 
 from odoo import api, models
@@ -48,12 +50,21 @@ class BillingCase(models.Model):
         # _get_bounced_invoice_emails).
         (partners | partners.child_ids).sudo().mapped("is_blacklisted")
         currency = company.currency_id
+        open_fingerprints = self._get_detection_open_fingerprints(
+            company, "customer_data"
+        )
         findings = []
         for partner in partners:
             problems = self._get_customer_data_problems(
                 partner, company, has_email[partner.id], rule=rule
             )
             if not problems:
+                continue
+            key = self._detection_key("res.partner", partner.id)
+            if open_fingerprints.get(key) == self._customer_data_fingerprint(problems):
+                findings.append(
+                    self._new_unchanged_detection_finding("customer_data", key)
+                )
                 continue
             findings.append(
                 self._new_customer_data_finding(partner, currency, problems)
@@ -76,8 +87,13 @@ class BillingCase(models.Model):
                 ),
                 [label for _code, label in problems],
             ),
-            fingerprint="|".join(code for code, _label in problems),
+            fingerprint=self._customer_data_fingerprint(problems),
         )
+
+    @api.model
+    def _customer_data_fingerprint(self, problems):
+        """The fingerprint of a customer_data finding: the codes of its problems."""
+        return "|".join(code for code, _label in problems)
 
     @api.model
     def _get_customer_data_problems(
@@ -101,16 +117,24 @@ class BillingCase(models.Model):
         if not has_invoice_email:
             problems.append(("email", self.env._("No invoicing e-mail address.")))
         missing = [
-            (name, label)
-            for name, label, needed in [
-                ("street", self.env._("street"), True),
-                ("city", self.env._("city"), True),
-                ("zip", self.env._("ZIP"), not country or country.zip_required),
-                ("country", self.env._("country"), True),
+            name
+            for name, value, needed in [
+                ("street", partner.street, True),
+                ("city", partner.city, True),
+                ("zip", partner.zip, not country or country.zip_required),
+                ("country", country, True),
             ]
-            if needed and not partner["country_id" if name == "country" else name]
+            if needed and not value
         ]
         if missing:
+            # Translated only for a customer that lacks something (most do not).
+            labels = {
+                "street": self.env._("street"),
+                "city": self.env._("city"),
+                "zip": self.env._("ZIP"),
+                "country": self.env._("country"),
+            }
+            missing = [(name, labels[name]) for name in missing]
             problems.append(
                 (
                     "address:" + "+".join(name for name, _label in missing),
@@ -130,17 +154,24 @@ class BillingCase(models.Model):
         """Check ``vat`` with python-stdnum the way base_vat does: with the country of
         its prefix when it has one, else with ``country_code``. A number no validator
         exists for is taken as valid."""
-        vat = vat.replace(" ", "").strip()
-        if not vat or vat == "/":
-            return True
-        codes = []
-        prefix = vat[:2].upper()
-        if prefix.isalpha():
-            codes.append(VAT_PREFIX_COUNTRY.get(prefix, prefix))
-        if country_code:
-            codes.append(country_code.upper())
-        for code in codes:
-            module = stdnum.util.get_cc_module(code.lower(), "vat")
-            if module:
-                return bool(module.is_valid(vat))
+        return _is_valid_vat(vat, country_code)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_valid_vat(vat, country_code):
+    """See BillingCase._is_valid_vat (a pure function of its arguments: cached, as
+    every company of a run checks the same customers)."""
+    vat = vat.replace(" ", "").strip()
+    if not vat or vat == "/":
         return True
+    codes = []
+    prefix = vat[:2].upper()
+    if prefix.isalpha():
+        codes.append(VAT_PREFIX_COUNTRY.get(prefix, prefix))
+    if country_code:
+        codes.append(country_code.upper())
+    for code in codes:
+        module = stdnum.util.get_cc_module(code.lower(), "vat")
+        if module:
+            return bool(module.is_valid(vat))
+    return True

@@ -91,14 +91,23 @@ class BillingCase(models.Model):
                 ],
             )
 
+        unchanged = self._detection_unchanged_check(company, "duplicate_payment")
         findings = []
         for payment_ids in clusters.values():
             row = info[payment_ids[0]]
             currency = Currency.browse(row["currency_id"])
+            key = self._detection_key("account.payment", payment_ids)
+            if unchanged(
+                key, currency, row["amount"], row["amount"] * len(payment_ids)
+            ):
+                findings.append(
+                    self._new_unchanged_detection_finding("duplicate_payment", key)
+                )
+                continue
             findings.append(
                 self._new_detection_finding(
                     "duplicate_payment",
-                    self._detection_key("account.payment", payment_ids),
+                    key,
                     row["partner_id"],
                     currency,
                     expected=row["amount"],

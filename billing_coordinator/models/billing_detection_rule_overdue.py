@@ -1,7 +1,6 @@
 """Detection rule "overdue": an invoice past due that no other open case covers."""
 
 from datetime import timedelta
-from functools import partial
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -62,29 +61,23 @@ class BillingCase(models.Model):
             ),
             open_states=OPEN_STATES,
         )
-        rows = self.env.execute_query_dict(
-            self._detection_invoices_with_payments_sql(invoices)
+        return self._new_open_invoice_findings(
+            company,
+            "overdue",
+            self.env.execute_query_dict(invoices),
+            self._describe_overdue,
         )
-        Currency = self.env["res.currency"]
+
+    @api.model
+    def _describe_overdue(self, row, currency):
+        """The text of an overdue finding (built only for a new or changed case)."""
         today = fields.Date.context_today(self)
-
-        def describe(row, currency):
-            return self.env._(
-                "Invoice %(invoice)s was due on %(due)s (%(days)s days ago); "
-                "%(open)s of %(total)s is still open.",
-                invoice=row["name"],
-                due=fields.Date.to_string(row["invoice_date_due"]),
-                days=(today - row["invoice_date_due"]).days,
-                open=self._detection_amount(row["amount_residual"], currency),
-                total=self._detection_amount(row["amount_total"], currency),
-            )
-
-        findings = []
-        for row in rows:
-            currency = Currency.browse(row["currency_id"])
-            findings.append(
-                self._new_open_invoice_finding(
-                    "overdue", row, currency, partial(describe, row, currency)
-                )
-            )
-        return findings
+        return self.env._(
+            "Invoice %(invoice)s was due on %(due)s (%(days)s days ago); "
+            "%(open)s of %(total)s is still open.",
+            invoice=row["name"],
+            due=fields.Date.to_string(row["invoice_date_due"]),
+            days=(today - row["invoice_date_due"]).days,
+            open=self._detection_amount(row["amount_residual"], currency),
+            total=self._detection_amount(row["amount_total"], currency),
+        )

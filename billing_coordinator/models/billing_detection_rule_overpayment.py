@@ -19,20 +19,26 @@ class BillingCase(models.Model):
             SQL(
                 """
                 WITH open_lines AS (
+                    -- The line's payment and statement line are its move's (stored
+                    -- related fields): no join with the moves.
                     SELECT partner.commercial_partner_id AS partner_id,
                            aml.amount_residual AS residual,
                            aml.balance,
-                           (move.origin_payment_id IS NOT NULL
-                            OR move.statement_line_id IS NOT NULL) AS from_payment,
-                           move.origin_payment_id AS payment_id
+                           (aml.payment_id IS NOT NULL
+                            OR aml.statement_line_id IS NOT NULL) AS from_payment,
+                           aml.payment_id
                       FROM account_move_line aml
-                      JOIN account_account account ON account.id = aml.account_id
-                      JOIN account_move move ON move.id = aml.move_id
                       JOIN res_partner partner ON partner.id = aml.partner_id
                      WHERE aml.company_id = %(company)s
-                       AND account.account_type = 'asset_receivable'
-                       AND aml.parent_state = 'posted'
+                       -- Receivable accounts as an array and "IS NOT TRUE": the open
+                       -- lines are read from Odoo's index of unreconciled lines by
+                       -- account, not by a scan of every journal item.
+                       AND aml.account_id = ANY(ARRAY(
+                           SELECT id FROM account_account
+                            WHERE account_type = 'asset_receivable'))
+                       AND aml.reconciled IS NOT TRUE
                        AND NOT aml.reconciled
+                       AND aml.parent_state = 'posted'
                        AND aml.amount_residual != 0
                 ), balances AS (
                     SELECT partner_id,
@@ -72,13 +78,20 @@ class BillingCase(models.Model):
                 )
             )
 
+        unchanged = self._detection_unchanged_check(company, "overpayment")
         findings = []
         for row in rows:
+            key = self._detection_key("res.partner", row["partner_id"])
+            if unchanged(key, currency, row["net_owed"], row["paid_credit"]):
+                findings.append(
+                    self._new_unchanged_detection_finding("overpayment", key)
+                )
+                continue
             credit = row["paid_credit"] - row["net_owed"]
             findings.append(
                 self._new_detection_finding(
                     "overpayment",
-                    self._detection_key("res.partner", row["partner_id"]),
+                    key,
                     row["partner_id"],
                     currency,
                     expected=row["net_owed"],

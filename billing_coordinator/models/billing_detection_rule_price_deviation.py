@@ -61,42 +61,44 @@ class BillingCase(models.Model):
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                WITH priced AS (
+                -- Recent invoices only (a later price change must not flag old ones),
+                -- plus those of open cases of this rule, which must not look cleared
+                -- when they age out of the window. The priced lines are materialized:
+                -- the reference price is computed once per line, not once per use.
+                WITH moves AS MATERIALIZED (
+                    SELECT recent.id
+                      FROM account_move recent
+                     WHERE recent.company_id = %(company)s
+                       AND recent.move_type = 'out_invoice'
+                       AND recent.state = 'posted'
+                       AND recent.invoice_date >= %(since)s
+                     UNION
+                    SELECT rel.move_id
+                      FROM billing_case_account_move_rel rel
+                      JOIN billing_case bc ON bc.id = rel.case_id
+                     WHERE bc.company_id = %(company)s
+                       AND bc.detection_rule = %(rule)s
+                       AND bc.state IN %(open_states)s
+                ), priced AS MATERIALIZED (
                     SELECT aml.id, aml.move_id, move.name AS move_name,
                            move.commercial_partner_id AS partner_id, move.currency_id,
                            COALESCE(NULLIF(move.invoice_currency_rate, 0), 1) AS rate,
                            aml.quantity, -aml.balance AS actual_company,
                            aml.price_subtotal AS actual_currency,
                            %(reference)s AS reference_unit
-                      FROM account_move_line aml
-                      JOIN account_move move ON move.id = aml.move_id
+                      FROM account_move move
+                      JOIN account_move_line aml ON aml.move_id = move.id
                       JOIN product_product pp ON pp.id = aml.product_id
                       JOIN product_template pt ON pt.id = pp.product_tmpl_id
                       LEFT JOIN uom_uom line_uom ON line_uom.id = aml.product_uom_id
                       LEFT JOIN uom_uom product_uom ON product_uom.id = pt.uom_id
-                     WHERE aml.company_id = %(company)s
+                     -- An array: the invoices are read by id (a join hashed every move).
+                     WHERE move.id = ANY(ARRAY(SELECT id FROM moves))
+                       AND aml.company_id = %(company)s
                        AND move.move_type = 'out_invoice'
                        AND aml.parent_state = 'posted'
                        AND aml.display_type = 'product'
                        AND aml.quantity > 0
-                       -- Recent invoices only (a later price change must not flag old
-                       -- ones), plus those of open cases of this rule, which must not
-                       -- look cleared when they age out of the window. A UNION, not an
-                       -- OR: the lines are then read by invoice, not all of the company's.
-                       AND move.id IN (
-                            SELECT recent.id
-                              FROM account_move recent
-                             WHERE recent.company_id = %(company)s
-                               AND recent.move_type = 'out_invoice'
-                               AND recent.state = 'posted'
-                               AND recent.invoice_date >= %(since)s
-                             UNION
-                            SELECT rel.move_id
-                              FROM billing_case_account_move_rel rel
-                              JOIN billing_case bc ON bc.id = rel.case_id
-                             WHERE bc.company_id = %(company)s
-                               AND bc.detection_rule = %(rule)s
-                               AND bc.state IN %(open_states)s)
                 ), deviating AS (
                     SELECT *, reference_unit * quantity AS expected_company
                       FROM priced
@@ -167,13 +169,18 @@ class BillingCase(models.Model):
             )
             return self._detection_html(text, items)
 
+        unchanged = self._detection_unchanged_check(company, rule)
         findings = []
         for row in rows:
             currency = Currency.browse(row["currency_id"])
+            key = self._detection_key("account.move", row["move_id"])
+            if unchanged(key, currency, row["expected"], row["actual"]):
+                findings.append(self._new_unchanged_detection_finding(rule, key))
+                continue
             findings.append(
                 self._new_detection_finding(
                     rule,
-                    self._detection_key("account.move", row["move_id"]),
+                    key,
                     row["partner_id"],
                     currency,
                     expected=row["expected"],

@@ -1,7 +1,5 @@
 """Detection rule "short_payment": an invoice paid in part, a probable deduction."""
 
-from functools import partial
-
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -33,29 +31,23 @@ class BillingCase(models.Model):
                 rule, SQL("am.amount_total_signed")
             ),
         )
-        rows = self.env.execute_query_dict(
-            self._detection_invoices_with_payments_sql(invoices)
+        return self._new_open_invoice_findings(
+            company,
+            "short_payment",
+            self.env.execute_query_dict(invoices),
+            self._describe_short_payment,
         )
-        Currency = self.env["res.currency"]
 
-        def describe(row, currency):
-            total, residual = row["amount_total"], row["amount_residual"]
-            return self.env._(
-                "Invoice %(invoice)s of %(total)s was paid %(paid)s; %(open)s "
-                "(%(share)s%%) is still open: a probable deduction.",
-                invoice=row["name"],
-                total=self._detection_amount(total, currency),
-                paid=self._detection_amount(total - residual, currency),
-                open=self._detection_amount(residual, currency),
-                share=f"{residual * 100 / total:.1f}",
-            )
-
-        findings = []
-        for row in rows:
-            currency = Currency.browse(row["currency_id"])
-            findings.append(
-                self._new_open_invoice_finding(
-                    "short_payment", row, currency, partial(describe, row, currency)
-                )
-            )
-        return findings
+    @api.model
+    def _describe_short_payment(self, row, currency):
+        """The text of a short payment finding (built only for a new or changed case)."""
+        total, residual = row["amount_total"], row["amount_residual"]
+        return self.env._(
+            "Invoice %(invoice)s of %(total)s was paid %(paid)s; %(open)s "
+            "(%(share)s%%) is still open: a probable deduction.",
+            invoice=row["name"],
+            total=self._detection_amount(total, currency),
+            paid=self._detection_amount(total - residual, currency),
+            open=self._detection_amount(residual, currency),
+            share=f"{residual * 100 / total:.1f}",
+        )

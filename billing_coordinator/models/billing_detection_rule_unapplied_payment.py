@@ -78,13 +78,20 @@ class BillingCase(models.Model):
                 )
             )
 
+        unchanged = self._detection_unchanged_check(company, "unapplied_payment")
         findings = []
         for row in rows:
             currency = Currency.browse(row["currency_id"])
+            key = self._detection_key("account.payment", row["id"])
+            if unchanged(key, currency, 0.0, row["amount"]):
+                findings.append(
+                    self._new_unchanged_detection_finding("unapplied_payment", key)
+                )
+                continue
             findings.append(
                 self._new_detection_finding(
                     "unapplied_payment",
-                    self._detection_key("account.payment", row["id"]),
+                    key,
                     row["partner_id"],
                     currency,
                     expected=0.0,

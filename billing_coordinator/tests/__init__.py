@@ -41,3 +41,4 @@ from . import test_aging_overview
 from . import test_receivable_aging_paths
 from . import test_detection_bulk
 from . import test_dashboard_facts
+from . import test_detection_rerun
