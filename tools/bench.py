@@ -788,6 +788,26 @@ def _query(database, sql):
     return out.split()
 
 
+# the tables the operations write (cases, their links and messages, the run log) and any
+# other table with dead rows the statistics already show
+VACUUM_SQL = r"""SELECT format('VACUUM %I', relname) FROM pg_stat_user_tables
+ WHERE relname LIKE 'billing\_%' OR relname LIKE 'mail\_%' OR n_dead_tup > 0
+\gexec
+"""
+
+
+def _vacuum_dead_rows(database):
+    """VACUUM (outside any transaction, so through psql) the tables a rolled-back run
+    may have left dead rows in; a few milliseconds per table when there are none."""
+    subprocess.run(
+        ["psql", "-d", database, "-Atq"],
+        input=VACUUM_SQL,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
 def prepare_credit_control(env):
     """One three-level policy per company on its receivable accounts (OCA's own levels)."""
     template = env.ref("account_credit_control.credit_control_3_time")
@@ -874,6 +894,10 @@ def child(database, name, runs, addons_path):
             elapsed = time.perf_counter() - started
             memory = _memory()
             cr.rollback()
+        # what the rolled-back run inserted is dead rows now: autovacuum (off on these
+        # machines, on in a real install) would clean them before long, so the next run
+        # starts from the same tables instead of wading through the runs before it
+        _vacuum_dead_rows(database)
         if index:
             times.append(elapsed)
             peaks.append(memory["VmHWM"])
