@@ -83,3 +83,5 @@ from . import billing_receivable_aging_overview
 from . import billing_dashboard_cases
 from . import account_partial_reconcile
 from . import billing_case_company_check
+from . import billing_case_detection_bulk
+from . import billing_case_detection_bulk_values

@@ -1,0 +1,269 @@
+"""Automatic detection of billing discrepancies: the cases of a first run in bulk.
+
+A first run creates hundreds or thousands of cases at once. Through ``create()`` each
+costs about 1.5 ms of per-record ORM work (values converted and cached one by one, the
+chatter's create, constraints read per case). ``_bulk_create_cases`` inserts the rows in
+one statement and the many2many rows in one statement per field, then leaves the stored
+computed fields to the ORM, which computes them set-wise for the whole batch, as it does
+after ``create()``. The result is the same, field for field (tests/test_detection_bulk.py).
+
+It is used only where it gives what ``create()`` gives (``_get_bulk_create_blocker``);
+otherwise the detection calls ``create()``.
+"""
+
+import functools
+
+from odoo import api, models
+from odoo.fields import Command
+from odoo.models import LOG_ACCESS_COLUMNS
+from odoo.tools import SQL, float_repr
+
+# Where the ``create()`` chain of billing.case may be overridden for the bulk path to
+# stay equal to it: the ORM, the chatter, and the overrides this module replicates
+# (names and commercial partner: billing_case; first assignee: billing_case_assignment;
+# SLA pause: billing_case_sla, a no-op for cases created open and not waiting).
+BULK_CREATE_OVERRIDES = {
+    "create": {
+        "odoo.orm.models",
+        "odoo.addons.mail.models.mail_thread",
+        "odoo.addons.billing_coordinator.models.billing_case",
+        "odoo.addons.billing_coordinator.models.billing_case_assignment",
+        "odoo.addons.billing_coordinator.models.billing_case_sla",
+    },
+    "_create": {"odoo.orm.models"},
+    "_track_template": {"odoo.addons.mail.models.mail_thread"},
+    "_message_auto_subscribe_followers": {"odoo.addons.mail.models.mail_thread"},
+}
+# Create values that would make create() do more than the bulk path: the SLA pause
+# (state), the chatter's subscription of an assignee given in the values (user_id).
+BULK_CREATE_REFUSED_KEYS = {"state", "user_id", "id"}
+
+
+class BillingCase(models.Model):
+    _inherit = "billing.case"
+
+    @api.model
+    def _get_bulk_create_blocker(self, vals_list):
+        """Why ``_bulk_create_cases`` would not give what ``create(vals_list)`` gives,
+        or None. Checked: the context (creation message, subscription of the creator,
+        defaults and imports), the overrides of ``create()`` and of the chatter hooks it
+        calls in the MRO (another module's ``create()`` override makes the detection
+        fall back to ``create()``), and the values (only stored plain fields and
+        many2many set/link commands; no precomputed, inherited or inverse fields)."""
+        context = self.env.context
+        if not context.get("mail_create_nolog"):
+            return "a creation message is logged per case"
+        if any(key.startswith("default_") for key in context) or context.get(
+            "_import_current_module"
+        ):
+            return "defaults or an import in the context"
+        if self._inherits or self._parent_store:
+            return "inherited or hierarchical model"
+        for method, allowed in BULK_CREATE_OVERRIDES.items():
+            for cls in type(self).__mro__:
+                if method in vars(cls) and cls.__module__ not in allowed:
+                    return f"{method}() overridden in {cls.__module__}"
+        if any(field.precompute for field in self._fields.values()):
+            return "precomputed fields"
+        for fname in {fname for vals in vals_list for fname in vals}:
+            field = self._fields.get(fname)
+            if field is None or fname in BULK_CREATE_REFUSED_KEYS:
+                return f"value for {fname}"
+            if not field.store or field.inverse or field.translate or field.compute:
+                return f"value for {fname}"
+            if field.type == "one2many" or field.type == "properties":
+                return f"value for {fname}"
+        for vals in vals_list:
+            for fname, value in vals.items():
+                if self._fields[fname].type == "many2many" and any(
+                    command[0] not in (Command.SET, Command.LINK) for command in value
+                ):
+                    return f"commands for {fname}"
+        return None
+
+    @api.model
+    def _bulk_create_cases(self, company, vals_list):
+        """Create the cases of ``vals_list`` (all of ``company``, see
+        ``_get_bulk_create_blocker``) as ``create()`` does, set-wise:
+
+        - access: the model's create right and the write right of each given field,
+          then the record rules on the new cases;
+        - values: the commercial partner, the references (in the order of
+          ``vals_list``), the defaults (one ``default_get``), the magic fields, each
+          value converted as the field converts it (HTML sanitized, amounts rounded in
+          the case currency); one INSERT, one INSERT per many2many field;
+        - every stored computed field (ours and those of other modules) is computed by
+          the ORM for the whole batch; then the constraints, the company check and the
+          first assignment (``_assign_new_cases``) as after ``create()``;
+        - chatter: no creation message (``mail_create_nolog`` is required) and the
+          creator subscribed unless ``mail_create_nosubscribe``.
+
+        Raises what the INSERT raises (e.g. the unique index of open detected cases):
+        the caller falls back to ``create()``."""
+        self = self.browse()
+        self.check_access("create")
+        given = {fname for vals in vals_list for fname in vals}
+        for fname in given:
+            self._check_field_access(self._fields[fname], "write")
+        self._prefetch_commercial_partners(vals_list)
+        for vals in vals_list:
+            self._normalize_partner(vals)
+        # As create() does, in place: a fallback after a failed batch keeps the numbers.
+        new = self.env._("New")
+        unnamed = [vals for vals in vals_list if vals.get("name", new) == new]
+        names = self._next_case_references(company, len(unnamed)) if unnamed else []
+        for vals, name in zip(unnamed, names, strict=True):
+            vals["name"] = name
+
+        defaults = self._get_bulk_create_defaults(given | {"name"})
+        now = self.env.cr.now()
+        magic = {
+            "create_uid": self.env.uid,
+            "create_date": now,
+            "write_uid": self.env.uid,
+            "write_date": now,
+        }
+        rows = [{**defaults, **vals, **magic} for vals in vals_list]
+        computed = self._get_bulk_computed_values(company, rows)
+        for fname, column in computed.items():
+            for row, value in zip(rows, column, strict=True):
+                row[fname] = value
+        columns = sorted(
+            {fname for row in rows for fname in row if self._fields[fname].column_type}
+        )
+        relations = sorted(given - set(columns))
+        convert = self._get_bulk_column_converters(columns)
+        ids = [
+            id_
+            for (id_,) in self.env.execute_query(
+                SQL(
+                    'INSERT INTO %s (%s) VALUES %s RETURNING "id"',
+                    SQL.identifier(self._table),
+                    SQL(", ").join(map(SQL.identifier, columns)),
+                    SQL(", ").join(
+                        tuple(convert[fname](row.get(fname), row) for fname in columns)
+                        for row in rows
+                    ),
+                )
+            )
+        ]
+        cases = self.browse(ids)
+        # As the chatter's create: what the computes below set is not tracked.
+        cases._track_discard()
+        for fname in relations:
+            self._bulk_insert_many2many(self._fields[fname], ids, vals_list)
+        self._bulk_invalidate_inverses(columns + relations)
+        # Like _create: every stored computed field not computed above is now to
+        # compute, by the ORM, for the whole batch.
+        with self.env.protecting([self._fields[fname] for fname in computed], cases):
+            cases.modified(self._fields, create=True)
+        cases._validate_fields(columns + relations)
+        cases.check_access("create")
+        if self._check_company_auto:
+            cases._check_company()
+        if (
+            not self.env.context.get("mail_create_nosubscribe")
+            and self.env.user.active
+            and not self.env.user.share
+        ):
+            self.env["mail.followers"]._insert_followers(
+                self._name,
+                cases.ids,
+                self.env.user.partner_id.ids,
+                subtypes=None,
+                customer_ids=[],
+                check_existing=False,
+            )
+        if not self.env.context.get("billing_no_auto_assign"):
+            cases._assign_new_cases(vals_list)
+        return cases
+
+    @api.model
+    def _get_bulk_create_defaults(self, given):
+        """The defaults of the stored fields no value gives, read once for the batch
+        (create() reads the same ones for each record)."""
+        missing = [
+            fname
+            for fname, field in self._fields.items()
+            if field.store
+            and fname not in given
+            and field.column_type
+            and (field.default is not None or self.env.context.get(f"default_{fname}"))
+        ]
+        defaults = self.default_get(missing) if missing else {}
+        return {fname: value for fname, value in defaults.items() if fname in missing}
+
+    @api.model
+    def _get_bulk_column_converters(self, columns):
+        """{field name: function(value, row) -> column value}: the field's own
+        conversion, except amounts, rounded per currency as Monetary does without
+        building a record per value."""
+        converters = {}
+        currencies = {}
+        for fname in columns:
+            field = self._fields[fname]
+            if fname in LOG_ACCESS_COLUMNS:
+                # set by us: the user id and the transaction's timestamp
+                converters[fname] = self._bulk_convert_magic
+                continue
+            currency_field = (
+                field.get_currency_field(self) if field.type == "monetary" else None
+            )
+            if currency_field in columns:
+                converters[fname] = functools.partial(
+                    self._bulk_convert_monetary, currency_field, currencies
+                )
+            else:
+                converters[fname] = functools.partial(self._bulk_convert_field, field)
+        return converters
+
+    @staticmethod
+    def _bulk_convert_magic(value, row):
+        return value
+
+    def _bulk_convert_field(self, field, value, row):
+        return field.convert_to_column_insert(value, self, row)
+
+    def _bulk_convert_monetary(self, currency_field, currencies, value, row):
+        currency_id = row.get(currency_field)
+        if currency_id not in currencies:
+            currencies[currency_id] = self.env["res.currency"].browse(currency_id)
+        currency = currencies[currency_id]
+        value = float(value or 0.0)
+        if currency:
+            return float_repr(currency.round(value), currency.decimal_places)
+        return value
+
+    @api.model
+    def _bulk_insert_many2many(self, field, ids, vals_list):
+        """The rows of ``field`` (set or link commands) for the new cases, one INSERT."""
+        pairs = set()
+        for case_id, vals in zip(ids, vals_list, strict=True):
+            for command in vals.get(field.name) or ():
+                if command[0] == Command.SET:
+                    pairs.update((case_id, other) for other in command[2])
+                else:
+                    pairs.add((case_id, command[1]))
+        if not pairs:
+            return
+        case_ids, other_ids = zip(*sorted(pairs), strict=True)
+        self.env.execute_query(
+            SQL(
+                "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s::int[], %s::int[])"
+                " ON CONFLICT DO NOTHING",
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                SQL.identifier(field.column2),
+                list(case_ids),
+                list(other_ids),
+            )
+        )
+
+    @api.model
+    def _bulk_invalidate_inverses(self, fnames):
+        """The other side of the relations written (e.g. an invoice's cases) may be in
+        cache: it is read again."""
+        for fname in fnames:
+            field = self._fields[fname]
+            for inverse in self.pool.field_inverses[field]:
+                self.env[inverse.model_name].invalidate_model([inverse.name])
