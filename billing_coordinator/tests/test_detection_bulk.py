@@ -247,6 +247,29 @@ class TestDetectionBulk(SlaCommon):
             )
         )
 
+    def test_batch_sanitize_equals_field_sanitize(self):
+        """The descriptions sanitized in one batch come out as the field sanitizes
+        each: escaped quotes and ampersands, non-breaking spaces, text that looks like
+        a mail quote or a signature, lists, and values that are not simple HTML."""
+        Case = self.Case
+        field = Case._fields["description"]
+        values = [
+            Case._detection_html('O\'Brien & Sons paid "twice": 1\xa0000.00 $'),
+            Case._detection_html("Line one\n> quoted\n-- \nsignature", ["a < b", "c"]),
+            Case._detection_html("<script>alert(1)</script> plain"),
+            "<p>not <b>markup</b> but a string</p>",
+            "<p class='x' onclick='evil()'>attributes</p>",
+            "text without a tag",
+            "<b>inline</b><i>only</i>",
+            "<p>text</p> between <p>blocks</p>",
+            "<p>a</p><br><p>b</p>",
+            "<hr><p>a rule</p>",
+            False,
+            "",
+        ]
+        expected = [field.convert_to_cache(value, Case) for value in values]
+        self.assertEqual(Case._bulk_sanitize_html(field, values), expected)
+
     def test_detection_amount_as_format_lang(self):
         """The detection's amount formatting writes what formatLang writes."""
         self.env["res.lang"]._activate_lang("de_DE")
