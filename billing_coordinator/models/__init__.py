@@ -85,3 +85,4 @@ from . import account_partial_reconcile
 from . import billing_case_company_check
 from . import billing_case_detection_bulk
 from . import billing_case_detection_bulk_values
+from . import billing_case_detection_bulk_checks

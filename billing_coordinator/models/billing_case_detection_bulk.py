@@ -167,10 +167,10 @@ class BillingCase(models.Model):
         # compute, by the ORM, for the whole batch.
         with self.env.protecting([self._fields[fname] for fname in computed], cases):
             cases.modified(self._fields, create=True)
-        cases._validate_fields(columns + relations)
+        self._bulk_validate_cases(cases, columns + relations)
         cases.check_access("create")
         if self._check_company_auto:
-            cases._check_company()
+            self._bulk_check_company(cases, rows)
         if (
             not self.env.context.get("mail_create_nosubscribe")
             and self.env.user.active

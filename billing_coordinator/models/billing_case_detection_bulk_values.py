@@ -83,52 +83,49 @@ class BillingCase(models.Model):
         # the score reads the deadline, the priority and the difference as computed here
         if not {"deadline", "priority", "amount_difference"} <= owned:
             owned -= {"priority_score", "queue_urgency"}
-        types = self.env["billing.case.type"].browse(
-            {row["case_type_id"] for row in rows}
-        )
+        # per type and per customer, read once: the rows only look them up
+        types = {
+            case_type.id: case_type
+            for case_type in self.env["billing.case.type"].browse(
+                {row["case_type_id"] for row in rows}
+            )
+        }
         partners = self.env["res.partner"].browse({row["partner_id"] for row in rows})
-        types.fetch(["code", "default_priority", "sla_days"])
-        partners.fetch(["billing_coordinator_id", "billing_tier"])
+        coordinators = {p.id: p.billing_coordinator_id.id or None for p in partners}
         values = {}
         if "case_code" in owned:
-            values["case_code"] = [
-                types.browse(row["case_type_id"]).code or None for row in rows
-            ]
+            codes = {i: t.code or None for i, t in types.items()}
+            values["case_code"] = [codes[row["case_type_id"]] for row in rows]
         if "priority" in owned:
-            values["priority"] = [
-                types.browse(row["case_type_id"]).default_priority or "0"
-                for row in rows
-            ]
+            priorities = {i: t.default_priority or "0" for i, t in types.items()}
+            values["priority"] = [priorities[row["case_type_id"]] for row in rows]
         if "amount_difference" in owned:
-            currencies = {}
-            for row in rows:
-                currencies.setdefault(
-                    row["currency_id"],
-                    self.env["res.currency"].browse(row["currency_id"]),
+            currencies = {
+                currency.id: currency
+                for currency in self.env["res.currency"].browse(
+                    {row["currency_id"] for row in rows}
                 )
+            }
             values["amount_difference"] = [
                 self._bulk_amount_difference(currencies[row["currency_id"]], row)
                 for row in rows
             ]
         if "user_id" in owned:
-            values["user_id"] = [
-                partners.browse(row["partner_id"]).billing_coordinator_id.id or None
-                for row in rows
-            ]
+            values["user_id"] = [coordinators[row["partner_id"]] for row in rows]
         if "team_id" in owned:
-            routes = self.env["billing.team"]._route_partners(partners, company)
-            values["team_id"] = [
-                routes[row["partner_id"]].id if row["partner_id"] in routes else None
-                for row in rows
-            ]
+            routes = {
+                partner_id: team.id
+                for partner_id, team in self.env["billing.team"]
+                ._route_partners(partners, company)
+                .items()
+            }
+            values["team_id"] = [routes.get(row["partner_id"]) for row in rows]
         if "deadline" in owned:
             today = fields.Date.context_today(self)
             calendar = self._get_sla_working_days(company, today, today)
             start = calendar.local_date(self.env.cr.now())
-            values["deadline"] = [
-                calendar.add(start, types.browse(row["case_type_id"]).sla_days)
-                for row in rows
-            ]
+            deadlines = {i: calendar.add(start, t.sla_days) for i, t in types.items()}
+            values["deadline"] = [deadlines[row["case_type_id"]] for row in rows]
         if "priority_score" in owned:
             scores = self._bulk_priority_scores(company, rows, values, partners)
             values["priority_score"] = [score for score, _urgency in scores]
@@ -151,6 +148,7 @@ class BillingCase(models.Model):
         company_currency = company.currency_id
         full = company.billing_score_amount_full
         rates = {}
+        tiers = {partner.id: partner.billing_tier or "standard" for partner in partners}
         created = fields.Date.context_today(self, self.env.cr.now())
         age = max((today - created).days, 0) / 30.0
         result = []
@@ -173,7 +171,7 @@ class BillingCase(models.Model):
                     currency, company_currency, company, today
                 )
             amount = abs(values["amount_difference"][i]) * rates[currency_id]
-            tier = partners.browse(row["partner_id"]).billing_tier or "standard"
+            tier = tiers[row["partner_id"]]
             factors = {
                 "deadline": deadline,
                 "priority": int(values["priority"][i] or 0) / 3.0,

@@ -11,6 +11,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import formatLang
 
@@ -246,6 +247,49 @@ class TestDetectionBulk(SlaCommon):
                 [dict(vals[0], move_ids=[Command.create({})])]
             )
         )
+
+    def test_bulk_path_refuses_what_create_refuses(self):
+        """The set-wise constraints and company check raise the errors of create()
+        (validation errors, the ORM's company error):
+        an invoice or a payment of another customer, a negative amount, a type of
+        another company."""
+        Case = self.Case.with_context(mail_create_nolog=True)
+        other_type = self.env["billing.case.type"].create(
+            {
+                "name": "Other Co Type",
+                "code": "overdue",
+                "company_id": self.company_2.id,
+            }
+        )
+
+        def vals(**values):
+            return {
+                "company_id": self.company.id,
+                "partner_id": self.customer.id,
+                "case_type_id": self.env.ref(
+                    "billing_coordinator.case_type_overdue"
+                ).id,
+                "currency_id": self.company.currency_id.id,
+                "expected_amount": 100.0,
+                "actual_amount": 50.0,
+                "move_ids": [Command.set(self.invoices[0].ids)],
+                **values,
+            }
+
+        good = vals()
+        for bad, message in [
+            (vals(move_ids=[Command.set(self.invoices[2].ids)]), "belongs to"),
+            (vals(payment_ids=[Command.link(self._pay_other().id)]), "belongs to"),
+            (vals(actual_amount=-1.0), "cannot be negative"),
+            (vals(case_type_id=other_type.id), "company inconsistencies"),
+        ]:
+            with self.assertRaisesRegex(UserError, message):
+                with self.env.cr.savepoint():
+                    Case._bulk_create_cases(self.company, [dict(good), bad])
+        self.assertEqual(len(Case._bulk_create_cases(self.company, [good, vals()])), 2)
+
+    def _pay_other(self):
+        return self._register_payment(self.invoices[2], amount=10.0)
 
     def test_batch_sanitize_equals_field_sanitize(self):
         """The descriptions sanitized in one batch come out as the field sanitizes
