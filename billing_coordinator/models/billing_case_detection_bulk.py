@@ -143,20 +143,28 @@ class BillingCase(models.Model):
         relations = sorted(given - set(columns))
         sanitized = self._bulk_sanitize_html_columns(columns, rows)
         convert = self._get_bulk_column_converters(columns, sanitized)
+        # One array per column, unnested: the rows in their order (ids ascending,
+        # checked), without quoting a tuple per row.
         ids = [
             id_
             for (id_,) in self.env.execute_query(
                 SQL(
-                    'INSERT INTO %s (%s) VALUES %s RETURNING "id"',
+                    'INSERT INTO %s (%s) SELECT * FROM unnest(%s) RETURNING "id"',
                     SQL.identifier(self._table),
                     SQL(", ").join(map(SQL.identifier, columns)),
                     SQL(", ").join(
-                        tuple(convert[fname](row.get(fname), row) for fname in columns)
-                        for row in rows
+                        SQL(
+                            "%s::%s[]",
+                            [convert[fname](row.get(fname), row) for row in rows],
+                            SQL(self._fields[fname].column_type[1]),
+                        )
+                        for fname in columns
                     ),
                 )
             )
         ]
+        if len(ids) != len(rows) or ids != sorted(ids):
+            raise ValueError("billing.case bulk insert: rows returned out of order")
         cases = self.browse(ids)
         # As the chatter's create: what the computes below set is not tracked.
         cases._track_discard()

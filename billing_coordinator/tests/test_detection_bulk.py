@@ -13,7 +13,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import formatLang
+from odoo.tools import formatLang, mute_logger
 
 from .sla_common import SlaCommon
 
@@ -247,6 +247,38 @@ class TestDetectionBulk(SlaCommon):
                 [dict(vals[0], move_ids=[Command.create({})])]
             )
         )
+
+    def test_unique_violation_falls_back_one_by_one(self):
+        """A case a concurrent run created first makes the INSERT fail on the unique
+        index of open detected cases: the batch is retried one by one and only that
+        finding is skipped."""
+        Case = self.Case.with_company(self.company).with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True
+        )
+        findings = Case._detect_overdue(self.company)
+        Case._set_detection_case_types(self.company, findings, "overdue")
+        taken = findings[1]
+        Case.create(
+            dict(
+                Case._prepare_detected_case_vals(self.company, taken),
+                move_ids=[],
+                payment_ids=[],
+            )
+        )
+        model = type(self.Case)
+        with (
+            mute_logger("odoo.sql_db"),  # the refused INSERTs
+            patch.object(
+                model,
+                "_bulk_create_cases",
+                autospec=True,
+                side_effect=model._bulk_create_cases,
+            ) as bulk,
+        ):
+            created = Case._create_detected_cases(self.company, findings)
+        bulk.assert_called_once()
+        self.assertEqual(len(created), len(findings) - 1)
+        self.assertNotIn(taken["key"], created.mapped("detection_key"))
 
     def test_bulk_path_refuses_what_create_refuses(self):
         """The set-wise constraints and company check raise the errors of create()
