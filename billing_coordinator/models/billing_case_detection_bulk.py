@@ -2,10 +2,12 @@
 
 A first run creates hundreds or thousands of cases at once. Through ``create()`` each
 costs about 1.5 ms of per-record ORM work (values converted and cached one by one, the
-chatter's create, constraints read per case). ``_bulk_create_cases`` inserts the rows in
-one statement and the many2many rows in one statement per field, then leaves the stored
-computed fields to the ORM, which computes them set-wise for the whole batch, as it does
-after ``create()``. The result is the same, field for field (tests/test_detection_bulk.py).
+chatter's create, computes and constraints reading each case). ``_bulk_create_cases``
+computes this module's stored fields for the batch (billing_case_detection_bulk_values),
+inserts the rows in one statement and the many2many rows in one statement per field,
+checks the constraints and companies set-wise (billing_case_detection_bulk_checks) and
+leaves any other stored computed field to the ORM, which computes it for the whole
+batch. The result is the same, field for field (tests/test_detection_bulk.py).
 
 It is used only where it gives what ``create()`` gives (``_get_bulk_create_blocker``);
 otherwise the detection calls ``create()``.
@@ -101,9 +103,13 @@ class BillingCase(models.Model):
           ``vals_list``), the defaults (one ``default_get``), the magic fields, each
           value converted as the field converts it (HTML sanitized, amounts rounded in
           the case currency); one INSERT, one INSERT per many2many field;
-        - every stored computed field (ours and those of other modules) is computed by
-          the ORM for the whole batch; then the constraints, the company check and the
-          first assignment (``_assign_new_cases``) as after ``create()``;
+        - the stored computed fields of this module computed for the batch before
+          the INSERT (``_get_bulk_computed_values``, while their computes are still
+          ours); any other stored computed field (another module's, or ours once
+          overridden) computed by the ORM for the whole batch after it; then the
+          constraints and the company check (``_bulk_validate_cases``,
+          ``_bulk_check_company``) and the first assignment (``_assign_new_cases``) as
+          after ``create()``;
         - chatter: no creation message (``mail_create_nolog`` is required) and the
           creator subscribed unless ``mail_create_nosubscribe``.
 

@@ -229,6 +229,25 @@ class TestDetectionBulk(SlaCommon):
         self.assertEqual(len(single), 6)
         self.assertEqual(self._snapshot(single), expected)
 
+    def test_bulk_with_computes_left_to_the_orm(self):
+        """When a compute is no longer this module's (another module overrides it),
+        the ORM computes that field for the batch after the INSERT: still what
+        create() gives."""
+        thursday = self.today + timedelta(days=(3 - self.today.weekday()) % 7)
+        with (
+            patch.object(type(self.Case), "_bulk_owns", return_value=False),
+            self.on(thursday),
+        ):
+            bulk = self._detect_in_bulk()
+            self.env.flush_all()
+        self.assertEqual(len(bulk), 6)
+        expected = self._snapshot(bulk)
+        bulk.unlink()
+        with self.on(thursday):
+            single = self._detect_one_by_one()
+            self.env.flush_all()
+        self.assertEqual(self._snapshot(single), expected)
+
     def test_bulk_path_refused_when_create_would_do_more(self):
         """Where create() logs, subscribes from the values or takes context defaults,
         the detection uses create()."""
