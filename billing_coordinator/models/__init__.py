@@ -87,3 +87,6 @@ from . import billing_dashboard_fact
 from . import billing_dashboard_change
 from . import billing_dashboard_change_hooks
 from . import billing_dashboard_sql
+from . import billing_case_detection_bulk
+from . import billing_case_detection_bulk_values
+from . import billing_case_detection_bulk_checks

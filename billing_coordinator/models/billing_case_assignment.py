@@ -52,20 +52,25 @@ class BillingCase(models.Model):
         cases = super().create(vals_list)
         if self.env.context.get("billing_no_auto_assign"):
             return cases
-        # The customer's coordinator comes first, unless they are away: then the team's
-        # method decides, as for customers without a coordinator.
+        cases._assign_new_cases(vals_list)
+        return cases
+
+    @api.private
+    def _assign_new_cases(self, vals_list):
+        """The first assignee of these new cases (created from ``vals_list``, in that
+        order): the customer's coordinator comes first, unless they are away: then the
+        team's method decides, as for customers without a coordinator."""
         chosen = {i for i, vals in enumerate(vals_list) if vals.get("user_id")}
         defaulted = self.browse(
-            c.id for i, c in enumerate(cases) if i not in chosen and c.user_id
+            c.id for i, c in enumerate(self) if i not in chosen and c.user_id
         )
         away = self._get_away_users(defaulted.user_id)
         # The first assignee is part of the creation: no tracking message per case (a
         # detection run creates hundreds at once).
-        quiet = cases.with_context(mail_notrack=True)
+        quiet = self.with_context(mail_notrack=True)
         if away:
             quiet.filtered(lambda c: c.user_id in away).user_id = False
         quiet.filtered(lambda c: not c.user_id)._assign_to_team_members()
-        return cases
 
     # ------------------------------------------------------------- assignment
 

@@ -2,7 +2,7 @@
 case: a detection run creates hundreds of cases sharing a handful of customers, types
 and teams, and the ORM checks each case with its own ``filtered_domain``."""
 
-from odoo import models
+from odoo import api, models
 
 
 class BillingCase(models.Model):
@@ -27,11 +27,19 @@ class BillingCase(models.Model):
             for field in checked
             if case[field.name]
         }
+        if not self._check_company_pairs(pairs):
+            # An inconsistency: the ORM's own check names the cases in its error.
+            return super()._check_company(fnames)
+        return None
+
+    @api.model
+    def _check_company_pairs(self, pairs):
+        """Whether each (field name, company, linked records) of ``pairs`` passes the
+        ORM's company check (the records allowed in that company)."""
         for _name, company, corecords in pairs:
             domain = corecords._check_company_domain(company)
             if domain and corecords != corecords.with_context(
                 active_test=False
             ).filtered_domain(domain):
-                # An inconsistency: the ORM's own check names the cases in its error.
-                return super()._check_company(fnames)
-        return None
+                return False
+        return True

@@ -343,14 +343,21 @@ class BillingCase(models.Model):
 
     @api.model
     def _create_detected_cases(self, company, findings):
-        """Create the cases in one call; if that fails (a concurrent run created one of
-        them first, or one finding is invalid), create them one by one and skip the ones
-        that fail, so one bad record does not stop the others."""
+        """Create the cases in one batch: set-wise through ``_bulk_create_cases`` when
+        it gives what ``create()`` gives (see ``_get_bulk_create_blocker``), else in one
+        ``create()``. If that fails (a concurrent run created one of them first, or one
+        finding is invalid), create them one by one and skip the ones that fail, so one
+        bad record does not stop the others."""
         if not findings:
             return self.browse()
         vals_list = [self._prepare_detected_case_vals(company, f) for f in findings]
+        blocker = self._get_bulk_create_blocker(vals_list)
+        if blocker:
+            _logger.debug("Billing detection: cases created one by one: %s.", blocker)
         try:
             with self.env.cr.savepoint():
+                if not blocker:
+                    return self._bulk_create_cases(company, vals_list)
                 return self.create(vals_list)
         except Exception as error:  # noqa: BLE001 - retried one by one below, errors logged
             if is_concurrency_error(error):

@@ -1,41 +1,74 @@
 """A first detection run creates its cases in one batch: the same cases, field for
-field, as creating them one by one, and no chatter message per case."""
+field, as creating them one by one with ``create()``, and no chatter message per case.
+
+The batch goes through the set-wise path (``_bulk_create_cases``); the reference run
+through ``create()`` one finding at a time. The data makes each computed field matter:
+a working-day SLA over a weekend and a public holiday, a least-loaded team that gets
+two cases of the batch, a key-account customer (score), a coordinator of the customer,
+payments linked, and a second company with its own numbering."""
 
 from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import formatLang
+from odoo.tools import formatLang, mute_logger
 
-from .common import BillingCaseCommon
+from .sla_common import SlaCommon
 
-# Set by the database or the numbering, not by what the detection found.
-NOT_COMPARED = {"id", "name", "create_date", "write_date", "create_uid", "write_uid"}
+# Set by the database or the numbering, not by what the detection found (followers
+# are compared by partner).
+NOT_COMPARED = {
+    "id",
+    "name",
+    "create_date",
+    "write_date",
+    "create_uid",
+    "write_uid",
+    "message_follower_ids",
+}
 
 
 @tagged("post_install", "-at_install")
-class TestDetectionBulk(BillingCaseCommon):
+class TestDetectionBulk(SlaCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Case = cls.env["billing.case"]
-        cls.team_member = cls._create_billing_user(
-            "team_member", [cls.env.ref("billing_coordinator.group_billing_user")]
+        # The chatter as in production (the test classes disable it): tracking,
+        # creation messages and subscriptions are what the comparison is about.
+        cls.Case = cls.env["billing.case"].with_context(
+            tracking_disable=False,
+            mail_create_nolog=False,
+            mail_create_nosubscribe=False,
+            mail_notrack=False,
         )
+        user_group = cls.env.ref("billing_coordinator.group_billing_user")
+        cls.team_member = cls._create_billing_user("team_member", [user_group])
+        cls.team_member_2 = cls._create_billing_user("team_member_2", [user_group])
         cls.team = cls.env["billing.team"].create(
             {
                 "name": "Bulk Team",
                 "company_id": cls.company.id,
                 "assignment_method": "least_loaded",
-                "membership_ids": [Command.create({"user_id": cls.team_member.id})],
+                "membership_ids": [
+                    Command.create({"user_id": cls.team_member.id, "sequence": 1}),
+                    Command.create({"user_id": cls.team_member_2.id, "sequence": 2}),
+                ],
             }
         )
-        # One customer with its own coordinator, one routed to the team (key account),
-        # and the contact of a third invoiced in its own name.
+        # One customer with its own coordinator, two routed to the team (one a key
+        # account), and the contact of the first invoiced in its own name.
         cls.customer.billing_coordinator_id = cls.coordinator
         cls.other_customer.write(
             {"billing_team_id": cls.team.id, "billing_tier": "key_account"}
+        )
+        cls.third_customer = cls.env["res.partner"].create(
+            {
+                "name": "Third Customer",
+                "is_company": True,
+                "billing_team_id": cls.team.id,
+            }
         )
         long_ago, due = cls.today - timedelta(days=90), cls.today - timedelta(days=40)
         cls.invoices = (
@@ -53,11 +86,33 @@ class TestDetectionBulk(BillingCaseCommon):
                 invoice_date=long_ago,
                 due_date=due,
             )
+            | cls._create_invoice(
+                partner=cls.third_customer,
+                amount=300.0,
+                invoice_date=long_ago,
+                due_date=due,
+            )
         )
         cls.partial_payment = cls._register_payment(cls.invoices[0], amount=300.0)
+        # A second company: its own sequence, calendar and customers.
+        cls.company_2 = cls.setup_other_company(name="Bulk Company 2")["company"]
+        cls.customer_2 = cls.env["res.partner"].create(
+            {"name": "Second Company Customer", "is_company": True}
+        )
+        cls.invoice_2 = cls._create_invoice(
+            partner=cls.customer_2,
+            amount=700.0,
+            invoice_date=long_ago,
+            due_date=due,
+            company=cls.company_2,
+        )
+        cls.companies = cls.company | cls.company_2
 
     def _snapshot(self, cases):
-        """{detection key: every stored field the creation sets}, ids of relations."""
+        """{detection key: every stored field the creation sets}, ids of relations,
+        as stored (read again from the database)."""
+        self.env.flush_all()
+        self.env.invalidate_all()
         fnames = [
             name
             for name, field in self.Case._fields.items()
@@ -73,9 +128,47 @@ class TestDetectionBulk(BillingCaseCommon):
             snapshot[case.detection_key] = values
         return snapshot
 
+    def _detect_one_by_one(self):
+        """The reference: the same run, each case through create() on its own."""
+        model = type(self.Case)
+        original = model._create_detected_cases
+
+        def one_by_one(records, company, findings):
+            cases = records.browse()
+            for finding in findings:
+                cases |= original(records, company, [finding])
+            return cases
+
+        with (
+            patch.object(model, "_create_detected_cases", one_by_one),
+            patch.object(model, "_get_bulk_create_blocker", return_value="reference"),
+            patch.object(model, "_bulk_create_cases") as bulk,
+        ):
+            cases = self.Case._detect(self.companies, rules=["overdue"])["created"]
+        bulk.assert_not_called()
+        return cases
+
+    def _detect_in_bulk(self):
+        model = type(self.Case)
+        with patch.object(
+            model,
+            "_bulk_create_cases",
+            autospec=True,
+            side_effect=model._bulk_create_cases,
+        ) as bulk:
+            cases = self.Case._detect(self.companies, rules=["overdue"])["created"]
+        self.assertEqual(bulk.call_count, 2, "one set-wise batch per company")
+        return cases
+
     def test_bulk_first_run_equals_one_by_one(self):
-        bulk = self.Case._detect(self.company, rules=["overdue"])["created"]
-        self.assertEqual(len(bulk), 4)
+        # A Thursday: 14 working days (the overdue SLA) span weekends, and the Friday
+        # after is a public holiday.
+        thursday = self.today + timedelta(days=(3 - self.today.weekday()) % 7)
+        self._add_public_holiday(thursday + timedelta(days=1))
+        with self.on(thursday):
+            bulk = self._detect_in_bulk()
+            self.env.flush_all()
+        self.assertEqual(len(bulk), 6)
         self.env.cr.precommit.run()  # tracking of the creation, if any, is posted here
         self.assertFalse(
             bulk.message_ids, "no chatter message per case created by the detection"
@@ -87,26 +180,42 @@ class TestDetectionBulk(BillingCaseCommon):
             first,
             [
                 {
+                    "company_id": self.company.id,
                     "partner_id": self.customer.id,
                     "expected_amount": 1000.0,
                     "actual_amount": 300.0,
                     "amount_difference": -700.0,
                     "user_id": self.coordinator.id,
+                    "team_id": False,
                     "state": "new",
+                    "priority": "1",
+                    "case_code": "overdue",
                 }
             ],
         )
         self.assertEqual(first.move_ids, self.invoices[0])
         self.assertEqual(first.payment_ids, self.partial_payment)
+        self.assertFalse(first.message_partner_ids, "no follower from the creation")
+        # 14 working days from Thursday: 3 weeks less the holiday, a Thursday again.
+        self.assertEqual(first.deadline, thursday + timedelta(days=21))
+        # The team's two cases are balanced over its two members, the more urgent one
+        # (the key account's larger amount) to the first member; each follows its case.
         routed = by_key[f"account.move,{self.invoices[2].id}"]
-        self.assertEqual(routed.team_id, self.team)
+        routed_2 = by_key[f"account.move,{self.invoices[4].id}"]
+        self.assertEqual((routed | routed_2).team_id, self.team)
+        self.assertGreater(routed.priority_score, routed_2.priority_score)
         self.assertEqual(routed.user_id, self.team_member)
+        self.assertEqual(routed_2.user_id, self.team_member_2)
+        self.assertEqual(routed.message_partner_ids, self.team_member.partner_id)
+        self.assertEqual(routed_2.message_partner_ids, self.team_member_2.partner_id)
+        self.assertEqual(routed.queue_urgency, "later")
         contact_case = by_key[f"account.move,{self.invoices[3].id}"]
         self.assertEqual(contact_case.partner_id, self.customer)
-        self.assertTrue(all(bulk.mapped("deadline")))
         self.assertTrue(all(score > 0 for score in bulk.mapped("priority_score")))
+        other = by_key[f"account.move,{self.invoice_2.id}"]
+        self.assertEqual(other.company_id, self.company_2)
         # Names: unique, numbered one after the other in the order of creation.
-        names = bulk.sorted("id").mapped("name")
+        names = (bulk - other).sorted("id").mapped("name")
         self.assertEqual(len(set(names)), len(names))
         prefix = names[0].rstrip("0123456789")
         numbers = [int(name[len(prefix) :]) for name in names]
@@ -114,18 +223,147 @@ class TestDetectionBulk(BillingCaseCommon):
 
         expected = self._snapshot(bulk)
         bulk.unlink()
-        original = type(self.Case)._create_detected_cases
-
-        def one_by_one(model, company, findings):
-            cases = model.browse()
-            for finding in findings:
-                cases |= original(model, company, [finding])
-            return cases
-
-        with patch.object(type(self.Case), "_create_detected_cases", one_by_one):
-            single = self.Case._detect(self.company, rules=["overdue"])["created"]
-        self.assertEqual(len(single), 4)
+        with self.on(thursday):
+            single = self._detect_one_by_one()
+            self.env.flush_all()
+        self.assertEqual(len(single), 6)
         self.assertEqual(self._snapshot(single), expected)
+
+    def test_bulk_with_computes_left_to_the_orm(self):
+        """When a compute is no longer this module's (another module overrides it),
+        the ORM computes that field for the batch after the INSERT: still what
+        create() gives."""
+        thursday = self.today + timedelta(days=(3 - self.today.weekday()) % 7)
+        with (
+            patch.object(type(self.Case), "_bulk_owns", return_value=False),
+            self.on(thursday),
+        ):
+            bulk = self._detect_in_bulk()
+            self.env.flush_all()
+        self.assertEqual(len(bulk), 6)
+        expected = self._snapshot(bulk)
+        bulk.unlink()
+        with self.on(thursday):
+            single = self._detect_one_by_one()
+            self.env.flush_all()
+        self.assertEqual(self._snapshot(single), expected)
+
+    def test_bulk_path_refused_when_create_would_do_more(self):
+        """Where create() logs, subscribes from the values or takes context defaults,
+        the detection uses create()."""
+        vals = [{"partner_id": self.customer.id, "case_type_id": self.type_sla3.id}]
+        Case = self.Case.with_context(mail_create_nolog=True)
+        self.assertFalse(Case._get_bulk_create_blocker(vals))
+        self.assertTrue(self.Case._get_bulk_create_blocker(vals))
+        self.assertTrue(
+            Case.with_context(default_priority="3")._get_bulk_create_blocker(vals)
+        )
+        self.assertTrue(
+            Case._get_bulk_create_blocker([dict(vals[0], user_id=self.coordinator.id)])
+        )
+        self.assertTrue(
+            Case._get_bulk_create_blocker(
+                [dict(vals[0], move_ids=[Command.create({})])]
+            )
+        )
+
+    def test_unique_violation_falls_back_one_by_one(self):
+        """A case a concurrent run created first makes the INSERT fail on the unique
+        index of open detected cases: the batch is retried one by one and only that
+        finding is skipped."""
+        Case = self.Case.with_company(self.company).with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True
+        )
+        findings = Case._detect_overdue(self.company)
+        Case._set_detection_case_types(self.company, findings, "overdue")
+        taken = findings[1]
+        Case.create(
+            dict(
+                Case._prepare_detected_case_vals(self.company, taken),
+                move_ids=[],
+                payment_ids=[],
+            )
+        )
+        model = type(self.Case)
+        with (
+            mute_logger("odoo.sql_db"),  # the refused INSERTs
+            patch.object(
+                model,
+                "_bulk_create_cases",
+                autospec=True,
+                side_effect=model._bulk_create_cases,
+            ) as bulk,
+        ):
+            created = Case._create_detected_cases(self.company, findings)
+        bulk.assert_called_once()
+        self.assertEqual(len(created), len(findings) - 1)
+        self.assertNotIn(taken["key"], created.mapped("detection_key"))
+
+    def test_bulk_path_refuses_what_create_refuses(self):
+        """The set-wise constraints and company check raise the errors of create()
+        (validation errors, the ORM's company error):
+        an invoice or a payment of another customer, a negative amount, a type of
+        another company."""
+        Case = self.Case.with_context(mail_create_nolog=True)
+        other_type = self.env["billing.case.type"].create(
+            {
+                "name": "Other Co Type",
+                "code": "overdue",
+                "company_id": self.company_2.id,
+            }
+        )
+
+        def vals(**values):
+            return {
+                "company_id": self.company.id,
+                "partner_id": self.customer.id,
+                "case_type_id": self.env.ref(
+                    "billing_coordinator.case_type_overdue"
+                ).id,
+                "currency_id": self.company.currency_id.id,
+                "expected_amount": 100.0,
+                "actual_amount": 50.0,
+                "move_ids": [Command.set(self.invoices[0].ids)],
+                **values,
+            }
+
+        good = vals()
+        for bad, message in [
+            (vals(move_ids=[Command.set(self.invoices[2].ids)]), "belongs to"),
+            (vals(payment_ids=[Command.link(self._pay_other().id)]), "belongs to"),
+            (vals(actual_amount=-1.0), "cannot be negative"),
+            (vals(case_type_id=other_type.id), "company inconsistencies"),
+        ]:
+            with self.assertRaisesRegex(UserError, message):
+                with self.env.cr.savepoint():
+                    Case._bulk_create_cases(self.company, [dict(good), bad])
+        self.assertEqual(len(Case._bulk_create_cases(self.company, [good, vals()])), 2)
+
+    def _pay_other(self):
+        return self._register_payment(self.invoices[2], amount=10.0)
+
+    def test_batch_sanitize_equals_field_sanitize(self):
+        """The descriptions sanitized in one batch come out as the field sanitizes
+        each: escaped quotes and ampersands, non-breaking spaces, text that looks like
+        a mail quote or a signature, lists, and values that are not simple HTML."""
+        Case = self.Case
+        field = Case._fields["description"]
+        values = [
+            Case._detection_html('O\'Brien & Sons paid "twice": 1\xa0000.00 $'),
+            Case._detection_html("Line one\n> quoted\n-- \nsignature", ["a < b", "c"]),
+            Case._detection_html("<script>alert(1)</script> plain"),
+            "<p>not <b>markup</b> but a string</p>",
+            "<p class='x' onclick='evil()'>attributes</p>",
+            "text without a tag",
+            "<b>inline</b><i>only</i>",
+            "<p>text</p> between <p>blocks</p>",
+            "<p>a</p><br><p>b</p>",
+            "<hr><p>a rule</p>",
+            False,
+            "",
+        ]
+        expected = [field.convert_to_cache(value, Case) for value in values]
+        self.assertEqual(Case._bulk_sanitize_html(field, values), expected)
 
     def test_detection_amount_as_format_lang(self):
         """The detection's amount formatting writes what formatLang writes."""

@@ -1,9 +1,11 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import tagged
 
 from odoo.addons.billing_coordinator.tests.common import BillingCaseCommon
+from odoo.addons.billing_coordinator.tests.test_detection_bulk import NOT_COMPARED
 
 
 @tagged("post_install", "-at_install")
@@ -94,6 +96,47 @@ class TestOrderMismatch(BillingCaseCommon):
             case.sale_order_line_ids, [{"product_uom_qty": 2.0, "qty_invoiced": 2.0}]
         )
         self.assertEqual(case.action_view_sale_order()["res_id"], order.id)
+
+    def test_bulk_creation_sets_the_order_as_create(self):
+        """The set-wise creation of a first run stores the sales order (a field this
+        module adds) and every other field as create() does."""
+        orders = self._order([(self.training, 2, 0.0)]) | self._order(
+            [(self.training, 1, 0.0)]
+        )
+        for order in orders:
+            self._invoice(order, {self.training: {"price_unit": 850.0}})
+        model = type(self.Case)
+        fnames = [
+            name
+            for name, field in self.Case._fields.items()
+            if field.store and name not in NOT_COMPARED
+        ]
+
+        def snapshot(cases):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            return {
+                case.detection_key: {
+                    name: case[name].ids if hasattr(case[name], "ids") else case[name]
+                    for name in fnames
+                }
+                for case in cases
+            }
+
+        with patch.object(
+            model,
+            "_bulk_create_cases",
+            autospec=True,
+            side_effect=model._bulk_create_cases,
+        ) as bulk:
+            cases = self._detect()["created"]
+        bulk.assert_called_once()
+        self.assertEqual(cases.sale_order_id, orders)
+        expected = snapshot(cases)
+        cases.unlink()
+        with patch.object(model, "_get_bulk_create_blocker", return_value="test"):
+            single = self._detect()["created"]
+        self.assertEqual(snapshot(single), expected)
 
     def test_price_not_changed(self):
         self._invoice(self._order([(self.training, 2, 0.0)]))
