@@ -724,10 +724,19 @@ class BillingReceivableLine(models.Model):
                 values["total"] += amount
                 if row["aging_bucket"] != "not_due":
                     values["overdue"] += amount
-        # target.round() without a record method call per figure (thousands of them)
+        # target.round() without a call per figure (thousands of them): every term summed
+        # is a numeric of the company currency or already rounded by the converter, so a
+        # sum is a multiple of the rounding up to float noise, never halfway between two
+        # (round() to the digits then gives what float_round gives)
         rounding = target.rounding
+        digits = target.decimal_places
+        exact = float_round(10**-digits, precision_digits=digits) == rounding
         for values in [*totals.values(), *partners.values()]:
             for key in values:
                 if key != "partner_id" and values[key]:
-                    values[key] = float_round(values[key], precision_rounding=rounding)
+                    values[key] = (
+                        round(values[key], digits) + 0.0
+                        if exact
+                        else float_round(values[key], precision_rounding=rounding)
+                    )
         return totals, list(partners.values())
