@@ -11,7 +11,12 @@ computed field, gets it computed by the ORM after the INSERT (see
 
 from odoo import api, fields, models
 
-from .billing_case_priority import DEADLINE_HORIZON_DAYS, LATE_BAND, TIER_FACTORS
+from .billing_case_priority import (
+    TIER_FACTORS,
+    deadline_factor,
+    part_points,
+    total_score,
+)
 
 _MODULE = "odoo.addons.billing_coordinator.models."
 # field -> the methods (and the module defining them) its value depends on
@@ -155,15 +160,6 @@ class BillingCase(models.Model):
         for i, row in enumerate(rows):
             due = values["deadline"][i]
             late = bool(due and due < today)
-            days = (due - today).days if due else None
-            if days is None:
-                deadline = 0.0
-            elif days < 0:
-                deadline = -days / DEADLINE_HORIZON_DAYS
-            elif days == 0:
-                deadline = 1.0
-            else:
-                deadline = 1.0 - days / DEADLINE_HORIZON_DAYS
             currency_id = row["currency_id"]
             if currency_id not in rates:
                 currency = self.env["res.currency"].browse(currency_id)
@@ -173,16 +169,15 @@ class BillingCase(models.Model):
             amount = abs(values["amount_difference"][i]) * rates[currency_id]
             tier = tiers[row["partner_id"]]
             factors = {
-                "deadline": deadline,
+                "deadline": deadline_factor(due, today),
                 "priority": int(values["priority"][i] or 0) / 3.0,
                 "amount": amount / full if full > 0 else 0.0,
                 "age": age,
                 "customer": TIER_FACTORS.get(tier, 0.0),
             }
-            points = sum(
-                round(weights.get(key, 0.0) * min(max(factor, 0.0), 1.0), 1)
-                for key, factor in factors.items()
+            score = total_score(
+                late,
+                [part_points(weights.get(k, 0.0), f) for k, f in factors.items()],
             )
-            score = round((LATE_BAND if late else 0.0) + points, 1)
             result.append((score, self._get_queue_urgency(due, today)))
         return result

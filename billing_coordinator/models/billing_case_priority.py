@@ -48,6 +48,31 @@ DEADLINE_HORIZON_DAYS = (
 )
 AGE_FULL_DAYS = 30  # full age points for a case open 30 days or more
 TIER_FACTORS = {"standard": 0.0, "important": 0.5, "key_account": 1.0}
+
+
+def deadline_factor(due, today):
+    """The deadline part's factor: above 1 when late, 1 due today, falling to 0 at
+    DEADLINE_HORIZON_DAYS; 0 without a due date (clamped with the others later)."""
+    if not due:
+        return 0.0
+    days = (due - today).days
+    if days < 0:
+        return -days / DEADLINE_HORIZON_DAYS
+    if days == 0:
+        return 1.0
+    return 1.0 - days / DEADLINE_HORIZON_DAYS
+
+
+def part_points(weight, factor):
+    """The points of one part: its weight times its factor clamped to [0, 1]."""
+    return round(weight * min(max(factor, 0.0), 1.0), 1)
+
+
+def total_score(late, points):
+    """The score: the late band when past the due date, plus the parts' points."""
+    return round((LATE_BAND if late else 0.0) + sum(points), 1)
+
+
 # What the parts read; a module adding a part extends the field's dependencies with
 # its own @api.depends on an override of _compute_priority_score.
 SCORE_DEPENDS = (
@@ -158,13 +183,11 @@ class BillingCase(models.Model):
                 parts = []
                 for label, weight, values in results.values():
                     factor, why = values.get(case.id, (0.0, ""))
-                    factor = min(max(factor, 0.0), 1.0)
-                    parts.append((label, why, round(weight * factor, 1), weight))
-                score = (LATE_BAND if late else 0.0) + sum(
-                    points for _l, _w, points, _m in parts
-                )
+                    parts.append((label, why, part_points(weight, factor), weight))
                 data[case.id] = {
-                    "score": round(score, 1),
+                    "score": total_score(
+                        late, [points for _l, _w, points, _m in parts]
+                    ),
                     "urgency": self._get_queue_urgency(due, today),
                     "late": late,
                     "parts": parts,
@@ -209,14 +232,13 @@ class BillingCase(models.Model):
                 result[case.id] = (0.0, self.env._("No deadline"))
                 continue
             days = (due - today).days
+            factor = deadline_factor(due, today)
             if days < 0:
                 why = self.env._("%(days)s day(s) late", days=-days)
-                factor = -days / DEADLINE_HORIZON_DAYS
             elif days == 0:
-                why, factor = self.env._("Due today"), 1.0
+                why = self.env._("Due today")
             else:
                 why = self.env._("Due in %(days)s day(s)", days=days)
-                factor = 1.0 - days / DEADLINE_HORIZON_DAYS
             if case.state == "waiting_customer" and case.sla_paused_since:
                 why = self.env._("%(why)s (clock paused while waiting)", why=why)
             result[case.id] = (factor, why)
