@@ -5,7 +5,8 @@ and returns plain JSON; the formula is in its docstring.
 Notation: AR(d) = open receivables as of the end of day d (aging engine, credits
 included); current AR = the part not yet due; sales = credit sales of the period;
 days = date_to - date_from + 1; start = date_from - 1 day; end = date_to.
-A ratio whose denominator is zero is null (the card shows a dash).
+A ratio whose denominator is zero is null (the card shows a dash). A DSO is 0 days
+when AR is 0 and null when AR is negative or the sales are not positive (``_dso``).
 """
 
 from datetime import timedelta
@@ -35,9 +36,16 @@ def _ratio(numerator, denominator, factor=1.0, digits=1):
 
 
 def _dso(receivable, sales, days, digits=1):
-    """receivable / sales x days, or None when the credit sales are not positive: a
-    window where credit notes outweigh invoices has no days of sales outstanding (the
-    ratio would be a negative number of days)."""
+    """receivable / sales x days; 0 days when nothing is outstanding (receivable 0,
+    whatever the sales); None when the receivable is negative (credits exceed
+    invoices: the company owes its customers, no days of sales are outstanding) or
+    the credit sales are not positive (a window where credit notes outweigh invoices;
+    the ratio would be a negative number of days). The receivables come rounded to
+    the currency, so 0 is exact."""
+    if receivable < 0:
+        return None
+    if receivable == 0:
+        return 0.0
     return _ratio(receivable, sales, days, digits) if sales > 0 else None
 
 
@@ -85,9 +93,13 @@ class BillingDashboard(models.AbstractModel):
         """Countback DSO: walk back from end month by month (the current month up to
         end, then whole calendar months); while AR(end) left exceeds the month's credit
         sales, subtract them and count the month's days; in the month that uses it up,
-        count days x (AR left / month's sales). At most 24 months."""
+        count days x (AR left / month's sales). At most 24 months. AR(end) = 0: 0 days;
+        AR(end) < 0: None."""
         left = self._kpi_total_receivable(period)
-        if left <= 0:
+        # as ``_dso``: nothing outstanding is 0 days, a negative receivable no DSO
+        if left < 0:
+            return None
+        if left == 0:
             return 0.0
         result = 0.0
         last = period.end

@@ -253,12 +253,57 @@ class TestBillingDashboard(BillingCaseCommon):
         self.assertIsNone(data["trend"][-1]["dso"])
         self.assertEqual(data["trend"][-1]["total"], 700.0)
 
+    def test_dso_without_receivables(self):
+        """Nothing outstanding is a DSO of 0 days; a negative receivable (credits
+        exceed invoices, the company owes its customers) has no DSO, in the headline,
+        the countback, the best possible DSO, the ADD and the trend point, even with
+        positive sales in the window."""
+        company = self.setup_other_company(name="Credit Balance Dashboard Co")[
+            "company"
+        ]
+        self._create_invoice(
+            amount=500.0,
+            invoice_date=self.start + timedelta(days=3),
+            due_date=self.start + timedelta(days=10),
+            company=company,
+        )
+        # an open credit note from before the window, not yet matched
+        refund = self._create_invoice(
+            amount=500.0,
+            move_type="out_refund",
+            invoice_date=self.start - timedelta(days=40),
+            company=company,
+        )
+        data = self._data(company_ids=company.ids)
+        self.assertEqual(data["credit_sales"], 500.0)
+        self.assertEqual(data["total_receivable"], 0.0)
+        self.assertEqual(data["dso"], 0.0)
+        self.assertEqual(data["countback_dso"], 0.0)
+        self.assertEqual(data["trend"][-1]["dso"], 0.0)
+        # a second credit note: AR(end) = -300
+        self._create_invoice(
+            amount=300.0,
+            move_type="out_refund",
+            invoice_date=refund.invoice_date,
+            company=company,
+        )
+        data = self._data(company_ids=company.ids)
+        self.assertEqual(data["credit_sales"], 500.0)
+        self.assertEqual(data["total_receivable"], -300.0)
+        self.assertIsNone(data["dso"])
+        self.assertIsNone(data["countback_dso"])
+        self.assertIsNone(data["add"])
+        self.assertIsNone(data["trend"][-1]["dso"])
+        self.assertEqual(data["trend"][-1]["total"], -300.0)
+
     def test_empty_company_and_bad_period(self):
         company = self.setup_other_company(name="Empty Dashboard Co")["company"]
         data = self._data(company_ids=company.ids)
         self.assertTrue(data["meta"]["empty"])
         self.assertEqual(data["total_receivable"], 0.0)
-        self.assertIsNone(data["dso"])
+        # nothing outstanding: 0 days, even without sales
+        self.assertEqual(data["dso"], 0.0)
+        self.assertEqual(data["countback_dso"], 0.0)
         self.assertEqual(data["top_customers"], [])
         self.assertFalse(self._data()["meta"]["empty"])
         with self.assertRaises(UserError):
