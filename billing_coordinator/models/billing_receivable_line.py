@@ -4,6 +4,9 @@ from odoo.tools import SQL
 
 from .billing_case import OPEN_STATES
 
+# the context key of the as-of date of the rows
+AGING_DATE_CONTEXT = ("billing_aging_date",)
+
 
 class BillingReceivableLine(models.Model):
     """Receivables analysis: one row per receivable journal item open today.
@@ -64,23 +67,32 @@ class BillingReceivableLine(models.Model):
     date = fields.Date(string="Accounting Date", readonly=True)
     invoice_date = fields.Date(readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
-    days_overdue = fields.Integer(readonly=True, aggregator="max")
+    # The figures as of ``billing_aging_date`` (see ``_table_query``): their cache is
+    # keyed on it, so one transaction reading the same rows as of two dates gets each
+    # date's figures, not the first date's from the cache. The other columns are the
+    # same whatever the date.
+    days_overdue = fields.Integer(
+        readonly=True, aggregator="max", depends_context=AGING_DATE_CONTEXT
+    )
     aging_bucket = fields.Selection(
         selection="_selection_aging_bucket",
         readonly=True,
         group_expand=True,
+        depends_context=AGING_DATE_CONTEXT,
     )
     amount_residual = fields.Monetary(
         string="Amount Due",
         currency_field="company_currency_id",
         readonly=True,
         help="Open amount in company currency.",
+        depends_context=AGING_DATE_CONTEXT,
     )
     amount_residual_currency = fields.Monetary(
         string="Amount Due in Currency",
         currency_field="currency_id",
         readonly=True,
         help="Open amount in the document's currency.",
+        depends_context=AGING_DATE_CONTEXT,
     )
     user_id = fields.Many2one("res.users", string="Coordinator", readonly=True)
     team_id = fields.Many2one("billing.team", string="Billing Team", readonly=True)

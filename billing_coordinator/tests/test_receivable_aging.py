@@ -306,6 +306,31 @@ class TestReceivableAging(BillingCaseCommon):
                 billing_aging_date="end of October"
             ).search([])
 
+    def test_view_two_dates_one_transaction(self):
+        """The same rows read as of A and as of today in one transaction, the cache not
+        invalidated in between: each date's figures (the fields depend on the context
+        key), and A's again after today's."""
+        line_a = (
+            self.env["billing.receivable.line"]
+            .with_context(billing_aging_date=self.as_of.isoformat())
+            .search([("move_id", "=", self.inv_partial.id)])
+        )
+        self.assertEqual(len(line_a), 1)
+        # paid 400 before A and 300 after, due at A
+        self.assertEqual(line_a.amount_residual, 600.0)
+        self.assertEqual(line_a.amount_residual_currency, 600.0)
+        self.assertEqual(line_a.days_overdue, 0)
+        self.assertEqual(line_a.aging_bucket, "not_due")
+        line_today = self.env["billing.receivable.line"].browse(line_a.ids)
+        self.assertEqual(line_today.amount_residual, 300.0)
+        self.assertEqual(line_today.amount_residual_currency, 300.0)
+        self.assertEqual(line_today.days_overdue, 140)
+        self.assertEqual(line_today.aging_bucket, "days_over_120")
+        self.assertEqual(line_a.amount_residual, 600.0)
+        self.assertEqual(line_a.days_overdue, 0)
+        # the columns that do not depend on the date are shared
+        self.assertEqual(line_a.move_id, line_today.move_id)
+
     def test_view_rules_for_coordinator(self):
         """A coordinator sees their customers and customers without a team, not another
         team's customers; a manager sees all."""
