@@ -435,24 +435,6 @@ class BillingReceivableLine(models.Model):
     # ------------------------------------------------------------------ results
 
     @api.model
-    def _aging_target_currency(self, companies):
-        """The currency the amounts of several companies are added up in: the current
-        company's when it is one of them, else the first one's."""
-        main = self.env.company if self.env.company in companies else companies[:1]
-        return main.currency_id
-
-    @api.model
-    def _aging_convert(self, amount, company_id, target, date_at, cache):
-        """``amount`` of company ``company_id``'s currency in ``target`` at ``date_at``.
-
-        ``cache`` (a dict the caller keeps for a run) holds one ``_aging_converter``
-        per target: the same rate and rounding everywhere, each rate read once."""
-        convert = cache.get(("converter", target.id))
-        if convert is None:
-            convert = cache[("converter", target.id)] = self._aging_converter(target)
-        return convert(amount, company_id, date_at)
-
-    @api.model
     def _aging_partner_sort_names(self, partner_ids):
         """``{partner id: the name Odoo shows for it}`` to order aging lines by.
 
