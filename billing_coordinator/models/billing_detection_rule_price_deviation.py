@@ -1,5 +1,6 @@
 """Detection rules "overcharge" and "undercharge": invoiced prices off the reference
-price; one query shared by both, each with its own thresholds."""
+price; one read of the priced invoice lines shared by both, each with its own
+thresholds."""
 
 from datetime import timedelta
 from functools import partial
@@ -9,9 +10,34 @@ from odoo.tools import SQL
 
 from .billing_case import OPEN_STATES
 
+# cr.cache key: per company, the rows of the price rules still to run in this detection
+# run, read with the first one (see _detect_company); the direction of each rule
+PRICE_ROWS_MEMO = "billing_detection_price_rows"
+PRICE_RULES = {"overcharge": ">", "undercharge": "<"}
+
 
 class BillingCase(models.Model):
     _inherit = "billing.case"
+
+    @api.model
+    def _detect_company(self, company, rules=None):
+        """The price rules read the priced invoice lines once per run and company: the
+        memo of their rows lives for this run only (the cursor's cache outlives it, a
+        later run must read the lines again)."""
+        registry = self._get_detection_rules()
+        memo = self.env.cr.cache.setdefault(PRICE_ROWS_MEMO, {})
+        memo[company.id] = {
+            "pending": {
+                rule
+                for rule in rules or list(registry)
+                if rule in PRICE_RULES and rule in registry
+            },
+            "rows": {},
+        }
+        try:
+            return super()._detect_company(company, rules=rules)
+        finally:
+            memo.pop(company.id, None)
 
     @api.model
     def _detect_overcharge(self, company):
@@ -55,29 +81,86 @@ class BillingCase(models.Model):
     def _detect_price_deviation(self, company, rule):
         """Lines of posted customer invoices whose unit price after discount, in company
         currency, deviates from the reference price by more than the rule's deviation
-        percentage and tolerance; one finding per invoice, amounts in invoice currency."""
-        config = self._get_detection_rule_config(company, rule)
-        direction = SQL(">") if rule == "overcharge" else SQL("<")
+        percentage and tolerance; one finding per invoice, amounts in invoice currency.
+
+        In a detection run the first price rule reads the rows of both (one query);
+        the second takes its rows from the memo."""
+        memo = (self.env.cr.cache.get(PRICE_ROWS_MEMO) or {}).get(company.id)
+        rows = memo["rows"].pop(rule, None) if memo else None
+        if rows is None:
+            rules = [rule]
+            if memo:
+                # the other price rules of this run that will run (switched on)
+                rules += [
+                    other
+                    for other in sorted(memo["pending"] - {rule})
+                    if self._get_detection_rule_config(company, other).active
+                ]
+            by_rule = self._get_price_deviation_rows(company, rules)
+            rows = by_rule.pop(rule)
+            if memo:
+                memo["rows"].update(by_rule)
+        if memo:
+            memo["pending"].discard(rule)
+        return self._price_deviation_findings(company, rule, rows)
+
+    @api.model
+    def _get_price_deviation_rows(self, company, rules):
+        """``{rule: rows}`` for the price ``rules``, in one query: per invoice (ordered
+        by id) ``move_id``, ``move_name``, ``partner_id``, ``currency_id``, ``expected``,
+        ``actual`` and ``lines`` (``line``, ``unit``, ``reference``) of the deviating
+        lines. The priced lines are read once for all the rules; each rule keeps its own
+        invoices (its window and its open cases) and thresholds."""
+        configs = {
+            rule: self._get_detection_rule_config(company, rule) for rule in rules
+        }
+        today = fields.Date.context_today(self)
+        recent = SQL(" UNION ").join(
+            SQL(
+                """SELECT recent.id, %s::varchar AS rule
+                     FROM account_move recent
+                    WHERE recent.company_id = %s
+                      AND recent.move_type = 'out_invoice'
+                      AND recent.state = 'posted'
+                      AND recent.invoice_date >= %s""",
+                rule,
+                company.id,
+                today - timedelta(days=config.price_check_days),
+            )
+            for rule, config in configs.items()
+        )
+        deviates = SQL(" OR ").join(
+            SQL(
+                """(moves.rule = %(rule)s
+                    AND actual_company %(direction)s reference_unit * quantity
+                    AND ABS(actual_company / quantity - reference_unit)
+                        > reference_unit * %(deviation)s / 100
+                    AND ABS(actual_company - reference_unit * quantity) > %(tolerance)s)""",
+                rule=rule,
+                direction=SQL(PRICE_RULES[rule]),
+                deviation=config.price_deviation_percent,
+                tolerance=self._detection_tolerance_sql(
+                    config, SQL("reference_unit * quantity")
+                ),
+            )
+            for rule, config in configs.items()
+        )
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                -- Recent invoices only (a later price change must not flag old ones),
-                -- plus those of open cases of this rule, which must not look cleared
-                -- when they age out of the window. The priced lines are materialized:
-                -- the reference price is computed once per line, not once per use.
+                -- Per rule: the recent invoices of its window (a later price change
+                -- must not flag old ones), plus those of its open cases, which must
+                -- not look cleared when they age out of the window. The priced lines
+                -- of all of them are materialized once: the reference price is
+                -- computed once per line, not once per use or per rule.
                 WITH moves AS MATERIALIZED (
-                    SELECT recent.id
-                      FROM account_move recent
-                     WHERE recent.company_id = %(company)s
-                       AND recent.move_type = 'out_invoice'
-                       AND recent.state = 'posted'
-                       AND recent.invoice_date >= %(since)s
+                    %(recent)s
                      UNION
-                    SELECT rel.move_id
+                    SELECT rel.move_id, bc.detection_rule
                       FROM billing_case_account_move_rel rel
                       JOIN billing_case bc ON bc.id = rel.case_id
                      WHERE bc.company_id = %(company)s
-                       AND bc.detection_rule = %(rule)s
+                       AND bc.detection_rule IN %(rules)s
                        AND bc.state IN %(open_states)s
                 ), priced AS MATERIALIZED (
                     SELECT aml.id, aml.move_id, move.name AS move_name,
@@ -93,22 +176,21 @@ class BillingCase(models.Model):
                       LEFT JOIN uom_uom line_uom ON line_uom.id = aml.product_uom_id
                       LEFT JOIN uom_uom product_uom ON product_uom.id = pt.uom_id
                      -- An array: the invoices are read by id (a join hashed every move).
-                     WHERE move.id = ANY(ARRAY(SELECT id FROM moves))
+                     WHERE move.id = ANY(ARRAY(SELECT DISTINCT id FROM moves))
                        AND aml.company_id = %(company)s
                        AND move.move_type = 'out_invoice'
                        AND aml.parent_state = 'posted'
                        AND aml.display_type = 'product'
                        AND aml.quantity > 0
                 ), deviating AS (
-                    SELECT *, reference_unit * quantity AS expected_company
+                    SELECT priced.*, moves.rule,
+                           reference_unit * quantity AS expected_company
                       FROM priced
+                      JOIN moves ON moves.id = priced.move_id
                      WHERE reference_unit > 0
-                       AND actual_company %(direction)s reference_unit * quantity
-                       AND ABS(actual_company / quantity - reference_unit)
-                           > reference_unit * %(deviation)s / 100
-                       AND ABS(actual_company - reference_unit * quantity) > %(tolerance)s
+                       AND (%(deviates)s)
                 )
-                SELECT move_id, move_name, partner_id, currency_id,
+                SELECT rule, move_id, move_name, partner_id, currency_id,
                        SUM(expected_company * rate) AS expected,
                        SUM(actual_currency) AS actual,
                        JSON_AGG(JSON_BUILD_OBJECT(
@@ -116,22 +198,26 @@ class BillingCase(models.Model):
                            'unit', actual_company / quantity,
                            'reference', reference_unit) ORDER BY id) AS lines
                   FROM deviating
-                 GROUP BY move_id, move_name, partner_id, currency_id
-                 ORDER BY move_id
+                 GROUP BY rule, move_id, move_name, partner_id, currency_id
+                 ORDER BY rule, move_id
                 """,
+                recent=recent,
                 reference=self._detection_reference_price_sql(company),
                 company=company.id,
-                direction=direction,
-                since=fields.Date.context_today(self)
-                - timedelta(days=config.price_check_days),
-                rule=rule,
+                rules=tuple(configs),
                 open_states=OPEN_STATES,
-                deviation=config.price_deviation_percent,
-                tolerance=self._detection_tolerance_sql(
-                    config, SQL("reference_unit * quantity")
-                ),
+                deviates=deviates,
             )
         )
+        by_rule = {rule: [] for rule in rules}
+        for row in rows:
+            by_rule[row.pop("rule")].append(row)
+        return by_rule
+
+    @api.model
+    def _price_deviation_findings(self, company, rule, rows):
+        """The findings of the price ``rule`` from its rows (see
+        ``_get_price_deviation_rows``)."""
         Currency = self.env["res.currency"]
         company_currency = company.currency_id
         product_names = {}

@@ -548,6 +548,83 @@ class TestDetection(BillingCaseCommon):
         self.assertFalse(summary["created"] | summary["cleared"])
         self.assertEqual(case.state, "new")
 
+    def _count_price_reads(self):
+        """A context manager and the list it fills: the queries run in it that read the
+        priced invoice lines (the price rules' query)."""
+        reads = []
+        cursor_class = type(self.env.cr)
+        execute = cursor_class.execute
+
+        def counting_execute(cr, query, params=None, log_exceptions=True):
+            if "priced AS MATERIALIZED" in str(query):
+                reads.append(query)
+            return execute(cr, query, params, log_exceptions)
+
+        return patch.object(cursor_class, "execute", counting_execute), reads
+
+    def test_price_rules_together_as_each_alone(self):
+        """Both price rules in one run find what each finds alone and read the priced
+        lines once; each keeps its own window: an invoice in the overcharge window
+        only is not checked for undercharge, though it has an open overcharge case."""
+        self._rule("overcharge").price_check_days = 60
+        self._rule("undercharge").price_check_days = 20
+        both = self._create_product_invoice([(120.0, 2, 0.0), (80.0, 1, 0.0)])
+        over_only = self._create_product_invoice(
+            [(130.0, 1, 0.0), (70.0, 1, 0.0)], days_ago=40
+        )
+        self._create_product_invoice([(103.0, 5, 0.0)])  # within 5 %
+        counter, reads = self._count_price_reads()
+        with counter:
+            over = self._detect("overcharge")["created"]
+            under = self._detect("undercharge")["created"]
+        self.assertEqual(len(reads), 2, "alone: one read per rule")
+        self.assertEqual(over.move_ids, both | over_only)
+        self.assertEqual(under.move_ids, both)
+        alone = {
+            (case.detection_rule, case.detection_key): (
+                case.expected_amount,
+                case.actual_amount,
+            )
+            for case in over | under
+        }
+        self.assertEqual(
+            alone[("undercharge", f"account.move,{both.id}")], (100.0, 80.0)
+        )
+        # Together, on the cases each found alone: nothing new, nothing changed.
+        reads.clear()
+        with counter:
+            summary = self.Case._detect(
+                self.company, rules=["overcharge", "undercharge"]
+            )
+        self.assertEqual(len(reads), 1, "together: the lines are read once")
+        for key in ("created", "reopened", "cleared", "updated"):
+            self.assertFalse(summary[key], key)
+        # From scratch together: the same cases as alone.
+        (over | under).unlink()
+        reads.clear()
+        with counter:
+            together = self.Case._detect(
+                self.company, rules=["overcharge", "undercharge"]
+            )["created"]
+        self.assertEqual(len(reads), 1)
+        self.assertEqual(
+            {
+                (case.detection_rule, case.detection_key): (
+                    case.expected_amount,
+                    case.actual_amount,
+                )
+                for case in together
+            },
+            alone,
+        )
+        # A later run in the same transaction reads the lines again (no stale memo).
+        self._rule("undercharge").price_check_days = 60
+        reads.clear()
+        with counter:
+            created = self._detect("undercharge")["created"]
+        self.assertEqual(len(reads), 1)
+        self.assertEqual(created.move_ids, over_only)
+
     # ---------------------------------------------------------- customer data
 
     def test_customer_data_found(self):
