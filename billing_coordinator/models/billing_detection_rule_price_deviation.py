@@ -115,28 +115,52 @@ class BillingCase(models.Model):
             rule: self._get_detection_rule_config(company, rule) for rule in rules
         }
         today = fields.Date.context_today(self)
-        recent = SQL(" UNION ").join(
-            SQL(
-                """SELECT recent.id, %s::varchar AS rule
-                     FROM account_move recent
-                    WHERE recent.company_id = %s
-                      AND recent.move_type = 'out_invoice'
-                      AND recent.state = 'posted'
-                      AND recent.invoice_date >= %s""",
-                rule,
-                company.id,
-                today - timedelta(days=config.price_check_days),
-            )
+        since = {
+            rule: today - timedelta(days=config.price_check_days)
             for rule, config in configs.items()
-        )
-        deviates = SQL(" OR ").join(
+        }
+
+        def checked(rule):
+            # the column of ``priced`` saying the line's invoice is one ``rule`` checks
+            return SQL.identifier(f"checked_{rule}")
+
+        # Per rule, whether it checks the invoice: in its window, else in one of its
+        # open cases (one index probe of the invoice's cases, only for the invoices
+        # outside the window). Not a join of the lines with a list of (invoice, rule)
+        # pairs: on the CTE's misestimate the planner ran that as a nested loop.
+        checked_columns = SQL(", ").join(
             SQL(
-                """(moves.rule = %(rule)s
-                    AND actual_company %(direction)s reference_unit * quantity
-                    AND ABS(actual_company / quantity - reference_unit)
-                        > reference_unit * %(deviation)s / 100
-                    AND ABS(actual_company - reference_unit * quantity) > %(tolerance)s)""",
+                """(move.company_id = %(company)s AND move.state = 'posted'
+                    AND move.invoice_date >= %(since)s)
+                   OR EXISTS (
+                       SELECT FROM billing_case_account_move_rel rel
+                         JOIN billing_case bc ON bc.id = rel.case_id
+                        WHERE rel.move_id = move.id
+                          AND bc.company_id = %(company)s
+                          AND bc.detection_rule = %(rule)s
+                          AND bc.state IN %(open_states)s) AS %(column)s""",
+                company=company.id,
+                since=since[rule],
                 rule=rule,
+                open_states=OPEN_STATES,
+                column=checked(rule),
+            )
+            for rule in rules
+        )
+        deviating = SQL(" UNION ALL ").join(
+            SQL(
+                """SELECT priced.*, %(rule)s AS rule,
+                          reference_unit * quantity AS expected_company
+                     FROM priced
+                    WHERE %(checked)s
+                      AND reference_unit > 0
+                      AND actual_company %(direction)s reference_unit * quantity
+                      AND ABS(actual_company / quantity - reference_unit)
+                          > reference_unit * %(deviation)s / 100
+                      AND ABS(actual_company - reference_unit * quantity)
+                          > %(tolerance)s""",
+                rule=rule,
+                checked=checked(rule),
                 direction=SQL(PRICE_RULES[rule]),
                 deviation=config.price_deviation_percent,
                 tolerance=self._detection_tolerance_sql(
@@ -148,15 +172,20 @@ class BillingCase(models.Model):
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                -- Per rule: the recent invoices of its window (a later price change
-                -- must not flag old ones), plus those of its open cases, which must
-                -- not look cleared when they age out of the window. The priced lines
-                -- of all of them are materialized once: the reference price is
-                -- computed once per line, not once per use or per rule.
+                -- Recent invoices only (a later price change must not flag old ones:
+                -- each rule has its window), plus those of the rules' open cases,
+                -- which must not look cleared when they age out of the window. The
+                -- priced lines are materialized once for all the rules: the reference
+                -- price is computed once per line, not once per use or per rule.
                 WITH moves AS MATERIALIZED (
-                    %(recent)s
+                    SELECT recent.id
+                      FROM account_move recent
+                     WHERE recent.company_id = %(company)s
+                       AND recent.move_type = 'out_invoice'
+                       AND recent.state = 'posted'
+                       AND recent.invoice_date >= %(since)s
                      UNION
-                    SELECT rel.move_id, bc.detection_rule
+                    SELECT rel.move_id
                       FROM billing_case_account_move_rel rel
                       JOIN billing_case bc ON bc.id = rel.case_id
                      WHERE bc.company_id = %(company)s
@@ -168,7 +197,8 @@ class BillingCase(models.Model):
                            COALESCE(NULLIF(move.invoice_currency_rate, 0), 1) AS rate,
                            aml.quantity, -aml.balance AS actual_company,
                            aml.price_subtotal AS actual_currency,
-                           %(reference)s AS reference_unit
+                           %(reference)s AS reference_unit,
+                           %(checked_columns)s
                       FROM account_move move
                       JOIN account_move_line aml ON aml.move_id = move.id
                       JOIN product_product pp ON pp.id = aml.product_id
@@ -176,19 +206,14 @@ class BillingCase(models.Model):
                       LEFT JOIN uom_uom line_uom ON line_uom.id = aml.product_uom_id
                       LEFT JOIN uom_uom product_uom ON product_uom.id = pt.uom_id
                      -- An array: the invoices are read by id (a join hashed every move).
-                     WHERE move.id = ANY(ARRAY(SELECT DISTINCT id FROM moves))
+                     WHERE move.id = ANY(ARRAY(SELECT id FROM moves))
                        AND aml.company_id = %(company)s
                        AND move.move_type = 'out_invoice'
                        AND aml.parent_state = 'posted'
                        AND aml.display_type = 'product'
                        AND aml.quantity > 0
                 ), deviating AS (
-                    SELECT priced.*, moves.rule,
-                           reference_unit * quantity AS expected_company
-                      FROM priced
-                      JOIN moves ON moves.id = priced.move_id
-                     WHERE reference_unit > 0
-                       AND (%(deviates)s)
+                    %(deviating)s
                 )
                 SELECT rule, move_id, move_name, partner_id, currency_id,
                        SUM(expected_company * rate) AS expected,
@@ -201,12 +226,13 @@ class BillingCase(models.Model):
                  GROUP BY rule, move_id, move_name, partner_id, currency_id
                  ORDER BY rule, move_id
                 """,
-                recent=recent,
                 reference=self._detection_reference_price_sql(company),
+                checked_columns=checked_columns,
                 company=company.id,
-                rules=tuple(configs),
+                since=min(since.values()),
+                rules=tuple(rules),
                 open_states=OPEN_STATES,
-                deviates=deviates,
+                deviating=deviating,
             )
         )
         by_rule = {rule: [] for rule in rules}
