@@ -1,4 +1,5 @@
 import {Component, onWillStart, useState} from "@odoo/owl";
+import {DateTimeInput} from "@web/core/datetime/datetime_input";
 import {serializeDate, formatDate, deserializeDate} from "@web/core/l10n/dates";
 import {_t} from "@web/core/l10n/translation";
 import {registry} from "@web/core/registry";
@@ -18,7 +19,7 @@ const OPEN_CASE_STATES = ["new", "in_progress", "waiting_customer"];
  */
 export class BillingDashboard extends Component {
   static template = "billing_coordinator.BillingDashboard";
-  static components = {BillingChart};
+  static components = {BillingChart, DateTimeInput};
   static props = ["*"];
 
   setup() {
@@ -82,12 +83,23 @@ export class BillingDashboard extends Component {
     }
   }
 
-  onDateChange(field, ev) {
-    if (!ev.target.value) {
+  /** The date picker's value (a luxon date) of ``field`` (a serialized date). */
+  dateValue(field) {
+    return deserializeDate(this.state[field]);
+  }
+
+  /** Odoo's date picker (``DateTimeInput``): shown and typed in the user's language
+   * date format; ``date`` is a luxon date, or false when the input was cleared. */
+  onDateChange(field, date) {
+    if (!date) {
+      return;
+    }
+    const value = serializeDate(date);
+    if (value === this.state[field]) {
       return;
     }
     this.state.period = "custom";
-    this.state[field] = ev.target.value;
+    this.state[field] = value;
     this.load();
   }
 

@@ -1,4 +1,5 @@
 import {describe, expect, queryOne, test} from "@odoo/hoot";
+import {mockDate} from "@odoo/hoot-mock";
 import {defineMailModels} from "@mail/../tests/mail_test_helpers";
 import {
   contains,
@@ -183,5 +184,29 @@ test("a trend month opens the receivables as of its month end", async () => {
   expect.verifySteps([
     'billing.receivable.line 2026-09-30 [["company_id","in",[1]],["team_id","=",4],["days_overdue",">",0]]',
     'billing.receivable.line 2026-10-31 [["company_id","in",[1]],["team_id","=",4]]',
+  ]);
+});
+
+test("the period dates use Odoo's date picker in the user's date format", async () => {
+  // A German user: the language's date format, as the web client loads it.
+  defineParams({lang_parameters: {date_format: "%d.%m.%Y"}});
+  mockDate("2026-10-31 12:00:00");
+  onRpc("billing.dashboard", "get_dashboard_data", ({args}) => {
+    expect.step(`load ${args[0].date_from} ${args[0].date_to}`);
+    return dashboardData();
+  });
+  await mountWithCleanup(BillingDashboard, {props: {}});
+  expect(".o_billing_date_from").toHaveValue("03.08.2026");
+  expect(".o_billing_date_to").toHaveValue("31.10.2026");
+  await contains(".o_billing_date_from").edit("15.10.2026");
+  expect(".o_billing_date_from").toHaveValue("15.10.2026");
+  expect(".o_billing_period").toHaveValue("custom");
+  // The same date again does not reload.
+  await contains(".o_billing_date_from").edit("15.10.2026");
+  await contains(".o_billing_date_to").edit("20.10.2026");
+  expect.verifySteps([
+    "load 2026-08-03 2026-10-31",
+    "load 2026-10-15 2026-10-31",
+    "load 2026-10-15 2026-10-20",
   ]);
 });
