@@ -344,6 +344,7 @@ class BillingCase(models.Model):
         if not pairs:
             return
         case_ids, other_ids = zip(*sorted(pairs), strict=True)
+        self._bulk_replan_foreign_key_checks()
         self.env.execute_query(
             SQL(
                 "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s::int[], %s::int[])"
@@ -355,6 +356,18 @@ class BillingCase(models.Model):
                 list(other_ids),
             )
         )
+
+    @api.model
+    def _bulk_replan_foreign_key_checks(self):
+        """Before inserting rows that reference the cases just inserted: PostgreSQL
+        checks each row's foreign keys with a plan it caches per connection, made on
+        the table as it was then. Made while ``billing_case`` held a few rows (the
+        first rule of a first run on a new database), that plan scans the whole table
+        for each row, and a run's next thousands of rows take seconds each batch
+        (5.5 s instead of 0.08 s for 5,809 rows at S). DISCARD PLANS drops the cached
+        plans of this connection (not any data or setting): the checks are planned
+        again on the table as it is now."""
+        self.env.execute_query(SQL("DISCARD PLANS"))
 
     @api.model
     def _bulk_invalidate_inverses(self, fnames):
