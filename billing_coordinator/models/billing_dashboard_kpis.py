@@ -5,8 +5,8 @@ and returns plain JSON; the formula is in its docstring.
 Notation: AR(d) = open receivables as of the end of day d (aging engine, credits
 included); current AR = the part not yet due; sales = credit sales of the period;
 days = date_to - date_from + 1; start = date_from - 1 day; end = date_to.
-A ratio whose denominator is zero is null (the card shows a dash). A DSO is 0 days
-when AR is 0 and null when AR is negative or the sales are not positive (``_dso``).
+A ratio whose denominator is zero is null (the card shows a dash). A DSO is null
+when AR is negative or the sales are not positive (``_dso``).
 """
 
 from datetime import timedelta
@@ -36,16 +36,13 @@ def _ratio(numerator, denominator, factor=1.0, digits=1):
 
 
 def _dso(receivable, sales, days, digits=1):
-    """receivable / sales x days; 0 days when nothing is outstanding (receivable 0,
-    whatever the sales); None when the receivable is negative (credits exceed
-    invoices: the company owes its customers, no days of sales are outstanding) or
-    the credit sales are not positive (a window where credit notes outweigh invoices;
-    the ratio would be a negative number of days). The receivables come rounded to
-    the currency, so 0 is exact."""
+    """receivable / sales x days (0 days when nothing is outstanding), or None when
+    the receivable is negative (credits exceed invoices: the company owes its
+    customers, no days of sales are outstanding) or the credit sales are not positive
+    (a window where credit notes outweigh invoices, or no business at all: nothing to
+    measure the receivable against)."""
     if receivable < 0:
         return None
-    if receivable == 0:
-        return 0.0
     return _ratio(receivable, sales, days, digits) if sales > 0 else None
 
 

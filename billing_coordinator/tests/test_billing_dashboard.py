@@ -132,8 +132,8 @@ class TestBillingDashboard(BillingCaseCommon):
         self.assertEqual((before["total"], before["overdue"]), (5000.0, 1000.0))
         self.assertEqual(before["dso"], float(self.n))
         self.assertEqual(trend[0]["total"], 0.0)
-        # nothing outstanding a year back: 0 days (no sales either)
-        self.assertEqual(trend[0]["dso"], 0.0)
+        # nothing outstanding a year back and no sales: nothing to measure
+        self.assertIsNone(trend[0]["dso"])
 
     def test_case_kpis(self):
         data = self._data()
@@ -255,7 +255,7 @@ class TestBillingDashboard(BillingCaseCommon):
         self.assertEqual(data["trend"][-1]["total"], 700.0)
 
     def test_dso_without_receivables(self):
-        """Nothing outstanding is a DSO of 0 days; a negative receivable (credits
+        """Nothing outstanding with sales is a DSO of 0 days; a negative receivable (credits
         exceed invoices, the company owes its customers) has no DSO, in the headline,
         the countback, the best possible DSO, the ADD and the trend point, even with
         positive sales in the window."""
@@ -302,8 +302,9 @@ class TestBillingDashboard(BillingCaseCommon):
         data = self._data(company_ids=company.ids)
         self.assertTrue(data["meta"]["empty"])
         self.assertEqual(data["total_receivable"], 0.0)
-        # nothing outstanding: 0 days, even without sales
-        self.assertEqual(data["dso"], 0.0)
+        # no business: no DSO (0 outstanding over 0 sales); the countback has
+        # nothing left to walk back through
+        self.assertIsNone(data["dso"])
         self.assertEqual(data["countback_dso"], 0.0)
         self.assertEqual(data["top_customers"], [])
         self.assertFalse(self._data()["meta"]["empty"])
