@@ -1,8 +1,6 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from xlsxwriter.worksheet import Worksheet
-
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -135,13 +133,13 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         cell by cell: same cells, values, formats and totals."""
         wizard = self._wizard(date_at=self.today - timedelta(days=1))
         Report = self.env["ir.actions.report"]
-        fast, _format = Report._render(XLSX, wizard.ids)
-        with (
-            patch.object(RowStreamWorksheet, "_store_row", lambda *args: False),
-            patch.object(
-                RowStreamWorksheet, "_write_single_row", Worksheet._write_single_row
-            ),
-        ):
+        store = RowStreamWorksheet._store_row_xml
+        with patch.object(
+            RowStreamWorksheet, "_store_row_xml", autospec=True, side_effect=store
+        ) as stored:
+            fast, _format = Report._render(XLSX, wizard.ids)
+        self.assertTrue(stored.called, "the item rows take the XML path")
+        with patch.object(RowStreamWorksheet, "_open_row", lambda *args: False):
             plain, _format = Report._render(XLSX, wizard.ids)
         parts = xlsx_parts(fast)
         self.assertEqual(parts, xlsx_parts(plain))
