@@ -454,7 +454,8 @@ class BillingReceivableLine(models.Model):
 
     @api.model
     def _aging_partner_sort_names(self, partner_ids):
-        """``{partner id: the name Odoo shows for it}`` to order aging lines by.
+        """``{partner id: the name Odoo shows for it}`` to order aging lines by (and to
+        print them: the aging workbook checks read access first).
 
         The display name of a partner is its stored ``complete_name`` (cleaned as
         ``_compute_display_name`` does) unless the context asks for more (e-mail,

@@ -145,6 +145,34 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         self.assertEqual(parts, xlsx_parts(plain))
         self.assertIn(self.inv_old.name.encode(), parts["xl/worksheets/sheet2.xml"])
 
+    def test_xlsx_customer_names_are_display_names(self):
+        """Both sheets name a customer as its display name (read in one query): a
+        person with a company name, a partner without a name of its own (its address
+        type shows) and a contact invoiced for its company (the company's name)."""
+        Partner = self.env["res.partner"]
+        person = Partner.create({"name": "Carl", "company_name": "Gamma Ltd"})
+        unnamed = Partner.create(
+            {"name": False, "company_name": "Unnamed Ltd", "type": "invoice"}
+        )
+        contact = Partner.create({"name": "Dora", "parent_id": self.customer.id})
+        for partner in (person, unnamed, contact):
+            self._create_invoice(partner=partner, amount=100.0)
+        book = self._render_xlsx(XLSX, self._wizard().ids)
+        _titles, summary = self._summary_rows(book["Summary"])
+        detail = book["Open Items"]
+        header = self._find_row(detail, "Customer")
+        customers = {
+            row[0] for row in detail.iter_rows(min_row=header + 1, values_only=True)
+        }
+        for partner in (person, unnamed, contact):
+            name = partner.commercial_partner_id.display_name
+            self.assertIn(name, summary)
+            self.assertIn(name, customers)
+        self.assertIn("Gamma Ltd, Carl", customers)
+        self.assertIn(unnamed.display_name, customers)
+        self.assertTrue(unnamed.display_name.startswith("Unnamed Ltd, "))
+        self.assertNotIn("Dora", str(customers))
+
     def test_as_of_today_payment_counts(self):
         book = self._render_xlsx(XLSX, self._wizard().ids)
         _titles, rows = self._summary_rows(book["Summary"])
