@@ -41,12 +41,12 @@ BASE_FORMATS = {
 }
 
 
-# Text that xlsxwriter's inline-string writer would change (XML escapes, control
-# characters and their _xHHHH_ escapes, leading/trailing whitespace to preserve,
-# rich strings): such text goes through xlsxwriter's escaping functions.
-_TEXT_NEEDS_CARE = re.compile(
-    r'[\x00-\x08\x0b-\x1f"&<>\n\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$'
-)
+# Characters of text that xlsxwriter's inline-string writer may change (XML escapes,
+# control characters and their _xHHHH_ escapes, rich strings, a newline that ends it):
+# such text, and text with whitespace to preserve at either end (str.strip() strips
+# what the regular expression \s matches), goes through xlsxwriter's escaping
+# functions. One character class: alternatives made this the slowest step of a row.
+_TEXT_NEEDS_CARE = re.compile('[\x00-\x08\x0b-\x1f"&<>\n_\ufffe\uffff]')
 # Column letters by index ("A", "B", ...), extended as wider rows come.
 _COLUMN_NAMES = []
 
@@ -274,7 +274,7 @@ class SafeXlsxWriter:
                 if len(value) > max_text:
                     return None
                 key = (fmt or "text", value.startswith(FORMULA_PREFIXES))
-                if _TEXT_NEEDS_CARE.search(value):
+                if _TEXT_NEEDS_CARE.search(value) or value.strip() != value:
                     text = _inline_text(sheet, value)
                     if text is None:
                         return None
