@@ -367,7 +367,7 @@ class BillingReceivableLine(models.Model):
             bucket=self._aging_bucket_sql(days, SQL("item.company_id"), companies),
             # the reference and invoice date are the item's (stored related fields of
             # its move); the type, not stored on items, is looked up by the moves'
-            # primary key: a join hashed every move of the database for the few open
+            # primary key: a join hashed every move of the database for the open items
             move_columns=SQL()
             if summary
             else SQL(

@@ -230,11 +230,13 @@ class SafeXlsxWriter:
         ):
             xml = self._row_xml(sheet, row, values, formats)
             if xml is not None:
+                # the row's values as they are now, should the caller reuse its lists
+                cells = (tuple(values), tuple(formats))
                 sheet._store_row_xml(
                     row,
                     len(values) - 1,
                     xml,
-                    lambda: self._write_cells(sheet, row, values, formats),
+                    lambda: self._write_cells(sheet, row, *cells),
                 )
                 return
         self._write_cells(sheet, row, values, formats)
