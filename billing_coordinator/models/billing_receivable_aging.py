@@ -226,8 +226,8 @@ class BillingReceivableLine(models.Model):
         Ordered by partner, due date and item unless ``order`` is False.
 
         ``columns="summary"`` leaves out ``move_type``, ``ref``, ``invoice_date`` and
-        ``has_open_case`` (the join to the moves and the case lookup): the same rows and
-        amounts, for callers that only add up amounts by partner and bucket.
+        ``has_open_case`` (the move type and case lookups): the same rows and amounts,
+        for callers that only add up amounts by partner and bucket.
 
         Filters: ``company_ids`` (default the selected companies), ``partner_ids``
         (their commercial partners), ``team_id`` and ``user_id`` (the customer's team and
@@ -332,7 +332,6 @@ class BillingReceivableLine(models.Model):
                        aml.amount_residual_currency + COALESCE(added.amount_currency, 0)
                          AS amount_residual_currency
                   FROM candidate AS aml
-                  %(move_join)s
                   JOIN as_of ON aml.date <= as_of.date_at
              LEFT JOIN res_partner partner ON partner.id = aml.partner_id
              LEFT JOIN res_partner commercial ON commercial.id = partner.commercial_partner_id
@@ -356,7 +355,9 @@ class BillingReceivableLine(models.Model):
             columns=SQL(
                 """aml.id, aml.move_id, aml.move_name, aml.partner_id, aml.company_id,
                    aml.company_currency_id, aml.currency_id, aml.account_id, aml.date,
-                   aml.date_maturity, aml.amount_residual, aml.amount_residual_currency"""
+                   aml.date_maturity, aml.amount_residual, aml.amount_residual_currency
+                   %s""",
+                SQL() if summary else SQL(", aml.ref, aml.invoice_date"),
             ),
             filters=partner_filter,
             contacts=self._aging_contact_filter_sql(
@@ -364,12 +365,16 @@ class BillingReceivableLine(models.Model):
             ),
             days=days,
             bucket=self._aging_bucket_sql(days, SQL("item.company_id"), companies),
+            # the reference and invoice date are the item's (stored related fields of
+            # its move); the type, not stored on items, is looked up by the moves'
+            # primary key: a join hashed every move of the database for the open items
             move_columns=SQL()
             if summary
-            else SQL("move.move_type, move.ref, move.invoice_date,"),
-            move_join=SQL()
-            if summary
-            else SQL("JOIN account_move move ON move.id = aml.move_id"),
+            else SQL(
+                """(SELECT move.move_type FROM account_move move
+                     WHERE move.id = aml.move_id) AS move_type,
+                   aml.ref, aml.invoice_date,"""
+            ),
             case_column=SQL()
             if summary
             else SQL(
@@ -436,7 +441,8 @@ class BillingReceivableLine(models.Model):
 
     @api.model
     def _aging_partner_sort_names(self, partner_ids):
-        """``{partner id: the name Odoo shows for it}`` to order aging lines by.
+        """``{partner id: the name Odoo shows for it}`` to order aging lines by (and to
+        print them: the aging workbook checks read access first).
 
         The display name of a partner is its stored ``complete_name`` (cleaned as
         ``_compute_display_name`` does) unless the context asks for more (e-mail,

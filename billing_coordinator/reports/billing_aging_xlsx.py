@@ -1,5 +1,4 @@
 from odoo import models
-from odoo.tools import split_every
 
 # Journal items streamed per fetch from the server-side cursor of the aging engine.
 ITEM_BATCH_SIZE = 2000
@@ -45,10 +44,12 @@ class ReportAgingXlsx(models.AbstractModel):
         partners = self.env["res.partner"].browse(
             [line["partner_id"] for line in lines if line["partner_id"]]
         )
-        partners.fetch(["display_name", "ref"])
         # name and reference by customer, name and row formats by currency: read once
+        partners.fetch(["ref"])
+        names = {}
+        self._load_names(names, set(partners.ids))
         customers = {
-            partner.id: (partner.display_name, partner.ref) for partner in partners
+            partner.id: (names.get(partner.id), partner.ref) for partner in partners
         }
         no_customer = self.env._("No customer")
         amount_fmt = writer.currency_format(target)
@@ -187,9 +188,12 @@ class ReportAgingXlsx(models.AbstractModel):
 
     def _load_names(self, names, partner_ids):
         """Add the display names of ``partner_ids`` not yet in ``names`` (a few per batch:
-        the dict grows with the customers, not with the items)."""
+        the dict grows with the customers, not with the items), read in one query
+        instead of computing ``display_name`` partner by partner."""
         missing = [pid for pid in partner_ids if pid and pid not in names]
-        for chunk in split_every(1000, missing, list):
-            for partner in self.env["res.partner"].browse(chunk):
-                names[partner.id] = partner.display_name
-            self.env["res.partner"].invalidate_model()
+        if missing:
+            # the read access display_name would check (the names are read in sudo)
+            self.env["res.partner"].browse(missing).check_access("read")
+            names.update(
+                self.env["billing.receivable.line"]._aging_partner_sort_names(missing)
+            )

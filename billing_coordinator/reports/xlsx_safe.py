@@ -12,14 +12,8 @@ import datetime
 import math
 import re
 
-from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import (
-    CellBlankTuple,
-    CellDatetimeTuple,
-    CellNumberTuple,
-    CellStringTuple,
-    Worksheet,
-)
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Excel's limit for the text of one cell.
@@ -47,112 +41,111 @@ BASE_FORMATS = {
 }
 
 
-# Text that xlsxwriter's inline-string writer would change (XML escapes, control
-# characters and their _xHHHH_ escapes, leading/trailing whitespace to preserve,
-# rich strings): such a cell goes through xlsxwriter's own code.
-_TEXT_NEEDS_CARE = re.compile(
-    r'[\x00-\x08\x0b-\x1f"&<>\n\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$'
-)
-# Cells written by RowStreamWorksheet itself (text only when it needs no escape).
-_FAST_CELLS = {CellNumberTuple, CellDatetimeTuple, CellBlankTuple}
-# Column letters by index, computed once per column.
-_COLUMN_NAMES = {}
+# Characters of text that xlsxwriter's inline-string writer may change (XML escapes,
+# control characters and their _xHHHH_ escapes, rich strings, a newline that ends it):
+# such text, and text with whitespace to preserve at either end (str.strip() strips
+# what the regular expression \s matches), goes through xlsxwriter's escaping
+# functions. One character class: alternatives made this the slowest step of a row.
+_TEXT_NEEDS_CARE = re.compile('[\x00-\x08\x0b-\x1f"&<>\n_\ufffe\uffff]')
+# Column letters by index ("A", "B", ...), extended as wider rows come.
+_COLUMN_NAMES = []
+
+
+def _column_names(count):
+    while len(_COLUMN_NAMES) < count:
+        _COLUMN_NAMES.append(xl_col_to_name(len(_COLUMN_NAMES)))
+    return _COLUMN_NAMES
 
 
 class RowStreamWorksheet(Worksheet):
-    """xlsxwriter worksheet writing each row of a constant-memory workbook as one
-    string: the XML of xlsxwriter's ``_write_single_row()``, byte for byte (see
-    ``TestXlsxSafe.test_row_stream_worksheet_writes_the_same_xml``), without its
-    per-cell attribute escaping and regular expressions, which took most of the time of
-    a large export. Rows and cells it has no fast path for (row formats or heights,
-    comments, Excel 2010 rows, formulas, booleans, text needing escapes) are written by
-    xlsxwriter itself."""
-
-    def _store_row(self, row, cells):
-        """Store ``cells`` (``[(col, xlsxwriter cell tuple)]``, ascending columns, every
-        cell with a format) in row ``row`` as xlsxwriter's ``write_*()`` would one by
-        one, the checks made once for the row. False, storing nothing, when the row is
-        not one of a constant-memory sheet that can still be written."""
-        if not (
-            cells
-            and self.constant_memory
-            and self.previous_row <= row < self.xls_rowmax
-            and cells[0][0] >= 0
-            and cells[-1][0] < self.xls_colmax
-        ):
-            return False
-        self._check_dimensions(row, cells[0][0])
-        self._check_dimensions(row, cells[-1][0])
-        if row > self.previous_row:
-            self._write_single_row(row)
-        self.table[row].update(cells)
-        return True
+    """xlsxwriter worksheet taking whole rows of a constant-memory workbook as XML
+    built by :meth:`SafeXlsxWriter.write_row` in one pass over the values: the XML of
+    xlsxwriter's ``_write_single_row()``, byte for byte (see
+    ``TestXlsxSafe.test_row_stream_worksheet_writes_the_same_xml``), without its cell
+    objects, cell table, sort and per-cell attribute escaping, which took most of the
+    time of a large export. Everything else (cells written one by one, rows with a
+    format, height or comment, Excel 2010 rows) is written by xlsxwriter itself."""
 
     def __init__(self):
         super().__init__()
-        # the style attribute of each cell format (its index is fixed once assigned)
-        self._cell_styles = {}
+        # The row stored by _store_row_xml and not written yet:
+        # (row, last column, XML of its cells, a callable writing them cell by cell).
+        self._pending_row = None
+
+    def _open_row(self, row, last_col):
+        """True when ``row`` (cells 0 to ``last_col``) may be stored as XML with
+        ``_store_row_xml()``: a row of a constant-memory sheet not written yet, with no
+        cells yet and nothing xlsxwriter adds to the row element. The row before it is
+        written first, as xlsxwriter's ``write_*()`` does."""
+        if not (
+            self.constant_memory
+            and self.previous_row <= row < self.xls_rowmax
+            and 0 <= last_col < self.xls_colmax
+            and row not in self.row_info
+            and row not in self.comments
+            and self.excel_version == 2007
+            and self.default_row_height == self.original_row_height
+        ):
+            return False
+        if row > self.previous_row:
+            self._write_single_row(row)
+        elif self._pending_row or self.table.get(row):
+            return False
+        return True
+
+    def _store_row_xml(self, row, last_col, xml, replay):
+        """Store the ``<c>`` elements ``xml`` of cells 0 to ``last_col`` as row ``row``
+        (after ``_open_row()``). ``replay()`` writes the same cells one by one: it is
+        called instead when the row must be written by xlsxwriter after all."""
+        self._check_dimensions(row, 0)
+        self._check_dimensions(row, last_col)
+        self._pending_row = (row, last_col, xml, replay)
 
     def _write_single_row(self, current_row_num=0):
-        row_num = self.previous_row
-        cells = self.table.get(row_num)
+        pending = self._pending_row
+        if pending is None or pending[0] != self.previous_row:
+            super()._write_single_row(current_row_num)
+            return
+        self._pending_row = None
+        row_num, last_col, xml, replay = pending
+        extra = self.table.get(row_num)
         if (
-            not cells
+            (extra and min(extra) <= last_col)
             or row_num in self.row_info
             or row_num in self.comments
             or self.excel_version != 2007
             or self.default_row_height != self.original_row_height
         ):
+            # Cells written over the row, or set_row()/a comment after it: the row's
+            # cells as xlsxwriter stores them, the later ones on top, written by it.
+            extra = dict(extra or {})
+            self.table.clear()
+            replay()
+            self.table[row_num].update(extra)
             super()._write_single_row(current_row_num)
             return
         self.previous_row = current_row_num
-        excel_row = str(row_num + 1)
-        parts = [f'<row r="{excel_row}">']
-        styles = self._cell_styles
-        for col in sorted(cells):
-            cell = cells[col]
-            kind = type(cell)
-            if kind is CellStringTuple:
-                if _TEXT_NEEDS_CARE.search(cell.string):
-                    kind = None
-            elif kind not in _FAST_CELLS:
-                kind = None
-            if kind is None:
-                self.fh.write("".join(parts))
-                parts.clear()
-                self._write_cell(row_num, col, cell)
-                continue
-            cell_format = cell.format
-            if not cell_format and col in self.col_info:
-                cell_format = self.col_info[col].column_format
-            if cell_format:
-                style = styles.get(cell_format)
-                if style is None:
-                    style = styles[cell_format] = f' s="{cell_format._get_xf_index()}"'
-            else:
-                style = ""
-            name = _COLUMN_NAMES.get(col)
-            if name is None:
-                name = _COLUMN_NAMES[col] = xl_col_to_name(col)
-            if kind is CellStringTuple:
-                parts.append(
-                    f'<c r="{name}{excel_row}"{style} t="inlineStr"><is><t>'
-                    f"{cell.string}</t></is></c>"
-                )
-            elif kind is CellBlankTuple:
-                parts.append(f'<c r="{name}{excel_row}"{style}/>')
-            else:
-                parts.append(
-                    f'<c r="{name}{excel_row}"{style}><v>{cell.number:.16G}</v></c>'
-                )
-        parts.append("</row>")
-        self.fh.write("".join(parts))
+        self.fh.write(f'<row r="{row_num + 1}">{xml}')
+        # Cells added on the right of the row afterwards (e.g. a comment column).
+        for col in sorted(extra or ()):
+            self._write_cell(row_num, col, extra[col])
+        self.fh.write("</row>")
         self.table.clear()
 
 
 def is_formula_like(value):
     """True for text that a spreadsheet would take for a formula."""
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def _inline_text(sheet, text):
+    """The ``<t>`` element of an inline string as xlsxwriter's ``_write_cell()`` writes
+    it (its own escaping functions); None for text it writes as a rich string."""
+    text = sheet._escape_control_characters(text)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        return None
+    preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    return f"<t{preserve}>{sheet._escape_data(text)}</t>"
 
 
 class SafeXlsxWriter:
@@ -165,6 +158,10 @@ class SafeXlsxWriter:
         workbook.worksheet_class = RowStreamWorksheet
         self._props = dict(BASE_FORMATS, **(formats or {}))
         self._formats = {}
+        # the style attribute of each format key, the cell value of each date (a few
+        # distinct dates: the due and invoice dates of a report)
+        self._styles = {}
+        self._date_values = {}
 
     def format(self, name, quote=False):
         key = (name, quote)
@@ -224,49 +221,93 @@ class SafeXlsxWriter:
         )
 
     def write_row(self, sheet, row, values, formats=None):
-        """``write()`` of each value; a row of text, numbers, dates and blanks is stored
-        at once in a :class:`RowStreamWorksheet` (most rows of a large export)."""
+        """``write()`` of each value; a row of text, numbers, dates and blanks goes to a
+        :class:`RowStreamWorksheet` as XML built in one pass (most rows of a large
+        export)."""
         formats = formats or [None] * len(values)
-        if isinstance(sheet, RowStreamWorksheet):
-            cells = self._row_cells(sheet, values, formats)
-            if cells is not None and sheet._store_row(row, cells):
+        if isinstance(sheet, RowStreamWorksheet) and sheet._open_row(
+            row, len(values) - 1
+        ):
+            xml = self._row_xml(sheet, row, values, formats)
+            if xml is not None:
+                # the row's values as they are now, should the caller reuse its lists
+                cells = (tuple(values), tuple(formats))
+                sheet._store_row_xml(
+                    row,
+                    len(values) - 1,
+                    xml,
+                    lambda: self._write_cells(sheet, row, *cells),
+                )
                 return
+        self._write_cells(sheet, row, values, formats)
+
+    def _write_cells(self, sheet, row, values, formats):
         for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
             self.write(sheet, row, col, value, fmt)
 
-    def _row_cells(self, sheet, values, formats):
-        """The cells ``write()`` would store for ``values``; None when one of them takes
-        another path (booleans, other types, text long enough to be truncated, NaN)."""
-        cells = []
-        known = self._formats
+    def _style(self, key):
+        """The `` s="N"`` attribute of format ``key`` (a ``format()`` key), kept once
+        the format has its index; None before: xlsxwriter numbers formats as it writes
+        their first cell, so a row with a format not written yet goes through it."""
+        cell_format = self.format(*key)
+        # (a format equal to one written already has that one's index)
+        if (
+            cell_format.xf_index is None
+            and cell_format._get_format_key() not in cell_format.xf_format_indices
+        ):
+            return None
+        style = self._styles[key] = f' s="{cell_format._get_xf_index()}"'
+        return style
+
+    def _row_xml(self, sheet, row, values, formats):
+        """The ``<c>`` elements xlsxwriter writes for the cells ``write()`` would store
+        for ``values``; None when one of them takes another path (booleans, other types,
+        text long enough to be truncated or looking like a rich string, NaN, a format
+        not written yet)."""
+        excel_row = str(row + 1)
+        names = _column_names(len(values))
+        styles = self._styles
+        dates = self._date_values
+        max_text = sheet.xls_strmax // 2
+        parts = []
         for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
             kind = type(value)
             if kind is str:
-                if len(value) > sheet.xls_strmax // 2:
+                if len(value) > max_text:
                     return None
                 key = (fmt or "text", value.startswith(FORMULA_PREFIXES))
-                cell = CellStringTuple(value, known.get(key) or self.format(*key))
+                if _TEXT_NEEDS_CARE.search(value) or value.strip() != value:
+                    text = _inline_text(sheet, value)
+                    if text is None:
+                        return None
+                else:
+                    text = f"<t>{value}</t>"
+                tail = f' t="inlineStr"><is>{text}</is></c>'
             elif kind is float or kind is int:
                 if kind is float and not math.isfinite(value):
                     return None
                 key = (fmt or "amount", False)
-                cell = CellNumberTuple(value, known.get(key) or self.format(*key))
+                tail = f"><v>{value:.16G}</v></c>"
             elif value is None or value is False:
                 key = (fmt or "text", False)
-                cell = CellBlankTuple(known.get(key) or self.format(*key))
+                tail = "/>"
             elif kind is datetime.date:
-                moment = datetime.datetime.combine(value, datetime.time())
-                cell = CellDatetimeTuple(
-                    sheet._convert_date_time(moment), self.format(fmt or "date")
-                )
+                key = (fmt or "date", False)
+                number = dates.get(value)
+                if number is None:
+                    moment = datetime.datetime.combine(value, datetime.time())
+                    number = dates[value] = f"{sheet._convert_date_time(moment):.16G}"
+                tail = f"><v>{number}</v></c>"
             elif kind is datetime.datetime:
-                cell = CellDatetimeTuple(
-                    sheet._convert_date_time(value), self.format(fmt or "datetime")
-                )
+                key = (fmt or "datetime", False)
+                tail = f"><v>{sheet._convert_date_time(value):.16G}</v></c>"
             else:
                 return None
-            cells.append((col, cell))
-        return cells
+            style = styles.get(key) or self._style(key)
+            if style is None:
+                return None
+            parts.append(f'<c r="{names[col]}{excel_row}"{style}{tail}')
+        return "".join(parts)
 
     def write_formula(self, sheet, row, col, formula, fmt=None, value=None):
         """A formula of ours (e.g. ``SUM`` over our own number cells); ``value`` is the

@@ -1,8 +1,6 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from xlsxwriter.worksheet import Worksheet
-
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -135,17 +133,45 @@ class TestAgingReports(XlsxTestMixin, PdfTestMixin, BillingCaseCommon):
         cell by cell: same cells, values, formats and totals."""
         wizard = self._wizard(date_at=self.today - timedelta(days=1))
         Report = self.env["ir.actions.report"]
-        fast, _format = Report._render(XLSX, wizard.ids)
-        with (
-            patch.object(RowStreamWorksheet, "_store_row", lambda *args: False),
-            patch.object(
-                RowStreamWorksheet, "_write_single_row", Worksheet._write_single_row
-            ),
-        ):
+        store = RowStreamWorksheet._store_row_xml
+        with patch.object(
+            RowStreamWorksheet, "_store_row_xml", autospec=True, side_effect=store
+        ) as stored:
+            fast, _format = Report._render(XLSX, wizard.ids)
+        self.assertTrue(stored.called, "the item rows take the XML path")
+        with patch.object(RowStreamWorksheet, "_open_row", lambda *args: False):
             plain, _format = Report._render(XLSX, wizard.ids)
         parts = xlsx_parts(fast)
         self.assertEqual(parts, xlsx_parts(plain))
         self.assertIn(self.inv_old.name.encode(), parts["xl/worksheets/sheet2.xml"])
+
+    def test_xlsx_customer_names_are_display_names(self):
+        """Both sheets name a customer as its display name (read in one query): a
+        person with a company name, a partner without a name of its own (its address
+        type shows) and a contact invoiced for its company (the company's name)."""
+        Partner = self.env["res.partner"]
+        person = Partner.create({"name": "Carl", "company_name": "Gamma Ltd"})
+        unnamed = Partner.create(
+            {"name": False, "company_name": "Unnamed Ltd", "type": "invoice"}
+        )
+        contact = Partner.create({"name": "Dora", "parent_id": self.customer.id})
+        for partner in (person, unnamed, contact):
+            self._create_invoice(partner=partner, amount=100.0)
+        book = self._render_xlsx(XLSX, self._wizard().ids)
+        _titles, summary = self._summary_rows(book["Summary"])
+        detail = book["Open Items"]
+        header = self._find_row(detail, "Customer")
+        customers = {
+            row[0] for row in detail.iter_rows(min_row=header + 1, values_only=True)
+        }
+        for partner in (person, unnamed, contact):
+            name = partner.commercial_partner_id.display_name
+            self.assertIn(name, summary)
+            self.assertIn(name, customers)
+        self.assertIn("Gamma Ltd, Carl", customers)
+        self.assertIn(unnamed.display_name, customers)
+        self.assertTrue(unnamed.display_name.startswith("Unnamed Ltd, "))
+        self.assertNotIn("Dora", str(customers))
 
     def test_as_of_today_payment_counts(self):
         book = self._render_xlsx(XLSX, self._wizard().ids)

@@ -1,5 +1,6 @@
 import datetime
 import io
+from unittest.mock import patch
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -54,6 +55,11 @@ ROW_VALUES = [
     False,
     datetime.date(2026, 1, 31),
     datetime.datetime(2026, 2, 1, 13, 45, 30),
+    float("nan"),
+    float("-inf"),
+    10**17,
+    "ends with a newline\n",
+    "a & b at the end ",
     *INJECTIONS,
 ]
 
@@ -94,7 +100,9 @@ class TestXlsxSafe(BillingCaseCommon):
 
     def _write_sample(self, worksheet_class, by_row):
         """A workbook of ``ROW_VALUES`` (cell by cell or row by row) with column and
-        row formats, a formula, a comment and a rich string."""
+        row formats, cells added to a row after it (on its right, over it, a row
+        height), a format first used late, a formula, a comment, a rich string and a
+        second sheet of dates."""
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(
             output,
@@ -103,10 +111,22 @@ class TestXlsxSafe(BillingCaseCommon):
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
+                "nan_inf_to_errors": True,
             },
         )
         writer = SafeXlsxWriter(workbook)
         workbook.worksheet_class = worksheet_class
+
+        def write_row(sheet, row, values, formats=None):
+            if by_row:
+                writer.write_row(sheet, row, values, formats)
+            else:
+                formats = formats or [None] * len(values)
+                for col, (cell, cell_fmt) in enumerate(
+                    zip(values, formats, strict=True)
+                ):
+                    writer.write(sheet, row, col, cell, cell_fmt)
+
         sheet = workbook.add_worksheet("Sample")
         sheet.set_column(2, 2, 20, writer.format("bold"))
         sheet.set_row(3, 30)
@@ -115,21 +135,31 @@ class TestXlsxSafe(BillingCaseCommon):
         for index, value in enumerate(ROW_VALUES):
             fmt = "integer" if type(value) in (int, float) and index % 2 else None
             values = [value, f"row {index}", None, value, 12.5]
-            formats = [fmt, None, None, None, "amount"]
-            if by_row:
-                writer.write_row(sheet, row, values, formats)
-            else:
-                for col, (cell, cell_fmt) in enumerate(
-                    zip(values, formats, strict=True)
-                ):
-                    writer.write(sheet, row, col, cell, cell_fmt)
+            write_row(sheet, row, values, [fmt, None, None, None, "amount"])
             row += 1
+        write_row(sheet, row, ["cell added on the right", 1.5])
+        writer.write(sheet, row, 7, "on the right")
+        write_row(sheet, row + 1, ["cell written over", 1.5])
+        writer.write(sheet, row + 1, 0, "over")
+        write_row(sheet, row + 2, ["row height set after", 1.5])
+        sheet.set_row(row + 2, 40)
+        write_row(sheet, row + 3, ["first wrap", 2], ["wrap", "total_amount"])
+        row += 4
         writer.write_text(sheet, row, 0, "Total", "total_label")
         writer.write_formula(sheet, row, 4, f"=SUM(E1:E{row})", value=12.5 * row)
         sheet.write_comment(row + 1, 0, "a comment")
         writer.write(sheet, row + 1, 1, "row with a comment")
         sheet.write_rich_string(row + 2, 0, "a", writer.format("bold"), "b")
         writer.write(sheet, row + 4, 30, "far column")
+        dates = workbook.add_worksheet("Dates")
+        for row in range(5):
+            day = datetime.date(2026, 1, 1) + datetime.timedelta(days=row % 3)
+            write_row(
+                dates,
+                row,
+                [f"n{row}", row, day, None],
+                [None, "integer", None, "title" if row < 4 else "filter_label"],
+            )
         workbook.close()
         return output.getvalue()
 
@@ -137,8 +167,14 @@ class TestXlsxSafe(BillingCaseCommon):
         """The fast row writer and write_row() produce the very file xlsxwriter's own
         worksheet does with one write() per cell."""
         expected = xlsx_parts(self._write_sample(Worksheet, by_row=False))
-        fast = self._write_sample(RowStreamWorksheet, by_row=True)
+        store = RowStreamWorksheet._store_row_xml
+        with patch.object(
+            RowStreamWorksheet, "_store_row_xml", autospec=True, side_effect=store
+        ) as stored:
+            fast = self._write_sample(RowStreamWorksheet, by_row=True)
         self.assertEqual(xlsx_parts(fast), expected)
+        # most rows took the XML path (not the first with a format, nor NaN & co)
+        self.assertGreater(stored.call_count, len(ROW_VALUES) // 2)
         self.assertEqual(
             xlsx_parts(self._write_sample(RowStreamWorksheet, by_row=False)), expected
         )
