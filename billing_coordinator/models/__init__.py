@@ -90,3 +90,4 @@ from . import billing_dashboard_sql
 from . import billing_case_detection_bulk
 from . import billing_case_detection_bulk_values
 from . import billing_case_detection_bulk_checks
+from . import billing_case_detection_bulk_assign

@@ -140,6 +140,11 @@ class BillingCase(models.Model):
         }
         rows = [{**defaults, **vals, **magic} for vals in vals_list]
         computed = self._get_bulk_computed_values(company, rows)
+        assign_before = self._bulk_can_assign_before_insert(computed)
+        if assign_before:
+            computed["user_id"], handed, written = self._bulk_first_assignees(
+                rows, computed
+            )
         for fname, column in computed.items():
             for row, value in zip(rows, column, strict=True):
                 row[fname] = value
@@ -185,6 +190,13 @@ class BillingCase(models.Model):
         cases.check_access("create")
         if self._check_company_auto:
             self._bulk_check_company(cases, rows)
+        if assign_before:
+            if written:
+                # the write of the first assignee checks it may change these cases
+                self._check_field_access(self._fields["user_id"], "write")
+                self.browse(cases.ids[i] for i in sorted(written)).check_access("write")
+            self._bulk_subscribe(cases, handed)
+            return cases
         if (
             not self.env.context.get("mail_create_nosubscribe")
             and self.env.user.active

@@ -124,7 +124,10 @@ class TestDetectionBulk(SlaCommon):
             for name in fnames:
                 value = case[name]
                 values[name] = sorted(value.ids) if hasattr(value, "_name") else value
-            values["followers"] = sorted(case.message_partner_ids.ids)
+            values["followers"] = sorted(
+                (follower.partner_id.id, tuple(sorted(follower.subtype_ids.ids)))
+                for follower in case.message_follower_ids
+            )
             snapshot[case.detection_key] = values
         return snapshot
 
@@ -382,3 +385,92 @@ class TestDetectionBulk(SlaCommon):
                         formatLang(Case.env, float(amount), currency_obj=currency),
                         f"{amount} {currency.name} in {lang}",
                     )
+
+    def test_bulk_assignment_and_followers_equal_create(self):
+        """Assignees chosen before the INSERT are the ones create() and the write after
+        it give: a round-robin team whose pointer moves on, a coordinator away (the
+        team's pick instead) who is also a member (skipped), loads counting the cases
+        of the batch kept by their coordinator; the creator and the assignees follow
+        the cases with the subtypes the chatter gives, in both paths."""
+        user_group = self.env.ref("billing_coordinator.group_billing_user")
+        away_member = self._create_billing_user("away_member", [user_group])
+        robin = self.env["billing.team"].create(
+            {
+                "name": "Robin Team",
+                "company_id": self.company.id,
+                "assignment_method": "round_robin",
+                "membership_ids": [
+                    Command.create({"user_id": self.team_member.id, "sequence": 1}),
+                    Command.create({"user_id": away_member.id, "sequence": 2}),
+                    Command.create({"user_id": self.coordinator.id, "sequence": 3}),
+                ],
+            }
+        )
+        robin.membership_ids.filtered(
+            lambda m: m.user_id == away_member
+        ).away_until = self.today + timedelta(days=7)
+        routed = self.env["res.partner"].create(
+            [
+                {"name": f"Robin Customer {i}", "is_company": True}
+                for i in range(4)
+            ]
+        )
+        routed.billing_team_id = robin
+        routed[0].billing_coordinator_id = away_member  # away: the team picks
+        routed[1].billing_coordinator_id = self.coordinator  # kept, counts in loads
+        customers = routed | self.third_customer | self.customer
+        case_type = self.env.ref("billing_coordinator.case_type_overdue")
+        vals_list = [
+            {
+                "company_id": self.company.id,
+                "partner_id": partner.id,
+                "case_type_id": case_type.id,
+                "currency_id": self.company.currency_id.id,
+                "expected_amount": 100.0 * (i + 1),
+                "actual_amount": 10.0,
+                "detection_rule": "overdue",
+                "detection_key": f"res.partner,{partner.id}",
+            }
+            for i, partner in enumerate(customers)
+        ]
+        Case = self.Case.with_context(mail_create_nolog=True)
+        self.assertFalse(Case._get_bulk_create_blocker(vals_list))
+        for context in ({}, {"mail_create_nosubscribe": True}):
+            Case = Case.with_context(**context)
+            with self.env.cr.savepoint(flush=True) as savepoint:
+                pointer = robin.last_assigned_user_id
+                model = type(Case)
+                with patch.object(
+                    model,
+                    "_bulk_first_assignees",
+                    autospec=True,
+                    side_effect=model._bulk_first_assignees,
+                ) as before_insert:
+                    bulk = Case._bulk_create_cases(
+                        self.company, [dict(v) for v in vals_list]
+                    )
+                before_insert.assert_called_once()  # assigned before the INSERT
+                self.env.flush_all()
+                bulk_pointer = robin.last_assigned_user_id
+                expected = self._snapshot(bulk)
+                savepoint.rollback()
+            self.env.invalidate_all()
+            self.assertEqual(robin.last_assigned_user_id, pointer)
+            # the reference: create() of the same batch, then its first assignment
+            single = Case.create([dict(vals) for vals in vals_list])
+            self.env.flush_all()
+            self.assertEqual(robin.last_assigned_user_id, bulk_pointer)
+            self.assertEqual(self._snapshot(single), expected)
+            by_partner = {case.partner_id: case for case in single}
+            self.assertNotEqual(by_partner[routed[0]].user_id, away_member)
+            self.assertTrue(by_partner[routed[0]].user_id)
+            self.assertEqual(by_partner[routed[1]].user_id, self.coordinator)
+            subscribed = not context
+            self.assertEqual(
+                self.env.user.partner_id in single.message_partner_ids, subscribed
+            )
+            self.assertTrue(
+                by_partner[routed[0]].user_id.partner_id
+                in by_partner[routed[0]].message_partner_ids
+            )
+            single.unlink()
