@@ -17,6 +17,7 @@ from odoo.exceptions import AccessError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, float_round
 
+from .billing_case_detection_rules import AMOUNT_FORMATTERS_MEMO
 from .billing_cron_concurrency import is_concurrency_error, run_cron_batch
 
 _logger = logging.getLogger(__name__)
@@ -301,40 +302,45 @@ class BillingCase(models.Model):
             )
         )
         lines = []
-        for sequence, rule in enumerate(rules or list(registry)):
-            config = configs.get(rule)
-            if config is not None and not config.active:
-                continue
-            rule_started = timer.monotonic()
-            line = {
-                "sequence": sequence,
-                "rule_code": rule,
-                "rule_name": config.name if config is not None else rule,
-            }
-            # Rows a failed or interrupted rule left are not this run's.
-            self.env.cr.cache.get(OPEN_CASES_MEMO, {}).pop((company.id, rule), None)
-            try:
-                with self.env.cr.savepoint():
-                    findings = getattr(Case, registry[rule])(company)
-                    result = Case._sync_detection_findings(company, rule, findings)
-            except Exception as error:
-                if is_concurrency_error(error):
-                    raise  # the transaction is stale: the caller retries it
-                _logger.exception(
-                    "Billing detection rule %s failed for company %s (id %s); skipped.",
-                    rule,
-                    company.name,
-                    company.id,
-                )
-                summary["failed"].append((company, rule))
-                line.update(failed=True, error=f"{type(error).__name__}: {error}")
-            else:
-                for key in ("created", "reopened", "cleared", "updated"):
-                    summary[key] |= result[key].with_env(self.env)
-                    line[key] = len(result[key])
-                line["found"] = result["found"]
-            line["duration"] = timer.monotonic() - rule_started
-            lines.append(line)
+        # the amount formatters of the run: currencies and languages do not change in it
+        self.env.cr.cache[AMOUNT_FORMATTERS_MEMO] = {}
+        try:
+            for sequence, rule in enumerate(rules or list(registry)):
+                config = configs.get(rule)
+                if config is not None and not config.active:
+                    continue
+                rule_started = timer.monotonic()
+                line = {
+                    "sequence": sequence,
+                    "rule_code": rule,
+                    "rule_name": config.name if config is not None else rule,
+                }
+                # Rows a failed or interrupted rule left are not this run's.
+                self.env.cr.cache.get(OPEN_CASES_MEMO, {}).pop((company.id, rule), None)
+                try:
+                    with self.env.cr.savepoint():
+                        findings = getattr(Case, registry[rule])(company)
+                        result = Case._sync_detection_findings(company, rule, findings)
+                except Exception as error:
+                    if is_concurrency_error(error):
+                        raise  # the transaction is stale: the caller retries it
+                    _logger.exception(
+                        "Billing detection rule %s failed for company %s (id %s); skipped.",
+                        rule,
+                        company.name,
+                        company.id,
+                    )
+                    summary["failed"].append((company, rule))
+                    line.update(failed=True, error=f"{type(error).__name__}: {error}")
+                else:
+                    for key in ("created", "reopened", "cleared", "updated"):
+                        summary[key] |= result[key].with_env(self.env)
+                        line[key] = len(result[key])
+                    line["found"] = result["found"]
+                line["duration"] = timer.monotonic() - rule_started
+                lines.append(line)
+        finally:
+            self.env.cr.cache.pop(AMOUNT_FORMATTERS_MEMO, None)
         summary["runs"] = self._log_detection_run(
             company, start, started, lines, configs
         )

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.fields import Command
 from odoo.models import LOG_ACCESS_COLUMNS
-from odoo.tools import SQL, float_repr
+from odoo.tools import SQL, float_repr, float_round
 from odoo.tools.mail import html_sanitize
 
 # Where the ``create()`` chain of billing.case may be overridden for the bulk path to
@@ -46,6 +46,17 @@ BULK_CREATE_REFUSED_KEYS = {"state", "user_id", "id"}
 # HTML sanitized in one batch (see _bulk_sanitize_html): block elements only at the top
 # (paragraphs, lists of items), emphasis inside, no attributes, text without markup
 # (escaped), as _detection_html writes them.
+# Field types whose column value depends on the value alone (not on the other values
+# of the row): many rows share it (defaults, the company, the type, the state).
+BULK_VALUE_ONLY_TYPES = {
+    "boolean",
+    "char",
+    "date",
+    "datetime",
+    "integer",
+    "many2one",
+    "selection",
+}
 _INLINE = r"(?:</?(?:b|strong|em|i)>|[^<])*"
 SIMPLE_HTML = re.compile(rf"(?:<p>{_INLINE}</p>|<ul>(?:<li>{_INLINE}</li>)*</ul>)+")
 
@@ -250,6 +261,10 @@ class BillingCase(models.Model):
                 converters[fname] = functools.partial(
                     self._bulk_convert_monetary, currency_field, currencies
                 )
+            elif field.type in BULK_VALUE_ONLY_TYPES and not field.translate:
+                converters[fname] = functools.partial(
+                    self._bulk_convert_field_memo, field, {}
+                )
             else:
                 converters[fname] = functools.partial(
                     self._bulk_convert_field, field, fname not in sanitized
@@ -262,6 +277,18 @@ class BillingCase(models.Model):
 
     def _bulk_convert_field(self, field, validate, value, row):
         return field.convert_to_column_insert(value, self, row, validate=validate)
+
+    def _bulk_convert_field_memo(self, field, memo, value, row):
+        """The field's conversion of ``value``, once per distinct value of the column
+        (the types of BULK_VALUE_ONLY_TYPES convert the value alone)."""
+        key = (type(value), value)  # False and 0 are equal keys, not equal values
+        try:
+            return memo[key]
+        except KeyError:
+            converted = memo[key] = field.convert_to_column_insert(value, self, row)
+            return converted
+        except TypeError:  # not hashable
+            return field.convert_to_column_insert(value, self, row)
 
     @api.model
     def _bulk_sanitize_html_columns(self, columns, rows):
@@ -336,11 +363,16 @@ class BillingCase(models.Model):
     def _bulk_convert_monetary(self, currency_field, currencies, value, row):
         currency_id = row.get(currency_field)
         if currency_id not in currencies:
-            currencies[currency_id] = self.env["res.currency"].browse(currency_id)
-        currency = currencies[currency_id]
+            currency = self.env["res.currency"].browse(currency_id)
+            currencies[currency_id] = (
+                (currency.rounding, currency.decimal_places) if currency else None
+            )
+        figures = currencies[currency_id]
         value = float(value or 0.0)
-        if currency:
-            return float_repr(currency.round(value), currency.decimal_places)
+        if figures:
+            # currency.round(), the same call without the record lookups
+            rounding, digits = figures
+            return float_repr(float_round(value, precision_rounding=rounding), digits)
         return value
 
     @api.model
