@@ -18,7 +18,7 @@ import re
 
 from markupsafe import Markup
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.fields import Command
 from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL, float_repr, float_round
@@ -59,6 +59,16 @@ BULK_VALUE_ONLY_TYPES = {
 }
 _INLINE = r"(?:</?(?:b|strong|em|i)>|[^<])*"
 SIMPLE_HTML = re.compile(rf"(?:<p>{_INLINE}</p>|<ul>(?:<li>{_INLINE}</li>)*</ul>)+")
+# One paragraph of escaped text (what _detection_html writes for a text without
+# items): printable ASCII, Latin letters, currency signs and non-breaking spaces, the
+# entities of escaping; no line break (the sanitizer's quote and signature detection
+# needs one). The sanitizer gives it back with the quotes unescaped and non-breaking
+# spaces as &nbsp; (PLAIN_PARAGRAPH_SANITIZED), tested character by character in
+# tests/test_detection_bulk.py.
+PLAIN_PARAGRAPH = re.compile(
+    r"<p>(?:[ !#-%(-;=?-~\xa0-\u024f\u20a0-\u20cf]|&(?:amp|lt|gt|#39|#34);)*</p>"
+)
+PLAIN_PARAGRAPH_SANITIZED = (("&#39;", "'"), ("&#34;", '"'), ("\xa0", "&nbsp;"))
 
 
 class BillingCase(models.Model):
@@ -318,10 +328,20 @@ class BillingCase(models.Model):
         signatures, ``<hr>``, ``<br>``). Any other value, or a count that does not
         come back, is sanitized on its own."""
         result = list(values)
+        plain = set()
+        if self._bulk_plain_paragraph_applies(field):
+            for i, value in enumerate(values):
+                if isinstance(value, str) and PLAIN_PARAGRAPH.fullmatch(value):
+                    value = str(value)  # Markup.replace would escape &nbsp;
+                    for escaped, sanitized in PLAIN_PARAGRAPH_SANITIZED:
+                        value = value.replace(escaped, sanitized)
+                    result[i] = Markup(value)
+                    plain.add(i)
         simple = [
             i
             for i, value in enumerate(values)
-            if value
+            if i not in plain
+            and value
             and isinstance(value, str)
             and value == value.strip()
             and SIMPLE_HTML.fullmatch(value)
@@ -341,9 +361,18 @@ class BillingCase(models.Model):
         else:
             simple = set()
         for i, value in enumerate(values):
-            if i not in simple:
+            if i not in simple and i not in plain:
                 result[i] = field.convert_to_cache(value, self)
         return result
+
+    @api.model
+    def _bulk_plain_paragraph_applies(self, field):
+        """Whether ``field`` sanitizes as tested for PLAIN_PARAGRAPH: the Html field's
+        own conversion."""
+        return (
+            type(field).convert_to_cache is fields.Html.convert_to_cache
+            and type(field)._convert is fields.Html._convert
+        )
 
     @api.model
     def _bulk_sanitize_options(self, field):

@@ -15,6 +15,10 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import formatLang, mute_logger
 
+from odoo.addons.billing_coordinator.models.billing_case_detection_bulk import (
+    PLAIN_PARAGRAPH,
+)
+
 from .sla_common import SlaCommon
 
 # Set by the database or the numbering, not by what the detection found (followers
@@ -367,6 +371,54 @@ class TestDetectionBulk(SlaCommon):
         ]
         expected = [field.convert_to_cache(value, Case) for value in values]
         self.assertEqual(Case._bulk_sanitize_html(field, values), expected)
+
+    def test_plain_paragraph_equals_field_sanitize(self):
+        """A paragraph of escaped text (PLAIN_PARAGRAPH) is not parsed: what the
+        bulk path writes is what the field's sanitizer gives, for every character the
+        pattern allows (alone, doubled, at both ends), the escaped ones, spaces at the
+        ends, signature and quote look-alikes, and the descriptions the rules write."""
+        Case = self.Case
+        field = Case._fields["description"]
+        allowed = [
+            chr(code)
+            for code in [
+                *range(0x20, 0x7F),
+                *range(0xA0, 0x250),
+                *range(0x20A0, 0x20D0),
+            ]
+        ]
+        texts = [f"{c}a{c}{c} b{c}" for c in allowed] + [
+            "",
+            " ",
+            "  two  spaces  ",
+            "-- ",
+            "--",
+            "--\xa0",
+            "> quoted",
+            ">> twice",
+            'O\'Brien & Sons paid "twice": 1\xa0000.00\xa0€ < 5 > 3',
+        ]
+        eur = self.setup_other_currency("EUR")
+        for currency in (self.company.currency_id, eur):
+            row = {
+                "name": "INV/2026/00042",
+                "invoice_date_due": self.today - timedelta(days=40),
+                "amount_residual": 1234.5,
+                "amount_total": 98765.43,
+            }
+            texts.append(Case._describe_overdue(row, currency))
+        values = [Case._detection_html(text) for text in texts]
+        self.assertTrue(all(PLAIN_PARAGRAPH.fullmatch(value) for value in values))
+        expected = [field.convert_to_cache(value, Case) for value in values]
+        with patch(
+            "odoo.addons.billing_coordinator.models.billing_case_detection_bulk"
+            ".html_sanitize"
+        ) as sanitize:
+            self.assertEqual(Case._bulk_sanitize_html(field, values), expected)
+        sanitize.assert_not_called()  # none of them parsed
+        # a line break, a tag or another character: parsed as before
+        for value in ["<p>a\nb</p>", "<p>a<b>b</b></p>", "<p>\u4e2d</p>", "<p>a &nbsp;</p>"]:
+            self.assertFalse(PLAIN_PARAGRAPH.fullmatch(value))
 
     def test_detection_amount_as_format_lang(self):
         """The detection's amount formatting writes what formatLang writes."""
