@@ -8,6 +8,7 @@ clear, reopen), the run log (``billing.detection.run``) and the entry points (cr
 "Detect Now").
 """
 
+import functools
 import logging
 import time as timer
 from datetime import datetime, time
@@ -302,7 +303,8 @@ class BillingCase(models.Model):
             )
         )
         lines = []
-        # the amount formatters of the run: currencies and languages do not change in it
+        # the amount formatters and fingerprints of the run: currencies and languages
+        # do not change in it
         self.env.cr.cache[AMOUNT_FORMATTERS_MEMO] = {}
         try:
             for sequence, rule in enumerate(rules or list(registry)):
@@ -417,12 +419,11 @@ class BillingCase(models.Model):
         returning it: formatting amounts is the costly part of a rerun, so a rule passes
         a function and the text is only built for the cases created, updated or reopened
         (see :meth:`_get_detection_finding_description`)."""
-        expected = currency.round(float(expected or 0.0))
-        actual = currency.round(float(actual or 0.0))
+        fingerprinter = self._detection_amounts_fingerprinter(currency)
+        expected = fingerprinter.round(float(expected or 0.0))
+        actual = fingerprinter.round(float(actual or 0.0))
         if fingerprint is None:
-            fingerprint = self._detection_amounts_fingerprinter(currency)(
-                expected, actual
-            )
+            fingerprint = fingerprinter(expected, actual)
         return {
             "rule": rule,
             "key": key,
@@ -442,7 +443,13 @@ class BillingCase(models.Model):
         """The default fingerprint of a finding in ``currency`` (see
         :meth:`_new_detection_finding`), as a function of the expected and actual
         amounts: the currency's figures are read once, for a rule to compare many rows
-        with their open cases before building any finding."""
+        with their open cases before building any finding. Its ``round`` is
+        ``currency.round``. Within a detection run one function per currency serves
+        the run (see ``_detect_company``)."""
+        memo = self.env.cr.cache.get(AMOUNT_FORMATTERS_MEMO)
+        key = ("fingerprint", currency.id)
+        if memo is not None and key in memo:
+            return memo[key]
         rounding, digits, name = (
             currency.rounding,
             currency.decimal_places,
@@ -455,6 +462,9 @@ class BillingCase(models.Model):
             actual = float_round(float(actual or 0.0), precision_rounding=rounding)
             return f"{name} {expected:.{digits}f} {actual:.{digits}f}"
 
+        fingerprint.round = functools.partial(float_round, precision_rounding=rounding)
+        if memo is not None:
+            memo[key] = fingerprint
         return fingerprint
 
     @api.model

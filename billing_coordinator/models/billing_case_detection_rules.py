@@ -20,8 +20,9 @@ from odoo.tools.misc import NON_BREAKING_SPACE, get_lang
 from odoo.addons.base.models.res_lang import intersperse
 
 
-# Key in the cursor's cache of the amount formatters of a detection run, {(currency
-# id, language): function}, set for the run by _detect_company.
+# Key in the cursor's cache of the amount formatters and fingerprints of a detection
+# run, {(currency id, language) or ("fingerprint", currency id): function}, set for
+# the run by _detect_company.
 AMOUNT_FORMATTERS_MEMO = "billing_detection_amount_formatters"
 
 
