@@ -154,9 +154,9 @@ class BillingCase(models.Model):
         self._bulk_insert_followers(subscriptions)
         for records, partner_id, template in notify:
             partner = self.env["res.partner"].browse(partner_id)
-            records.with_context(lang=partner.lang or None)._message_auto_subscribe_notify(
-                [partner_id], template
-            )
+            records.with_context(
+                lang=partner.lang or None
+            )._message_auto_subscribe_notify([partner_id], template)
 
     @api.model
     def _bulk_insert_followers(self, subscriptions):

@@ -19,7 +19,6 @@ from odoo.tools.misc import NON_BREAKING_SPACE, get_lang
 
 from odoo.addons.base.models.res_lang import intersperse
 
-
 # Key in the cursor's cache of the amount formatters and fingerprints of a detection
 # run, {(currency id, language) or ("fingerprint", currency id): function}, set for
 # the run by _detect_company.

@@ -15,7 +15,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import formatLang, mute_logger
 
-from odoo.addons.billing_coordinator.models.billing_case_detection_bulk import (
+from odoo.addons.billing_coordinator.models.billing_case_detection_bulk_html import (
     PLAIN_PARAGRAPH,
 )
 
@@ -411,13 +411,18 @@ class TestDetectionBulk(SlaCommon):
         self.assertTrue(all(PLAIN_PARAGRAPH.fullmatch(value) for value in values))
         expected = [field.convert_to_cache(value, Case) for value in values]
         with patch(
-            "odoo.addons.billing_coordinator.models.billing_case_detection_bulk"
+            "odoo.addons.billing_coordinator.models.billing_case_detection_bulk_html"
             ".html_sanitize"
         ) as sanitize:
             self.assertEqual(Case._bulk_sanitize_html(field, values), expected)
         sanitize.assert_not_called()  # none of them parsed
         # a line break, a tag or another character: parsed as before
-        for value in ["<p>a\nb</p>", "<p>a<b>b</b></p>", "<p>\u4e2d</p>", "<p>a &nbsp;</p>"]:
+        for value in [
+            "<p>a\nb</p>",
+            "<p>a<b>b</b></p>",
+            "<p>\u4e2d</p>",
+            "<p>a &nbsp;</p>",
+        ]:
             self.assertFalse(PLAIN_PARAGRAPH.fullmatch(value))
 
     def test_detection_amount_as_format_lang(self):
@@ -458,14 +463,11 @@ class TestDetectionBulk(SlaCommon):
                 ],
             }
         )
-        robin.membership_ids.filtered(
-            lambda m: m.user_id == away_member
-        ).away_until = self.today + timedelta(days=7)
+        robin.membership_ids.filtered(lambda m: m.user_id == away_member).away_until = (
+            self.today + timedelta(days=7)
+        )
         routed = self.env["res.partner"].create(
-            [
-                {"name": f"Robin Customer {i}", "is_company": True}
-                for i in range(4)
-            ]
+            [{"name": f"Robin Customer {i}", "is_company": True} for i in range(4)]
         )
         routed.billing_team_id = robin
         routed[0].billing_coordinator_id = away_member  # away: the team picks
