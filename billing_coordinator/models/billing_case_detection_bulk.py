@@ -110,10 +110,13 @@ class BillingCase(models.Model):
           ours); any other stored computed field (another module's, or ours once
           overridden) computed by the ORM for the whole batch after it; then the
           constraints and the company check (``_bulk_validate_cases``,
-          ``_bulk_check_company``) and the first assignment (``_assign_new_cases``) as
-          after ``create()``;
-        - chatter: no creation message (``mail_create_nolog`` is required) and the
-          creator subscribed unless ``mail_create_nosubscribe``.
+          ``_bulk_check_company``);
+        - the first assignee chosen on the rows before the INSERT, as
+          ``_assign_new_cases`` would after ``create()`` (billing_case_detection_bulk_
+          assign), else ``_assign_new_cases`` after it;
+        - chatter: no creation message (``mail_create_nolog`` is required), the
+          creator subscribed unless ``mail_create_nosubscribe`` and the assignees as
+          the write of the first assignee subscribes them.
 
         Raises what the INSERT raises (e.g. the unique index of open detected cases):
         the caller falls back to ``create()``."""
