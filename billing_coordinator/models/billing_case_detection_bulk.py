@@ -112,8 +112,8 @@ class BillingCase(models.Model):
           constraints and the company check (``_bulk_validate_cases``,
           ``_bulk_check_company``);
         - the first assignee chosen on the rows before the INSERT, as
-          ``_assign_new_cases`` would after ``create()`` (billing_case_detection_bulk_
-          assign), else ``_assign_new_cases`` after it;
+          ``_assign_new_cases`` would after ``create()`` (see
+          billing_case_detection_bulk_assign.py), else ``_assign_new_cases`` after it;
         - chatter: no creation message (``mail_create_nolog`` is required), the
           creator subscribed unless ``mail_create_nosubscribe`` and the assignees as
           the write of the first assignee subscribes them.
