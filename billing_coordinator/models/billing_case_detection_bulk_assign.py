@@ -154,9 +154,11 @@ class BillingCase(models.Model):
         self._bulk_insert_followers(subscriptions)
         for records, partner_id, template in notify:
             partner = self.env["res.partner"].browse(partner_id)
-            records.with_context(
-                lang=partner.lang or None
-            )._message_auto_subscribe_notify([partner_id], template)
+            # the language as the chatter's subscription picks it
+            lang = partner.lang if partner else None
+            records.with_context(lang=lang)._message_auto_subscribe_notify(
+                [partner_id], template
+            )
 
     @api.model
     def _bulk_insert_followers(self, subscriptions):

@@ -132,6 +132,13 @@ class TestDetectionBulk(SlaCommon):
                 (follower.partner_id.id, tuple(sorted(follower.subtype_ids.ids)))
                 for follower in case.message_follower_ids
             )
+            # what the chatter posted or notified (e.g. the assignment notification)
+            values["messages"] = sorted(
+                (message.message_type, message.subtype_id.id, message.partner_ids.ids)
+                for message in self.env["mail.message"].search(
+                    [("model", "=", case._name), ("res_id", "=", case.id)]
+                )
+            )
             snapshot[case.detection_key] = values
         return snapshot
 
@@ -526,5 +533,9 @@ class TestDetectionBulk(SlaCommon):
             self.assertTrue(
                 by_partner[routed[0]].user_id.partner_id
                 in by_partner[routed[0]].message_partner_ids
+            )
+            # the team's picks are notified of their assignment, in both paths
+            self.assertEqual(
+                len(expected[f"res.partner,{routed[0].id}"]["messages"]), 1
             )
             single.unlink()
