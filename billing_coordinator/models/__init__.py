@@ -91,3 +91,5 @@ from . import billing_case_detection_bulk
 from . import billing_case_detection_bulk_values
 from . import billing_case_detection_bulk_checks
 from . import billing_receivable_aging_currency
+from . import billing_case_detection_bulk_assign
+from . import billing_case_detection_bulk_html

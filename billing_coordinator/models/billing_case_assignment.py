@@ -107,15 +107,42 @@ class BillingCase(models.Model):
     @api.private
     def _assign_to_team_members(self, exclude_users=None):
         """Hand these unassigned open cases to members of their teams by each team's
-        method, in one pass: one load query for all members, one write per member, one
-        write of the round-robin position per team. Cases of a manual team, of no team,
-        or of a team whose members are all away or at capacity stay unassigned."""
+        method, in one pass (``_plan_team_assignment``): one write per member. Cases
+        of a manual team, of no team, or of a team whose members are all away or at
+        capacity stay unassigned."""
         cases = self.filtered(
             lambda c: not c.user_id and c.team_id and c.state in OPEN_STATES
         )
-        teams = cases.team_id.filtered(lambda t: t.assignment_method != "manual")
+        plan = self._plan_team_assignment(
+            [(case, case.team_id.id, case.priority_score, case.id) for case in cases],
+            exclude_users,
+        )
+        handed = {}  # user -> cases
+        for case, user in plan:
+            handed.setdefault(user, self.browse())
+            handed[user] |= case
+        assigned = self.browse()
+        for user, user_cases in handed.items():
+            user_cases.write({"user_id": user.id})
+            assigned |= user_cases
+        return assigned
+
+    @api.model
+    def _plan_team_assignment(self, candidates, exclude_users=None, extra_loads=None):
+        """Who gets which unassigned open case, by each team's method: [(key, user)]
+        in the order handed out. ``candidates``: (key, team id, priority score, order)
+        per case, in the order of the cases; each team hands out its cases by score,
+        then ``order``. One load query for all members (plus ``extra_loads``, {user id:
+        open cases not in the database yet}), the round-robin position of each team
+        written once. Shared by ``_assign_to_team_members`` and the cases a first
+        detection run inserts already assigned (billing_case_detection_bulk_assign)."""
+        teams = (
+            self.env["billing.team"]
+            .browse(dict.fromkeys(team_id for _key, team_id, *_rest in candidates))
+            .filtered(lambda t: t.assignment_method != "manual")
+        )
         if not teams:
-            return self.browse()
+            return []
         exclude = exclude_users or self.env["res.users"]
         # sudo: routing reads the memberships and the round-robin position of the team,
         # which coordinators do not edit.
@@ -123,14 +150,17 @@ class BillingCase(models.Model):
             lambda m: not m.is_away and m.user_id.active and m.user_id not in exclude
         )
         loads = self._get_open_case_loads(memberships.user_id)
-        handed = {}  # user -> cases
+        for user_id, count in (extra_loads or {}).items():
+            loads[user_id] = loads.get(user_id, 0) + count
+        by_team = {}
+        for candidate in candidates:
+            by_team.setdefault(candidate[1], []).append(candidate)
+        plan = []
         for team in teams:
             members = memberships.filtered(
                 lambda m, team=team: m.team_id == team
             ).sorted(lambda m: (m.sequence, m.id))
-            todo = cases.filtered(lambda c, team=team: c.team_id == team).sorted(
-                lambda c: (-c.priority_score, c.id)
-            )
+            todo = sorted(by_team[team.id], key=lambda c: (-c[2], c[3]))
             if not members or not todo:
                 continue
             pick = (
@@ -141,14 +171,13 @@ class BillingCase(models.Model):
             # sudo: the round-robin pointer is bookkeeping of the assignment, read and
             # written for users who have no write right on teams.
             last = team.sudo().last_assigned_user_id
-            for case in todo:
+            for key, *_rest in todo:
                 member = pick(members, loads, last)
                 if not member:
                     break  # everybody is at capacity: the rest waits in the team queue
                 user = member.user_id
                 loads[user.id] = loads.get(user.id, 0) + 1
-                handed.setdefault(user, self.browse())
-                handed[user] |= case
+                plan.append((key, user))
                 last = user
             if (
                 team.assignment_method == "round_robin"
@@ -157,11 +186,7 @@ class BillingCase(models.Model):
             ):
                 # sudo: the round-robin pointer, see above.
                 team.sudo().last_assigned_user_id = last
-        assigned = self.browse()
-        for user, user_cases in handed.items():
-            user_cases.write({"user_id": user.id})
-            assigned |= user_cases
-        return assigned
+        return plan
 
     @staticmethod
     def _has_capacity(member, loads):

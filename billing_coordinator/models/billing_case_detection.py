@@ -8,6 +8,7 @@ clear, reopen), the run log (``billing.detection.run``) and the entry points (cr
 "Detect Now").
 """
 
+import functools
 import logging
 import time as timer
 from datetime import datetime, time
@@ -17,6 +18,7 @@ from odoo.exceptions import AccessError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, float_round
 
+from .billing_case_detection_rules import AMOUNT_FORMATTERS_MEMO
 from .billing_cron_concurrency import is_concurrency_error, run_cron_batch
 
 _logger = logging.getLogger(__name__)
@@ -301,40 +303,46 @@ class BillingCase(models.Model):
             )
         )
         lines = []
-        for sequence, rule in enumerate(rules or list(registry)):
-            config = configs.get(rule)
-            if config is not None and not config.active:
-                continue
-            rule_started = timer.monotonic()
-            line = {
-                "sequence": sequence,
-                "rule_code": rule,
-                "rule_name": config.name if config is not None else rule,
-            }
-            # Rows a failed or interrupted rule left are not this run's.
-            self.env.cr.cache.get(OPEN_CASES_MEMO, {}).pop((company.id, rule), None)
-            try:
-                with self.env.cr.savepoint():
-                    findings = getattr(Case, registry[rule])(company)
-                    result = Case._sync_detection_findings(company, rule, findings)
-            except Exception as error:
-                if is_concurrency_error(error):
-                    raise  # the transaction is stale: the caller retries it
-                _logger.exception(
-                    "Billing detection rule %s failed for company %s (id %s); skipped.",
-                    rule,
-                    company.name,
-                    company.id,
-                )
-                summary["failed"].append((company, rule))
-                line.update(failed=True, error=f"{type(error).__name__}: {error}")
-            else:
-                for key in ("created", "reopened", "cleared", "updated"):
-                    summary[key] |= result[key].with_env(self.env)
-                    line[key] = len(result[key])
-                line["found"] = result["found"]
-            line["duration"] = timer.monotonic() - rule_started
-            lines.append(line)
+        # the amount formatters and fingerprints of the run: currencies and languages
+        # do not change in it
+        self.env.cr.cache[AMOUNT_FORMATTERS_MEMO] = {}
+        try:
+            for sequence, rule in enumerate(rules or list(registry)):
+                config = configs.get(rule)
+                if config is not None and not config.active:
+                    continue
+                rule_started = timer.monotonic()
+                line = {
+                    "sequence": sequence,
+                    "rule_code": rule,
+                    "rule_name": config.name if config is not None else rule,
+                }
+                # Rows a failed or interrupted rule left are not this run's.
+                self.env.cr.cache.get(OPEN_CASES_MEMO, {}).pop((company.id, rule), None)
+                try:
+                    with self.env.cr.savepoint():
+                        findings = getattr(Case, registry[rule])(company)
+                        result = Case._sync_detection_findings(company, rule, findings)
+                except Exception as error:
+                    if is_concurrency_error(error):
+                        raise  # the transaction is stale: the caller retries it
+                    _logger.exception(
+                        "Billing detection rule %s failed for company %s (id %s); skipped.",
+                        rule,
+                        company.name,
+                        company.id,
+                    )
+                    summary["failed"].append((company, rule))
+                    line.update(failed=True, error=f"{type(error).__name__}: {error}")
+                else:
+                    for key in ("created", "reopened", "cleared", "updated"):
+                        summary[key] |= result[key].with_env(self.env)
+                        line[key] = len(result[key])
+                    line["found"] = result["found"]
+                line["duration"] = timer.monotonic() - rule_started
+                lines.append(line)
+        finally:
+            self.env.cr.cache.pop(AMOUNT_FORMATTERS_MEMO, None)
         summary["runs"] = self._log_detection_run(
             company, start, started, lines, configs
         )
@@ -411,12 +419,11 @@ class BillingCase(models.Model):
         returning it: formatting amounts is the costly part of a rerun, so a rule passes
         a function and the text is only built for the cases created, updated or reopened
         (see :meth:`_get_detection_finding_description`)."""
-        expected = currency.round(float(expected or 0.0))
-        actual = currency.round(float(actual or 0.0))
+        fingerprinter = self._detection_amounts_fingerprinter(currency)
+        expected = fingerprinter.round(float(expected or 0.0))
+        actual = fingerprinter.round(float(actual or 0.0))
         if fingerprint is None:
-            fingerprint = self._detection_amounts_fingerprinter(currency)(
-                expected, actual
-            )
+            fingerprint = fingerprinter(expected, actual)
         return {
             "rule": rule,
             "key": key,
@@ -436,7 +443,13 @@ class BillingCase(models.Model):
         """The default fingerprint of a finding in ``currency`` (see
         :meth:`_new_detection_finding`), as a function of the expected and actual
         amounts: the currency's figures are read once, for a rule to compare many rows
-        with their open cases before building any finding."""
+        with their open cases before building any finding. Its ``round`` is
+        ``currency.round``. Within a detection run one function per currency serves
+        the run (see ``_detect_company``)."""
+        memo = self.env.cr.cache.get(AMOUNT_FORMATTERS_MEMO)
+        key = ("fingerprint", currency.id)
+        if memo is not None and key in memo:
+            return memo[key]
         rounding, digits, name = (
             currency.rounding,
             currency.decimal_places,
@@ -449,6 +462,9 @@ class BillingCase(models.Model):
             actual = float_round(float(actual or 0.0), precision_rounding=rounding)
             return f"{name} {expected:.{digits}f} {actual:.{digits}f}"
 
+        fingerprint.round = functools.partial(float_round, precision_rounding=rounding)
+        if memo is not None:
+            memo[key] = fingerprint
         return fingerprint
 
     @api.model

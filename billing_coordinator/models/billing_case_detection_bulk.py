@@ -14,15 +14,11 @@ otherwise the detection calls ``create()``.
 """
 
 import functools
-import re
-
-from markupsafe import Markup
 
 from odoo import api, models
 from odoo.fields import Command
 from odoo.models import LOG_ACCESS_COLUMNS
-from odoo.tools import SQL, float_repr
-from odoo.tools.mail import html_sanitize
+from odoo.tools import SQL, float_repr, float_round
 
 # Where the ``create()`` chain of billing.case may be overridden for the bulk path to
 # stay equal to it: the ORM, the chatter, and the overrides this module replicates
@@ -43,11 +39,17 @@ BULK_CREATE_OVERRIDES = {
 # Create values that would make create() do more than the bulk path: the SLA pause
 # (state), the chatter's subscription of an assignee given in the values (user_id).
 BULK_CREATE_REFUSED_KEYS = {"state", "user_id", "id"}
-# HTML sanitized in one batch (see _bulk_sanitize_html): block elements only at the top
-# (paragraphs, lists of items), emphasis inside, no attributes, text without markup
-# (escaped), as _detection_html writes them.
-_INLINE = r"(?:</?(?:b|strong|em|i)>|[^<])*"
-SIMPLE_HTML = re.compile(rf"(?:<p>{_INLINE}</p>|<ul>(?:<li>{_INLINE}</li>)*</ul>)+")
+# Field types whose column value depends on the value alone (not on the other values
+# of the row): many rows share it (defaults, the company, the type, the state).
+BULK_VALUE_ONLY_TYPES = {
+    "boolean",
+    "char",
+    "date",
+    "datetime",
+    "integer",
+    "many2one",
+    "selection",
+}
 
 
 class BillingCase(models.Model):
@@ -108,10 +110,13 @@ class BillingCase(models.Model):
           ours); any other stored computed field (another module's, or ours once
           overridden) computed by the ORM for the whole batch after it; then the
           constraints and the company check (``_bulk_validate_cases``,
-          ``_bulk_check_company``) and the first assignment (``_assign_new_cases``) as
-          after ``create()``;
-        - chatter: no creation message (``mail_create_nolog`` is required) and the
-          creator subscribed unless ``mail_create_nosubscribe``.
+          ``_bulk_check_company``);
+        - the first assignee chosen on the rows before the INSERT, as
+          ``_assign_new_cases`` would after ``create()`` (see
+          billing_case_detection_bulk_assign.py), else ``_assign_new_cases`` after it;
+        - chatter: no creation message (``mail_create_nolog`` is required), the
+          creator subscribed unless ``mail_create_nosubscribe`` and the assignees as
+          the write of the first assignee subscribes them.
 
         Raises what the INSERT raises (e.g. the unique index of open detected cases):
         the caller falls back to ``create()``."""
@@ -140,6 +145,11 @@ class BillingCase(models.Model):
         }
         rows = [{**defaults, **vals, **magic} for vals in vals_list]
         computed = self._get_bulk_computed_values(company, rows)
+        assign_before = self._bulk_can_assign_before_insert(computed)
+        if assign_before:
+            computed["user_id"], handed, written = self._bulk_first_assignees(
+                rows, computed
+            )
         for fname, column in computed.items():
             for row, value in zip(rows, column, strict=True):
                 row[fname] = value
@@ -185,6 +195,13 @@ class BillingCase(models.Model):
         cases.check_access("create")
         if self._check_company_auto:
             self._bulk_check_company(cases, rows)
+        if assign_before:
+            if written:
+                # the write of the first assignee checks it may change these cases
+                self._check_field_access(self._fields["user_id"], "write")
+                self.browse(cases.ids[i] for i in sorted(written)).check_access("write")
+            self._bulk_subscribe(cases, handed)
+            return cases
         if (
             not self.env.context.get("mail_create_nosubscribe")
             and self.env.user.active
@@ -238,6 +255,10 @@ class BillingCase(models.Model):
                 converters[fname] = functools.partial(
                     self._bulk_convert_monetary, currency_field, currencies
                 )
+            elif field.type in BULK_VALUE_ONLY_TYPES and not field.translate:
+                converters[fname] = functools.partial(
+                    self._bulk_convert_field_memo, field, {}
+                )
             else:
                 converters[fname] = functools.partial(
                     self._bulk_convert_field, field, fname not in sanitized
@@ -251,84 +272,31 @@ class BillingCase(models.Model):
     def _bulk_convert_field(self, field, validate, value, row):
         return field.convert_to_column_insert(value, self, row, validate=validate)
 
-    @api.model
-    def _bulk_sanitize_html_columns(self, columns, rows):
-        """Sanitize the values of the sanitized HTML columns in place, in one call per
-        field for the simple ones; returns the names of the fields done."""
-        done = set()
-        for fname in columns:
-            field = self._fields[fname]
-            if field.type != "html" or not field.sanitize or field.sanitize_overridable:
-                continue
-            values = self._bulk_sanitize_html(field, [row.get(fname) for row in rows])
-            for row, value in zip(rows, values, strict=True):
-                if fname in row:
-                    row[fname] = value
-            done.add(fname)
-        return done
-
-    @api.model
-    def _bulk_sanitize_html(self, field, values):
-        """``values`` sanitized as ``field`` sanitizes each (its convert_to_cache).
-
-        Sanitizing parses each value with lxml, about 0.5 ms a case. The simple
-        values (the rules' descriptions: paragraphs and lists of escaped text, no
-        attribute, see SIMPLE_HTML) are sanitized as one document, a ``<hr>``
-        between two values, and split again: the sanitizer works per element and
-        these values hold no element it treats by its neighbours (quotes,
-        signatures, ``<hr>``, ``<br>``). Any other value, or a count that does not
-        come back, is sanitized on its own."""
-        result = list(values)
-        simple = [
-            i
-            for i, value in enumerate(values)
-            if value
-            and isinstance(value, str)
-            and value == value.strip()
-            and SIMPLE_HTML.fullmatch(value)
-        ]
-        if len(simple) > 1:
-            joined = html_sanitize(
-                "<hr>".join(values[i] for i in simple),
-                **self._bulk_sanitize_options(field),
-            )
-            parts = str(joined).split("<hr>")
-            if len(parts) == len(simple):
-                for i, part in zip(simple, parts, strict=True):
-                    result[i] = Markup(part)
-                simple = set(simple)
-            else:
-                simple = set()
-        else:
-            simple = set()
-        for i, value in enumerate(values):
-            if i not in simple:
-                result[i] = field.convert_to_cache(value, self)
-        return result
-
-    @api.model
-    def _bulk_sanitize_options(self, field):
-        """The options the Html field passes to html_sanitize (fields_textual.Html)."""
-        return {
-            "silent": True,
-            "sanitize_tags": field.sanitize_tags,
-            "sanitize_attributes": field.sanitize_attributes,
-            "sanitize_style": field.sanitize_style,
-            "sanitize_form": field.sanitize_form,
-            "sanitize_conditional_comments": field.sanitize_conditional_comments,
-            "output_method": field.sanitize_output_method,
-            "strip_style": field.strip_style,
-            "strip_classes": field.strip_classes,
-        }
+    def _bulk_convert_field_memo(self, field, memo, value, row):
+        """The field's conversion of ``value``, once per distinct value of the column
+        (the types of BULK_VALUE_ONLY_TYPES convert the value alone)."""
+        key = (type(value), value)  # False and 0 are equal keys, not equal values
+        try:
+            return memo[key]
+        except KeyError:
+            converted = memo[key] = field.convert_to_column_insert(value, self, row)
+            return converted
+        except TypeError:  # not hashable
+            return field.convert_to_column_insert(value, self, row)
 
     def _bulk_convert_monetary(self, currency_field, currencies, value, row):
         currency_id = row.get(currency_field)
         if currency_id not in currencies:
-            currencies[currency_id] = self.env["res.currency"].browse(currency_id)
-        currency = currencies[currency_id]
+            currency = self.env["res.currency"].browse(currency_id)
+            currencies[currency_id] = (
+                (currency.rounding, currency.decimal_places) if currency else None
+            )
+        figures = currencies[currency_id]
         value = float(value or 0.0)
-        if currency:
-            return float_repr(currency.round(value), currency.decimal_places)
+        if figures:
+            # currency.round(), the same call without the record lookups
+            rounding, digits = figures
+            return float_repr(float_round(value, precision_rounding=rounding), digits)
         return value
 
     @api.model
@@ -359,7 +327,8 @@ class BillingCase(models.Model):
 
     @api.model
     def _bulk_replan_foreign_key_checks(self):
-        """Before inserting rows that reference the cases just inserted: PostgreSQL
+        """Before inserting rows that reference rows just inserted (the relation rows of
+        new cases, the subtypes of new followers): PostgreSQL
         checks each row's foreign keys with a plan it caches per connection, made on
         the table as it was then. Made while ``billing_case`` held a few rows (the
         first rule of a first run on a new database), that plan scans the whole table

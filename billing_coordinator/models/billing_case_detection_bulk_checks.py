@@ -104,15 +104,22 @@ class BillingCase(models.Model):
             if field.type == "many2one" and all(field.name in row for row in rows)
         ]
         Company = self.env["res.company"]
+        # the linked records per field and company, checked together: the company
+        # domain depends on the model and the company only
+        linked = {}
+        for field in from_rows:
+            for row in rows:
+                if row[field.name]:
+                    linked.setdefault((field, row["company_id"]), set()).add(
+                        row[field.name]
+                    )
         pairs = {
             (
                 field.name,
-                Company.browse(row["company_id"]),
-                self.env[field.comodel_name].browse(row[field.name]),
+                Company.browse(company_id),
+                self.env[field.comodel_name].browse(sorted(record_ids)),
             )
-            for field in from_rows
-            for row in rows
-            if row[field.name]
+            for (field, company_id), record_ids in linked.items()
         }
         if not self._check_company_pairs(pairs):
             cases._check_company([field.name for field in from_rows])  # raises

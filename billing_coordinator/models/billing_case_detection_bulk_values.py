@@ -10,6 +10,7 @@ computed field, gets it computed by the ORM after the INSERT (see
 """
 
 from odoo import api, fields, models
+from odoo.tools import float_round
 
 from .billing_case_priority import (
     TIER_FACTORS,
@@ -140,9 +141,15 @@ class BillingCase(models.Model):
     @api.model
     def _bulk_amount_difference(self, currency, row):
         """actual - expected as the compute sets it: from the rounded amounts."""
-        actual = currency.round(float(row.get("actual_amount") or 0.0))
-        expected = currency.round(float(row.get("expected_amount") or 0.0))
-        return currency.round(actual - expected)
+        # currency.round(), the same call with the rounding read once
+        rounding = currency.rounding
+        actual = float_round(
+            float(row.get("actual_amount") or 0.0), precision_rounding=rounding
+        )
+        expected = float_round(
+            float(row.get("expected_amount") or 0.0), precision_rounding=rounding
+        )
+        return float_round(actual - expected, precision_rounding=rounding)
 
     @api.model
     def _bulk_priority_scores(self, company, rows, values, partners):

@@ -19,6 +19,11 @@ from odoo.tools.misc import NON_BREAKING_SPACE, get_lang
 
 from odoo.addons.base.models.res_lang import intersperse
 
+# Key in the cursor's cache of the amount formatters and fingerprints of a detection
+# run, {(currency id, language) or ("fingerprint", currency id): function}, set for
+# the run by _detect_company.
+AMOUNT_FORMATTERS_MEMO = "billing_detection_amount_formatters"
+
 
 @functools.lru_cache(maxsize=64)
 def _parse_grouping(grouping):
@@ -62,21 +67,42 @@ class BillingCase(models.Model):
     @api.model
     def _detection_amount(self, amount, currency):
         """``formatLang(env, amount, currency_obj=currency)``, the same digits, rounding,
-        grouping and symbol, without reading and parsing the language's format on each
-        call: a first run formats two amounts per case created."""
-        digits = currency.decimal_places
-        value = float_round(
-            float(amount), precision_digits=digits, rounding_method="HALF-EVEN"
+        grouping and symbol (see :meth:`_detection_amount_formatter`)."""
+        return self._detection_amount_formatter(currency)(amount)
+
+    @api.model
+    def _detection_amount_formatter(self, currency):
+        """A function amount -> ``formatLang(env, amount, currency_obj=currency)`` text,
+        the currency's figures and the language's format read once: a first run
+        formats two amounts per case created. Within a detection run (see
+        ``_detect_company``) one function per currency and language serves the run."""
+        memo = self.env.cr.cache.get(AMOUNT_FORMATTERS_MEMO)
+        key = (currency.id, self.env.lang)
+        if memo is not None and key in memo:
+            return memo[key]
+        digits, symbol, after = (
+            currency.decimal_places,
+            currency.symbol,
+            currency.position == "after",
         )
         decimal_point, grouping, thousands_sep = self._detection_number_format()
-        parts = f"{value:.{digits}f}".split(".")
-        parts[0] = intersperse(parts[0], grouping, thousands_sep)[0]
-        formatted = decimal_point.join(parts)
-        if not currency.symbol:
-            return formatted
-        if currency.position == "after":
-            return f"{formatted}{NON_BREAKING_SPACE}{currency.symbol}"
-        return f"{currency.symbol}{NON_BREAKING_SPACE}{formatted}"
+
+        def format_amount(amount):
+            value = float_round(
+                float(amount), precision_digits=digits, rounding_method="HALF-EVEN"
+            )
+            parts = f"{value:.{digits}f}".split(".")
+            parts[0] = intersperse(parts[0], grouping, thousands_sep)[0]
+            formatted = decimal_point.join(parts)
+            if not symbol:
+                return formatted
+            if after:
+                return f"{formatted}{NON_BREAKING_SPACE}{symbol}"
+            return f"{symbol}{NON_BREAKING_SPACE}{formatted}"
+
+        if memo is not None:
+            memo[key] = format_amount
+        return format_amount
 
     @api.model
     def _detection_number_format(self):

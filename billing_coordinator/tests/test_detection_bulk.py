@@ -15,6 +15,10 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import formatLang, mute_logger
 
+from odoo.addons.billing_coordinator.models.billing_case_detection_bulk_html import (
+    PLAIN_PARAGRAPH,
+)
+
 from .sla_common import SlaCommon
 
 # Set by the database or the numbering, not by what the detection found (followers
@@ -124,7 +128,17 @@ class TestDetectionBulk(SlaCommon):
             for name in fnames:
                 value = case[name]
                 values[name] = sorted(value.ids) if hasattr(value, "_name") else value
-            values["followers"] = sorted(case.message_partner_ids.ids)
+            values["followers"] = sorted(
+                (follower.partner_id.id, tuple(sorted(follower.subtype_ids.ids)))
+                for follower in case.message_follower_ids
+            )
+            # what the chatter posted or notified (e.g. the assignment notification)
+            values["messages"] = sorted(
+                (message.message_type, message.subtype_id.id, message.partner_ids.ids)
+                for message in self.env["mail.message"].search(
+                    [("model", "=", case._name), ("res_id", "=", case.id)]
+                )
+            )
             snapshot[case.detection_key] = values
         return snapshot
 
@@ -365,6 +379,59 @@ class TestDetectionBulk(SlaCommon):
         expected = [field.convert_to_cache(value, Case) for value in values]
         self.assertEqual(Case._bulk_sanitize_html(field, values), expected)
 
+    def test_plain_paragraph_equals_field_sanitize(self):
+        """A paragraph of escaped text (PLAIN_PARAGRAPH) is not parsed: what the
+        bulk path writes is what the field's sanitizer gives, for every character the
+        pattern allows (alone, doubled, at both ends), the escaped ones, spaces at the
+        ends, signature and quote look-alikes, and the descriptions the rules write."""
+        Case = self.Case
+        field = Case._fields["description"]
+        allowed = [
+            chr(code)
+            for code in [
+                *range(0x20, 0x7F),
+                *range(0xA0, 0x250),
+                *range(0x20A0, 0x20D0),
+            ]
+        ]
+        texts = [f"{c}a{c}{c} b{c}" for c in allowed] + [
+            "",
+            " ",
+            "  two  spaces  ",
+            "-- ",
+            "--",
+            "--\xa0",
+            "> quoted",
+            ">> twice",
+            'O\'Brien & Sons paid "twice": 1\xa0000.00\xa0€ < 5 > 3',
+        ]
+        eur = self.setup_other_currency("EUR")
+        for currency in (self.company.currency_id, eur):
+            row = {
+                "name": "INV/2026/00042",
+                "invoice_date_due": self.today - timedelta(days=40),
+                "amount_residual": 1234.5,
+                "amount_total": 98765.43,
+            }
+            texts.append(Case._describe_overdue(row, currency))
+        values = [Case._detection_html(text) for text in texts]
+        self.assertTrue(all(PLAIN_PARAGRAPH.fullmatch(value) for value in values))
+        expected = [field.convert_to_cache(value, Case) for value in values]
+        with patch(
+            "odoo.addons.billing_coordinator.models.billing_case_detection_bulk_html"
+            ".html_sanitize"
+        ) as sanitize:
+            self.assertEqual(Case._bulk_sanitize_html(field, values), expected)
+        sanitize.assert_not_called()  # none of them parsed
+        # a line break, a tag or another character: parsed as before
+        for value in [
+            "<p>a\nb</p>",
+            "<p>a<b>b</b></p>",
+            "<p>\u4e2d</p>",
+            "<p>a &nbsp;</p>",
+        ]:
+            self.assertFalse(PLAIN_PARAGRAPH.fullmatch(value))
+
     def test_detection_amount_as_format_lang(self):
         """The detection's amount formatting writes what formatLang writes."""
         self.env["res.lang"]._activate_lang("de_DE")
@@ -382,3 +449,93 @@ class TestDetectionBulk(SlaCommon):
                         formatLang(Case.env, float(amount), currency_obj=currency),
                         f"{amount} {currency.name} in {lang}",
                     )
+
+    def test_bulk_assignment_and_followers_equal_create(self):
+        """Assignees chosen before the INSERT are the ones create() and the write after
+        it give: a round-robin team whose pointer moves on, a coordinator away (the
+        team's pick instead) who is also a member (skipped), loads counting the cases
+        of the batch kept by their coordinator; the creator and the assignees follow
+        the cases with the subtypes the chatter gives, in both paths."""
+        user_group = self.env.ref("billing_coordinator.group_billing_user")
+        away_member = self._create_billing_user("away_member", [user_group])
+        robin = self.env["billing.team"].create(
+            {
+                "name": "Robin Team",
+                "company_id": self.company.id,
+                "assignment_method": "round_robin",
+                "membership_ids": [
+                    Command.create({"user_id": self.team_member.id, "sequence": 1}),
+                    Command.create({"user_id": away_member.id, "sequence": 2}),
+                    Command.create({"user_id": self.coordinator.id, "sequence": 3}),
+                ],
+            }
+        )
+        robin.membership_ids.filtered(lambda m: m.user_id == away_member).away_until = (
+            self.today + timedelta(days=7)
+        )
+        routed = self.env["res.partner"].create(
+            [{"name": f"Robin Customer {i}", "is_company": True} for i in range(4)]
+        )
+        routed.billing_team_id = robin
+        routed[0].billing_coordinator_id = away_member  # away: the team picks
+        routed[1].billing_coordinator_id = self.coordinator  # kept, counts in loads
+        customers = routed | self.third_customer | self.customer
+        case_type = self.env.ref("billing_coordinator.case_type_overdue")
+        vals_list = [
+            {
+                "company_id": self.company.id,
+                "partner_id": partner.id,
+                "case_type_id": case_type.id,
+                "currency_id": self.company.currency_id.id,
+                "expected_amount": 100.0 * (i + 1),
+                "actual_amount": 10.0,
+                "detection_rule": "overdue",
+                "detection_key": f"res.partner,{partner.id}",
+            }
+            for i, partner in enumerate(customers)
+        ]
+        Case = self.Case.with_context(mail_create_nolog=True)
+        self.assertFalse(Case._get_bulk_create_blocker(vals_list))
+        for context in ({}, {"mail_create_nosubscribe": True}):
+            Case = Case.with_context(**context)
+            with self.env.cr.savepoint(flush=True) as savepoint:
+                pointer = robin.last_assigned_user_id
+                model = type(Case)
+                with patch.object(
+                    model,
+                    "_bulk_first_assignees",
+                    autospec=True,
+                    side_effect=model._bulk_first_assignees,
+                ) as before_insert:
+                    bulk = Case._bulk_create_cases(
+                        self.company, [dict(v) for v in vals_list]
+                    )
+                before_insert.assert_called_once()  # assigned before the INSERT
+                self.env.flush_all()
+                bulk_pointer = robin.last_assigned_user_id
+                expected = self._snapshot(bulk)
+                savepoint.rollback()
+            self.env.invalidate_all()
+            self.assertEqual(robin.last_assigned_user_id, pointer)
+            # the reference: create() of the same batch, then its first assignment
+            single = Case.create([dict(vals) for vals in vals_list])
+            self.env.flush_all()
+            self.assertEqual(robin.last_assigned_user_id, bulk_pointer)
+            self.assertEqual(self._snapshot(single), expected)
+            by_partner = {case.partner_id: case for case in single}
+            self.assertNotEqual(by_partner[routed[0]].user_id, away_member)
+            self.assertTrue(by_partner[routed[0]].user_id)
+            self.assertEqual(by_partner[routed[1]].user_id, self.coordinator)
+            subscribed = not context
+            self.assertEqual(
+                self.env.user.partner_id in single.message_partner_ids, subscribed
+            )
+            self.assertTrue(
+                by_partner[routed[0]].user_id.partner_id
+                in by_partner[routed[0]].message_partner_ids
+            )
+            # the team's picks are notified of their assignment, in both paths
+            self.assertEqual(
+                len(expected[f"res.partner,{routed[0].id}"]["messages"]), 1
+            )
+            single.unlink()
