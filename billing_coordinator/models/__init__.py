@@ -93,3 +93,4 @@ from . import billing_case_detection_bulk_checks
 from . import billing_receivable_aging_currency
 from . import billing_case_detection_bulk_assign
 from . import billing_case_detection_bulk_html
+from . import billing_receivable_aging_items

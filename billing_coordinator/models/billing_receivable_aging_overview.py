@@ -19,8 +19,8 @@ they meet the dates, a few thousand rows stand for all of them; the sums are the
 engine's to the cent (numeric sums of the same terms).
 """
 
-from odoo import api, models
-from odoo.tools import SQL
+from odoo import api, fields, models
+from odoo.tools import SQL, float_round
 
 
 class BillingReceivableLine(models.Model):
@@ -215,3 +215,95 @@ class BillingReceivableLine(models.Model):
             )
         )
         return rows
+
+    @api.model
+    def _get_aging_totals(
+        self, dates, company_ids=None, partner_ids=None, team_id=None, user_id=None
+    ):
+        """Receivable totals as of each of ``dates`` in one query: a dict
+        ``{date: {"total", "not_due", "overdue", "<bucket key>": ...}}`` in the target
+        currency (see ``_get_aging``). The dashboard uses it for the receivables at the
+        start and end of the period and for the month-end trend."""
+        return self._get_aging_overview(
+            dates,
+            company_ids=company_ids,
+            partner_ids=partner_ids,
+            team_id=team_id,
+            user_id=user_id,
+        )[0]
+
+    @api.model
+    def _get_aging_overview(
+        self,
+        dates,
+        partner_date=None,
+        company_ids=None,
+        partner_ids=None,
+        team_id=None,
+        user_id=None,
+        stored=False,
+    ):
+        """The totals of ``_get_aging_totals(dates)`` and, as of ``partner_date`` (one of
+        ``dates``), the totals per customer, from one query: ``(totals, partners)`` where
+        ``partners`` is a list of ``{"partner_id", "not_due", "<bucket key>", ...,
+        "overdue", "total"}`` (all currencies together, target currency; empty without
+        ``partner_date``). The dashboard takes every receivable figure from this call.
+        ``stored``: the past totals the stored dashboard aggregates hold valid are read
+        from them (the same figures, see ``_aging_overview_rows``)."""
+        companies = self._aging_companies(company_ids)
+        dates = sorted({self._aging_dates(d) for d in dates})
+        partner_date = self._aging_dates(partner_date) if partner_date else None
+        bucket_keys = [b["key"] for b in self._get_aging_buckets(companies)]
+        target = self._aging_target_currency(companies)
+        self._aging_without_jit()
+        # the engine's sums per date, company, bucket (and customer at partner_date)
+        # without one row per item and date: see billing_receivable_aging_overview.py
+        rows = self._aging_overview_rows(
+            dates,
+            partner_date if partner_date in dates else None,
+            companies,
+            partner_ids=partner_ids,
+            team_id=team_id,
+            user_id=user_id,
+            stored=stored,
+        )
+
+        def empty():
+            return {**dict.fromkeys(bucket_keys, 0.0), "overdue": 0.0, "total": 0.0}
+
+        totals = {d: empty() for d in dates}
+        partners = {}
+        convert = self._aging_converter(target, companies, dates)
+        for row in rows:
+            as_of = fields.Date.to_date(row["date_at"])
+            amount = convert(float(row["amount_residual"]), row["company_id"], as_of)
+            targets = [totals[as_of]]
+            if partner_date and as_of == partner_date:
+                values = partners.get(row["partner_id"] or False)
+                if values is None:
+                    values = partners[row["partner_id"] or False] = {
+                        "partner_id": row["partner_id"] or False,
+                        **empty(),
+                    }
+                targets.append(values)
+            for values in targets:
+                values[row["aging_bucket"]] += amount
+                values["total"] += amount
+                if row["aging_bucket"] != "not_due":
+                    values["overdue"] += amount
+        # target.round() without a call per figure (thousands of them): every term summed
+        # is a numeric of the company currency or already rounded by the converter, so a
+        # sum is a multiple of the rounding up to float noise, never halfway between two
+        # (round() to the digits then gives what float_round gives)
+        rounding = target.rounding
+        digits = target.decimal_places
+        exact = float_round(10**-digits, precision_digits=digits) == rounding
+        for values in [*totals.values(), *partners.values()]:
+            for key in values:
+                if key != "partner_id" and values[key]:
+                    values[key] = (
+                        round(values[key], digits) + 0.0
+                        if exact
+                        else float_round(values[key], precision_rounding=rounding)
+                    )
+        return totals, list(partners.values())

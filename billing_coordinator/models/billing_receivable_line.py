@@ -11,11 +11,11 @@ AGING_DATE_CONTEXT = ("billing_aging_date",)
 class BillingReceivableLine(models.Model):
     """Receivables analysis: one row per receivable journal item open today.
 
-    A read-only SQL view over the aging engine (``billing_receivable_aging.py``) as of
-    today, so the pivot, the dashboard and the reports show the same figures. With
-    ``billing_aging_date`` in the context (a date, e.g. a month end of the dashboard's
-    trend) the rows are the items open as of that date, with their residual, days
-    overdue and bucket then."""
+    A read-only SQL view over the aging engine's items query
+    (``billing_receivable_aging_items.py``) as of today, so the pivot, the dashboard
+    and the reports show the same figures. With ``billing_aging_date`` in the context
+    (a date, e.g. a month end of the dashboard's trend) the rows are the items open as
+    of that date, with their residual, days overdue and bucket then."""
 
     _name = "billing.receivable.line"
     _description = "Receivables Analysis"
