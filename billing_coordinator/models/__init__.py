@@ -94,3 +94,4 @@ from . import billing_receivable_aging_currency
 from . import billing_case_detection_bulk_assign
 from . import billing_case_detection_bulk_html
 from . import billing_receivable_aging_items
+from . import billing_case_detection_findings
