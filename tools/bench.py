@@ -24,7 +24,8 @@ OCA dependencies, the 19.0 wheels pinned in tools/requirements-peers.txt) are in
 dependency) and added to the addons path of the benchmark only, with a three-level credit
 policy per company; after the "main" operations, 10,000 open cases over two teams of five
 coordinators (the bench customers split between the teams) are created for the "queue"
-phase: the queue, the dashboard (all companies and one team) and the case register.
+phase: the queue, the dashboard (all companies and one team), the case register and the
+overdue rule's first run on customers in teams.
 
 Superuser operations run with every company allowed; the queue ones as coordinator
 ``queue_bench_0``. Ratios of ours against the peers and the SQL floor are printed under the
@@ -557,6 +558,19 @@ def _peer_statement(env):
 
 
 @operation(
+    "detection_overdue_first_teams",
+    "detection: first run, overdue rule only, customers in two teams",
+    items=open_items,
+    phase="queue",
+)
+def _detection_overdue_teams(env):
+    # the queue phase's customers belong to two round-robin teams of five coordinators
+    # with 10,000 open cases between them: each new case gets its first assignee and
+    # their subscription (the main phase's customers have no team)
+    env["billing.case"]._detect(rules=["overdue"])
+
+
+@operation(
     "case_register_xlsx",
     "reports: case register XLSX, 10,000 cases",
     items=lambda env: len(_register_cases(env)),
@@ -989,6 +1003,11 @@ RATIOS = [
         "detection_first",
         "peer_credit_control",
         "OCA credit control run / our detection (all rules) first run",
+    ),
+    (
+        "detection_overdue_first_teams",
+        "peer_credit_control",
+        "OCA credit control run / our overdue detection first run, with teams",
     ),
     ("sql_floor", "detection_rerun", "detection rerun / SQL floor"),
     (
