@@ -19,7 +19,6 @@ from odoo.exceptions import AccessError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
-from .billing_case_detection_rules import AMOUNT_FORMATTERS_MEMO
 from .billing_cron_concurrency import is_concurrency_error, run_cron_batch
 
 _logger = logging.getLogger(__name__)
@@ -40,6 +39,9 @@ DETECTION_LOCK_KEY = 0x42434454
 # Key in the cursor's cache of the open cases a rule compared its findings with,
 # {(company id, rule): rows}, taken by the sync of the rule that follows.
 OPEN_CASES_MEMO = "billing_detection_open_cases"
+# Key in the cursor's cache of what the running detection run of a company keeps until
+# it ends (see _get_detection_run).
+DETECTION_RUN_MEMO = "billing_detection_run"
 
 
 class BillingCase(models.Model):
@@ -304,9 +306,14 @@ class BillingCase(models.Model):
             )
         )
         lines = []
-        # the amount formatters and fingerprints of the run: currencies and languages
-        # do not change in it
-        self.env.cr.cache[AMOUNT_FORMATTERS_MEMO] = {}
+        self.env.cr.cache[DETECTION_RUN_MEMO] = {
+            "company": company.id,
+            "rules": [
+                rule
+                for rule in rules or list(registry)
+                if rule in registry and (rule not in configs or configs[rule].active)
+            ],
+        }
         try:
             for sequence, rule in enumerate(rules or list(registry)):
                 config = configs.get(rule)
@@ -343,7 +350,7 @@ class BillingCase(models.Model):
                 line["duration"] = timer.monotonic() - rule_started
                 lines.append(line)
         finally:
-            self.env.cr.cache.pop(AMOUNT_FORMATTERS_MEMO, None)
+            self.env.cr.cache.pop(DETECTION_RUN_MEMO, None)
         summary["runs"] = self._log_detection_run(
             company, start, started, lines, configs
         )
@@ -351,6 +358,15 @@ class BillingCase(models.Model):
         # rights on companies may start.
         company.sudo().billing_detection_date = fields.Datetime.now()
         return summary
+
+    @api.model
+    def _get_detection_run(self):
+        """What the running detection run of a company keeps until it ends, for its
+        rules to share (a dict; None outside a run): ``company``, its id; ``rules``,
+        the active rules of the run in their order; and what the rules put in it
+        (amount formatters, which currencies and languages do not change within a run;
+        rows read at once for two rules)."""
+        return self.env.cr.cache.get(DETECTION_RUN_MEMO)
 
     @api.model
     def _log_detection_run(

@@ -14,7 +14,6 @@ from odoo import api, models
 from odoo.tools import float_round
 
 from .billing_case_detection import OPEN_CASES_MEMO
-from .billing_case_detection_rules import AMOUNT_FORMATTERS_MEMO
 
 
 class BillingCase(models.Model):
@@ -70,7 +69,7 @@ class BillingCase(models.Model):
         with their open cases before building any finding. Its ``round`` is
         ``currency.round``. Within a detection run one function per currency serves
         the run (see ``_detect_company``)."""
-        memo = self.env.cr.cache.get(AMOUNT_FORMATTERS_MEMO)
+        memo = self._get_detection_amount_memo()
         key = ("fingerprint", currency.id)
         if memo is not None and key in memo:
             return memo[key]

@@ -19,11 +19,6 @@ from odoo.tools.misc import NON_BREAKING_SPACE, get_lang
 
 from odoo.addons.base.models.res_lang import intersperse
 
-# Key in the cursor's cache of the amount formatters and fingerprints of a detection
-# run, {(currency id, language) or ("fingerprint", currency id): function}, set for
-# the run by _detect_company.
-AMOUNT_FORMATTERS_MEMO = "billing_detection_amount_formatters"
-
 
 @functools.lru_cache(maxsize=64)
 def _parse_grouping(grouping):
@@ -76,7 +71,7 @@ class BillingCase(models.Model):
         the currency's figures and the language's format read once: a first run
         formats two amounts per case created. Within a detection run (see
         ``_detect_company``) one function per currency and language serves the run."""
-        memo = self.env.cr.cache.get(AMOUNT_FORMATTERS_MEMO)
+        memo = self._get_detection_amount_memo()
         key = (currency.id, self.env.lang)
         if memo is not None and key in memo:
             return memo[key]
@@ -103,6 +98,14 @@ class BillingCase(models.Model):
         if memo is not None:
             memo[key] = format_amount
         return format_amount
+
+    @api.model
+    def _get_detection_amount_memo(self):
+        """{(currency id, language) or ("fingerprint", currency id): function}: the
+        amount formatters and fingerprints of the running detection run (see
+        ``_get_detection_run``), None outside a run."""
+        run = self._get_detection_run()
+        return None if run is None else run.setdefault("amount_formatters", {})
 
     @api.model
     def _detection_number_format(self):

@@ -10,34 +10,12 @@ from odoo.tools import SQL
 
 from .billing_case import OPEN_STATES
 
-# cr.cache key: per company, the rows of the price rules still to run in this detection
-# run, read with the first one (see _detect_company); the direction of each rule
-PRICE_ROWS_MEMO = "billing_detection_price_rows"
+# the direction of each price rule
 PRICE_RULES = {"overcharge": ">", "undercharge": "<"}
 
 
 class BillingCase(models.Model):
     _inherit = "billing.case"
-
-    @api.model
-    def _detect_company(self, company, rules=None):
-        """The price rules read the priced invoice lines once per run and company: the
-        memo of their rows lives for this run only (the cursor's cache outlives it, a
-        later run must read the lines again)."""
-        registry = self._get_detection_rules()
-        memo = self.env.cr.cache.setdefault(PRICE_ROWS_MEMO, {})
-        memo[company.id] = {
-            "pending": {
-                rule
-                for rule in rules or list(registry)
-                if rule in PRICE_RULES and rule in registry
-            },
-            "rows": {},
-        }
-        try:
-            return super()._detect_company(company, rules=rules)
-        finally:
-            memo.pop(company.id, None)
 
     @api.model
     def _detect_overcharge(self, company):
@@ -84,18 +62,23 @@ class BillingCase(models.Model):
         percentage and tolerance; one finding per invoice, amounts in invoice currency.
 
         In a detection run the first price rule reads the rows of both (one query);
-        the second takes its rows from the memo."""
-        memo = (self.env.cr.cache.get(PRICE_ROWS_MEMO) or {}).get(company.id)
+        the second takes its rows from the run's memo (``_get_detection_run``: the
+        cursor's cache outlives the run, a later run reads the lines again)."""
+        run = self._get_detection_run()
+        memo = None
+        if run is not None and run["company"] == company.id:
+            memo = run.setdefault(
+                "price_rows",
+                # the price rules still to run in this run (its active rules) and
+                # the rows read for them
+                {"pending": set(PRICE_RULES) & set(run["rules"]), "rows": {}},
+            )
         rows = memo["rows"].pop(rule, None) if memo else None
         if rows is None:
             rules = [rule]
             if memo:
-                # the other price rules of this run that will run (switched on)
-                rules += [
-                    other
-                    for other in sorted(memo["pending"] - {rule})
-                    if self._get_detection_rule_config(company, other).active
-                ]
+                # the other price rules of this run that will run
+                rules += sorted(memo["pending"] - {rule})
             by_rule = self._get_price_deviation_rows(company, rules)
             rows = by_rule.pop(rule)
             if memo:
