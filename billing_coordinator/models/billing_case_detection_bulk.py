@@ -52,6 +52,18 @@ BULK_VALUE_ONLY_TYPES = {
 }
 
 
+def foreign_override(model, overrides):
+    """``(method, module)`` of the first definition in ``model``'s class hierarchy of a
+    method of ``overrides`` ({method: modules allowed to define it}) by another module,
+    or None: where a bulk path replicates what these methods do, another module's
+    override must be run instead."""
+    for method, allowed in overrides.items():
+        for cls in type(model).__mro__:
+            if method in vars(cls) and cls.__module__ not in allowed:
+                return method, cls.__module__
+    return None
+
+
 class BillingCase(models.Model):
     _inherit = "billing.case"
 
@@ -72,10 +84,9 @@ class BillingCase(models.Model):
             return "defaults or an import in the context"
         if self._inherits or self._parent_store:
             return "inherited or hierarchical model"
-        for method, allowed in BULK_CREATE_OVERRIDES.items():
-            for cls in type(self).__mro__:
-                if method in vars(cls) and cls.__module__ not in allowed:
-                    return f"{method}() overridden in {cls.__module__}"
+        override = foreign_override(self, BULK_CREATE_OVERRIDES)
+        if override:
+            return "{}() overridden in {}".format(*override)
         if any(field.precompute for field in self._fields.values()):
             return "precomputed fields"
         for fname in {fname for vals in vals_list for fname in vals}:

@@ -16,6 +16,7 @@ subtypes included.
 from odoo import api, models
 from odoo.tools import SQL
 
+from .billing_case_detection_bulk import foreign_override
 from .billing_case_detection_bulk_values import _MODULE
 
 # What the write of the first assignee runs in the MRO and the bulk path replicates:
@@ -36,6 +37,10 @@ BULK_ASSIGN_OVERRIDES = {
     "_assign_new_cases": {_MODULE + "billing_case_assignment"},
     "_assign_to_team_members": {_MODULE + "billing_case_assignment"},
 }
+# The followers' create, which the INSERT of followers replaces.
+FOLLOWERS_OVERRIDES = {
+    "create": {"odoo.orm.models", "odoo.addons.mail.models.mail_followers"},
+}
 # the columns of a follower the INSERT writes (besides its id)
 FOLLOWER_COLUMNS = {"res_model", "res_id", "partner_id"}
 
@@ -54,17 +59,11 @@ class BillingCase(models.Model):
             "priority_score",
         } <= set(computed):
             return False
-        for method, allowed in BULK_ASSIGN_OVERRIDES.items():
-            for cls in type(self).__mro__:
-                if method in vars(cls) and cls.__module__ not in allowed:
-                    return False
         Followers = self.env["mail.followers"]
-        for cls in type(Followers).__mro__:
-            if "create" in vars(cls) and cls.__module__ not in (
-                "odoo.orm.models",
-                "odoo.addons.mail.models.mail_followers",
-            ):
-                return False
+        if foreign_override(self, BULK_ASSIGN_OVERRIDES) or foreign_override(
+            Followers, FOLLOWERS_OVERRIDES
+        ):
+            return False
         stored = {
             fname
             for fname, field in Followers._fields.items()
